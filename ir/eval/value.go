@@ -1,0 +1,116 @@
+package eval
+
+import (
+	"sort"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Kind is the dynamic kind of a Value.
+type Kind uint8
+
+// Value kinds. KindNull is the zero Value.
+const (
+	KindNull Kind = iota
+	KindBool
+	KindNumber
+	KindString
+	KindList   // lists, sets and tuples
+	KindObject // objects and maps; Obj holds the fields
+)
+
+// Value is one value on the hot path. It is a small tagged union, passed by
+// value, so that evaluating a filter allocates nothing. Numbers are IEEE-754
+// doubles (cty uses 512-bit floats; results are compared after rounding to
+// float64, which is also what JSON carries).
+type Value struct {
+	Kind Kind
+	Bool bool
+	Num  float64
+	Str  string
+	List []Value
+	Obj  *Record
+}
+
+// Null is the null value.
+var Null = Value{}
+
+// Bool, Number and String construct scalar values.
+func Bool(b bool) Value      { return Value{Kind: KindBool, Bool: b} }
+func Number(f float64) Value { return Value{Kind: KindNumber, Num: f} }
+func String(s string) Value  { return Value{Kind: KindString, Str: s} }
+func List(vs []Value) Value  { return Value{Kind: KindList, List: vs} }
+func Object(r *Record) Value { return Value{Kind: KindObject, Obj: r} }
+
+// IsNull reports whether v is null.
+func (v Value) IsNull() bool { return v.Kind == KindNull }
+
+// Layout fixes the slot of every attribute of an object type, so compiled
+// expressions read record.amount as Values[i] without a map lookup. Slots
+// follow cty's attribute order (sorted by name). A Layout is immutable and
+// shared by every record of the schema.
+type Layout struct {
+	Type   cty.Type
+	Names  []string   // attribute names, sorted
+	Types  []cty.Type // attribute types, by slot
+	Nested []*Layout  // layout of object-typed attributes, nil otherwise
+	index  map[string]int
+}
+
+// NewLayout returns the layout of an object type. For a type that is not an
+// object it returns a layout with no slots.
+func NewLayout(t cty.Type) *Layout {
+	l := &Layout{Type: t, index: map[string]int{}}
+	if !t.IsObjectType() {
+		return l
+	}
+	attrs := t.AttributeTypes()
+	for name := range attrs {
+		l.Names = append(l.Names, name)
+	}
+	sort.Strings(l.Names)
+	l.Types = make([]cty.Type, len(l.Names))
+	l.Nested = make([]*Layout, len(l.Names))
+	for i, name := range l.Names {
+		at := attrs[name]
+		l.Types[i] = at
+		l.index[name] = i
+		if at.IsObjectType() {
+			l.Nested[i] = NewLayout(at)
+		}
+	}
+	return l
+}
+
+// Index returns the slot of the named attribute.
+func (l *Layout) Index(name string) (int, bool) {
+	i, ok := l.index[name]
+	return i, ok
+}
+
+// Len is the number of slots.
+func (l *Layout) Len() int { return len(l.Names) }
+
+// Record is one record: Values[i] is the attribute l.Names[i].
+type Record struct {
+	Layout *Layout
+	Values []Value
+}
+
+// NewRecord returns a record of the layout with every attribute null.
+func NewRecord(l *Layout) *Record {
+	return &Record{Layout: l, Values: make([]Value, l.Len())}
+}
+
+// Get returns the named attribute, or Null when the layout has no such name.
+func (r *Record) Get(name string) Value {
+	if i, ok := r.Layout.Index(name); ok {
+		return r.Values[i]
+	}
+	return Null
+}
+
+// Frame is what one evaluation sees: Frame[0] is bound to the first root of
+// the compiled program ("record", or "left"), Frame[1] to the second
+// ("right"). It is passed by value so calls through closures do not allocate.
+type Frame [2]*Record

@@ -1,0 +1,327 @@
+package ir
+
+import (
+	"encoding/json"
+	"sort"
+)
+
+// Kind is an operator kind. It is also the HCL block type that declares it.
+type Kind string
+
+// Operator kinds.
+const (
+	KindSource    Kind = "source"
+	KindFilter    Kind = "filter"
+	KindMap       Kind = "map"
+	KindRoute     Kind = "route"
+	KindJoin      Kind = "join"
+	KindDedupe    Kind = "dedupe"
+	KindAggregate Kind = "aggregate"
+	KindSink      Kind = "sink"
+)
+
+// Backend names. The optimizer itself never switches on these: backends
+// declare their capabilities. They exist for pins, plan output and state.
+const (
+	BackendBroker = "broker"
+	BackendNative = "native"
+	BackendBeam   = "beam"
+)
+
+// Delivery guarantees.
+const (
+	AtLeastOnce = "at_least_once"
+	ExactlyOnce = "exactly_once"
+)
+
+// Pipeline is the logical pipeline: what the spec means, with nothing decided
+// about where it runs.
+type Pipeline struct {
+	Name            string `json:"name"`
+	Description     string `json:"description,omitempty"`
+	Optimize        string `json:"optimize"` // cost | latency | throughput
+	DeadLetterTopic string `json:"dead_letter_topic"`
+
+	// Vars and Locals are resolved at plan time; expressions refer to them as
+	// var.NAME and local.NAME and the evaluator folds them as constants.
+	Vars   map[string]Const `json:"vars,omitempty"`
+	Locals map[string]Const `json:"locals,omitempty"`
+
+	Broker   *Broker    `json:"broker,omitempty"` // nil: embedded broker
+	Backends []*Backend `json:"backends"`         // sorted by Name; native always present
+
+	// Operators in a deterministic topological order (inputs before users,
+	// ties broken by ID).
+	Operators []*Operator `json:"operators"`
+	Tests     []*Test     `json:"tests,omitempty"`
+}
+
+// Broker is a Kafka-protocol cluster.
+type Broker struct {
+	Name    string   `json:"name"`
+	Brokers []string `json:"brokers"`
+	SASL    *SASL    `json:"sasl,omitempty"`
+	TLS     *TLS     `json:"tls,omitempty"`
+}
+
+// SASL authentication. Password is sensitive and redacted for display.
+type SASL struct {
+	Mechanism string `json:"mechanism"` // PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+	Username  string `json:"username"`
+	Password  string `json:"password,omitempty"`
+}
+
+// TLS settings.
+type TLS struct {
+	Enabled            bool   `json:"enabled"`
+	CAFile             string `json:"ca_file,omitempty"`
+	CertFile           string `json:"cert_file,omitempty"`
+	KeyFile            string `json:"key_file,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+}
+
+// Backend is an enabled execution backend and its settings, uninterpreted:
+// each backend package decodes the attributes it understands.
+type Backend struct {
+	Name       string           `json:"name"`
+	Attributes map[string]Const `json:"attributes,omitempty"`
+	Range      Range            `json:"range"`
+}
+
+// Stats are optimizer hints from a stats block. Zero means "not given".
+type Stats struct {
+	Rate           float64 `json:"rate,omitempty"`         // records/s (sources)
+	RecordBytes    float64 `json:"record_bytes,omitempty"` // bytes/record
+	Selectivity    float64 `json:"selectivity,omitempty"`  // fraction kept (filters, joins)
+	KeyCardinality float64 `json:"key_cardinality,omitempty"`
+	Partitions     int     `json:"partitions,omitempty"`
+}
+
+// Operator is one node of the logical DAG.
+type Operator struct {
+	ID   string `json:"id"` // kind.name
+	Kind Kind   `json:"kind"`
+	Name string `json:"name"`
+
+	// Inputs are the IDs of the streams this operator reads: an operator ID,
+	// or a route output ID (route.NAME.OUTPUT). A join has exactly two:
+	// left then right.
+	Inputs []string `json:"inputs,omitempty"`
+
+	// Schema is the type of every record this operator emits (all outputs of
+	// a route share it).
+	Schema Schema `json:"schema"`
+
+	Backend string `json:"backend,omitempty"` // pin; "" = optimizer decides
+	Stats   Stats  `json:"stats"`
+	Range   Range  `json:"range"` // the block's declaration
+
+	// Exactly one of these is set, matching Kind.
+	Source    *Source    `json:"source,omitempty"`
+	Filter    *Filter    `json:"filter,omitempty"`
+	Map       *Map       `json:"map,omitempty"`
+	Route     *Route     `json:"route,omitempty"`
+	Join      *Join      `json:"join,omitempty"`
+	Dedupe    *Dedupe    `json:"dedupe,omitempty"`
+	Aggregate *Aggregate `json:"aggregate,omitempty"`
+	Sink      *Sink      `json:"sink,omitempty"`
+}
+
+// Source reads records from a topic or a JSON-lines file.
+type Source struct {
+	Topic     string `json:"topic,omitempty"`
+	File      string `json:"file,omitempty"` // bounded
+	Format    string `json:"format"`         // json
+	Table     bool   `json:"table,omitempty"`
+	Key       *Expr  `json:"key,omitempty"`
+	EventTime *Expr  `json:"event_time,omitempty"` // RFC 3339 string or epoch ms; nil: record timestamp
+}
+
+// Filter keeps records for which Where is true.
+type Filter struct {
+	Where Expr `json:"where"`
+}
+
+// Map replaces each record with an object of Fields.
+type Map struct {
+	Fields []Field `json:"fields"`
+}
+
+// Route sends each record to the first output whose When is true, else to
+// the default output if there is one, else drops it (counted).
+type Route struct {
+	Outputs []RouteOutput `json:"outputs"`
+}
+
+// RouteOutput is one named output of a route; its stream ID is
+// route.NAME.OUTPUT.
+type RouteOutput struct {
+	Name    string `json:"name"`
+	When    *Expr  `json:"when,omitempty"`
+	Default bool   `json:"default,omitempty"`
+	Range   Range  `json:"range"`
+}
+
+// Join types.
+const (
+	JoinInner = "inner"
+	JoinLeft  = "left"
+)
+
+// Join combines Inputs[0] (left) with Inputs[1] (right). When the right input
+// is a table source it is a stream–table join; otherwise a stream–stream join
+// within WithinMs of event time.
+type Join struct {
+	Type string `json:"type"` // inner | left
+	On   Expr   `json:"on"`
+	// LeftKeys[i] (over left) equals RightKeys[i] (over right): On
+	// decomposed into its equality conjuncts, so every backend can shard.
+	LeftKeys  []Expr  `json:"left_keys"`
+	RightKeys []Expr  `json:"right_keys"`
+	Fields    []Field `json:"fields"`
+	WithinMs  int64   `json:"within_ms,omitempty"` // 0 for stream–table
+}
+
+// Dedupe drops a record whose Key was already seen within WithinMs.
+type Dedupe struct {
+	Key      Expr  `json:"key"`
+	WithinMs int64 `json:"within_ms"`
+}
+
+// Window kinds.
+const (
+	WindowTumbling = "tumbling"
+	WindowHopping  = "hopping"
+	WindowSession  = "session"
+)
+
+// Window assigns records to event-time windows.
+type Window struct {
+	Kind    string `json:"kind"`
+	SizeMs  int64  `json:"size_ms,omitempty"`  // tumbling, hopping
+	SlideMs int64  `json:"slide_ms,omitempty"` // hopping
+	GapMs   int64  `json:"gap_ms,omitempty"`   // session
+	Range   Range  `json:"range"`
+}
+
+// Aggregate functions.
+const (
+	AggCount         = "count"
+	AggSum           = "sum"
+	AggMin           = "min"
+	AggMax           = "max"
+	AggAvg           = "avg"
+	AggCountDistinct = "count_distinct"
+	AggFirst         = "first"
+	AggLast          = "last"
+)
+
+// AggField is one output column of an aggregate: Func applied to Arg (nil
+// for count()).
+type AggField struct {
+	Name  string `json:"name"`
+	Func  string `json:"func"`
+	Arg   *Expr  `json:"arg,omitempty"`
+	Range Range  `json:"range"`
+}
+
+// Aggregate groups records by Key within Window and emits one record per key
+// and window when the watermark passes the window's end: the key fields, the
+// aggregate fields, window_start and window_end.
+type Aggregate struct {
+	Key               []Field    `json:"key"`
+	Window            Window     `json:"window"`
+	AllowedLatenessMs int64      `json:"allowed_lateness_ms"`
+	Fields            []AggField `json:"fields"`
+}
+
+// Sink writes records to a topic or a JSON-lines file.
+type Sink struct {
+	Topic    string `json:"topic,omitempty"`
+	File     string `json:"file,omitempty"`
+	Format   string `json:"format"`
+	Key      *Expr  `json:"key,omitempty"`
+	Delivery string `json:"delivery"` // at_least_once | exactly_once
+}
+
+// Test is a test block: given records on sources, expected records on sinks
+// (or any operator output), compared as multisets after JSON normalization.
+type Test struct {
+	Name   string     `json:"name"`
+	Given  []TestData `json:"given"`
+	Expect []TestData `json:"expect"`
+	Range  Range      `json:"range"`
+}
+
+// TestData is the records given to or expected from one stream.
+type TestData struct {
+	Target  string            `json:"target"` // stream ID, e.g. source.orders
+	Records []json.RawMessage `json:"records"`
+	Range   Range             `json:"range"`
+}
+
+// Operator returns the operator with the given ID, or nil.
+func (p *Pipeline) Operator(id string) *Operator {
+	for _, op := range p.Operators {
+		if op.ID == id {
+			return op
+		}
+	}
+	return nil
+}
+
+// Backend returns the enabled backend with the given name, or nil.
+func (p *Pipeline) Backend(name string) *Backend {
+	for _, b := range p.Backends {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// StreamOperator splits a stream ID into the operator that produces it and,
+// for a route output, the output name: "route.r.gold" → ("route.r", "gold").
+func StreamOperator(stream string) (opID, output string) {
+	dots := 0
+	for i := 0; i < len(stream); i++ {
+		if stream[i] == '.' {
+			dots++
+			if dots == 2 {
+				return stream[:i], stream[i+1:]
+			}
+		}
+	}
+	return stream, ""
+}
+
+// Streams returns the IDs of the streams op emits: its own ID, or one per
+// route output.
+func (op *Operator) Streams() []string {
+	if op.Route != nil {
+		out := make([]string, len(op.Route.Outputs))
+		for i, o := range op.Route.Outputs {
+			out[i] = op.ID + "." + o.Name
+		}
+		return out
+	}
+	if op.Kind == KindSink {
+		return nil
+	}
+	return []string{op.ID}
+}
+
+// Consumers returns, for every stream ID, the IDs of the operators that read
+// it, sorted.
+func (p *Pipeline) Consumers() map[string][]string {
+	m := map[string][]string{}
+	for _, op := range p.Operators {
+		for _, in := range op.Inputs {
+			m[in] = append(m[in], op.ID)
+		}
+	}
+	for _, v := range m {
+		sort.Strings(v)
+	}
+	return m
+}

@@ -1,0 +1,158 @@
+package ir
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
+// FormatVersion is the version of the plan and diagnostics JSON formats.
+// It changes when a field is removed or changes meaning.
+const FormatVersion = "1.0"
+
+// Plan is the physical plan: the logical pipeline split into stages, each
+// placed on one backend, joined by channels.
+type Plan struct {
+	FormatVersion string    `json:"format_version"`
+	Pipeline      *Pipeline `json:"pipeline"`
+	// SpecHash identifies the spec and variable values the plan was made
+	// from; apply refuses a plan whose spec has changed since.
+	SpecHash string     `json:"spec_hash"`
+	Stages   []*Stage   `json:"stages"`
+	Channels []*Channel `json:"channels"`
+	Cost     float64    `json:"cost"`
+	// CostProfile names the calibration profile used, "" for defaults.
+	CostProfile string `json:"cost_profile,omitempty"`
+}
+
+// Stage is a set of operators fused to run together on one backend.
+type Stage struct {
+	ID        string   `json:"id"`
+	Backend   string   `json:"backend"`
+	Operators []string `json:"operators"` // in topological order
+	Why       string   `json:"why"`
+	// Inputs and Outputs are topic names: source topics, channel topics,
+	// sink topics, and the dead-letter topic. File sources and sinks appear
+	// as "file:PATH".
+	Inputs  []string `json:"inputs"`
+	Outputs []string `json:"outputs"`
+	Cost    float64  `json:"cost"`
+	// Notes are warnings and facts about the stage (module size, memory).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Channel moves one stream between two stages through an intermediate topic.
+type Channel struct {
+	From   string  `json:"from"`   // stream ID produced in one stage
+	To     string  `json:"to"`     // operator ID consuming it in another
+	Topic  string  `json:"topic"`  // intermediate topic
+	Stream string  `json:"stream"` // the stream ID carried
+	Cost   float64 `json:"cost"`
+}
+
+// Stage returns the stage with the given ID, or nil.
+func (p *Plan) Stage(id string) *Stage {
+	for _, s := range p.Stages {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// StageOf returns the stage that hosts the operator, or nil.
+func (p *Plan) StageOf(opID string) *Stage {
+	for _, s := range p.Stages {
+		for _, o := range s.Operators {
+			if o == opID {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+// Encode returns the plan's deterministic JSON encoding: the same plan gives
+// the same bytes (maps are encoded with sorted keys, slices keep their order).
+func (p *Plan) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encode plan: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodePlan parses a plan encoded by Encode.
+func DecodePlan(b []byte) (*Plan, error) {
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("decode plan: %w", err)
+	}
+	if p.FormatVersion == "" {
+		return nil, fmt.Errorf("decode plan: not a plan file (no format_version)")
+	}
+	if p.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("decode plan: format_version %q, this build reads %q", p.FormatVersion, FormatVersion)
+	}
+	if p.Pipeline == nil {
+		return nil, fmt.Errorf("decode plan: no pipeline")
+	}
+	return &p, nil
+}
+
+// Redacted returns a deep copy with sensitive values replaced, for display.
+func (p *Plan) Redacted() *Plan {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return p
+	}
+	var c Plan
+	if err := json.Unmarshal(b, &c); err != nil {
+		return p
+	}
+	c.Pipeline.redact()
+	return &c
+}
+
+// Redacted returns a deep copy of the pipeline with sensitive values replaced.
+func (pl *Pipeline) Redacted() *Pipeline {
+	return (&Plan{Pipeline: pl}).Redacted().Pipeline
+}
+
+const redacted = "(sensitive value)"
+
+func (pl *Pipeline) redact() {
+	for _, m := range []map[string]Const{pl.Vars, pl.Locals} {
+		for k, c := range m {
+			if c.Sensitive {
+				m[k] = redactConst(c)
+			}
+		}
+	}
+	for _, b := range pl.Backends {
+		for k, c := range b.Attributes {
+			if c.Sensitive {
+				b.Attributes[k] = redactConst(c)
+			}
+		}
+	}
+	if pl.Broker != nil && pl.Broker.SASL != nil && pl.Broker.SASL.Password != "" {
+		pl.Broker.SASL.Password = redacted
+	}
+}
+
+func redactConst(c Const) Const {
+	c.Value = stringVal(redacted)
+	return c
+}
+
+// Hash returns a short hex SHA-256 of b, used for spec and module hashes.
+func Hash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])[:16]
+}
