@@ -1,0 +1,120 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/lang"
+	"github.com/pipeline-compiler/pipeline/optimizer"
+)
+
+// Meta is what every command shares: where to write, what to read, the
+// environment, and the spec loader.
+type Meta struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+	// Env is the environment in os.Environ form, passed to lang for
+	// PIPELINE_VAR_* and env().
+	Env []string
+	// Version is the CLI's version string.
+	Version string
+	// Load loads a spec; nil means lang.Load. Tests substitute it.
+	Load func(path string, opts lang.Options) (*lang.Result, hcl.Diagnostics)
+}
+
+// getenv looks a variable up in m.Env.
+func (m *Meta) getenv(key string) string {
+	for _, kv := range m.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// errorDiag is a diagnostic with no source range, for problems outside the
+// spec (a missing path, an unreadable plan file).
+func errorDiag(format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf(format, args...)}
+}
+
+// fileError turns a file system error into one clear sentence.
+func fileError(path string, err error) *hcl.Diagnostic {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errorDiag("No such file or directory: %s", path)
+	case errors.Is(err, fs.ErrPermission):
+		return errorDiag("Permission denied: %s", path)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return errorDiag("Cannot read %s: %v", path, err)
+}
+
+// showDiags renders diagnostics for people on stderr.
+func (m *Meta) showDiags(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	if len(diags) == 0 {
+		return
+	}
+	_ = diagfmt.Write(m.Stderr, diags, files)
+}
+
+// varFlags are the flags that set variables: -var and -var-file.
+type varFlags struct {
+	vars     stringList
+	varFiles stringList
+}
+
+func (v *varFlags) options(m *Meta) lang.Options {
+	return lang.Options{Vars: v.vars, VarFiles: v.varFiles, Env: m.Env}
+}
+
+// loaded is a spec loaded and planned.
+type loaded struct {
+	files map[string]*hcl.File
+	plan  *ir.Plan // nil when there are errors
+}
+
+// loadAndPlan loads the spec at path and plans it. Problems come back as
+// diagnostics, including a missing path or var file.
+func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) {
+	out := &loaded{}
+	if _, err := os.Stat(path); err != nil {
+		return out, hcl.Diagnostics{fileError(path, err)}
+	}
+	for _, f := range v.varFiles {
+		if _, err := os.Stat(f); err != nil {
+			return out, hcl.Diagnostics{fileError(f, err)}
+		}
+	}
+	load := m.Load
+	if load == nil {
+		load = lang.Load
+	}
+	res, diags := load(path, v.options(m))
+	if res != nil {
+		out.files = res.Files
+	}
+	if diags.HasErrors() || res == nil || res.Pipeline == nil {
+		if !diags.HasErrors() {
+			diags = append(diags, errorDiag("The spec at %s produced no pipeline", path))
+		}
+		return out, diags
+	}
+	plan, pdiags := optimizer.Plan(res.Pipeline, optimizer.WithSpecHash(res.SpecHash))
+	diags = append(diags, pdiags...)
+	if !diags.HasErrors() {
+		out.plan = plan
+	}
+	return out, diags
+}

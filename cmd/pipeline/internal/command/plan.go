@@ -1,0 +1,137 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+// PlanCommand compiles a spec into a physical plan and shows it.
+type PlanCommand struct{ *Meta }
+
+func (c *PlanCommand) Synopsis() string { return "Show where each operator will run" }
+
+func (c *PlanCommand) Help() string {
+	return help("plan [options] [PATH]", `
+Loads the spec at PATH (default "."), places every operator on a backend,
+fuses operators into stages and shows the stages, the topics each reads and
+writes, and why it runs where it does.
+
+With -detailed-exitcode the exit status is 0 when there is nothing to deploy,
+1 on error and 2 when the plan has stages to deploy. Until apply records what
+is deployed, every plan with a stage counts as a change.`,
+		append([]string{
+			"-json", "Print the plan as JSON with sensitive values redacted.",
+			"-out FILE", "Save the full plan to FILE (mode 0600) for show and apply.",
+			"-detailed-exitcode", "Exit 2 when the plan has changes (see above).",
+		}, varOptions...)...)
+}
+
+func (c *PlanCommand) Run(args []string) int {
+	fs := c.newFlagSet("plan")
+	jsonOut := fs.Bool("json", false, "")
+	out := fs.String("out", "", "")
+	detailed := fs.Bool("detailed-exitcode", false, "")
+	var v varFlags
+	fs.Var(&v.vars, "var", "")
+	fs.Var(&v.varFiles, "var-file", "")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 1
+	}
+	path := "."
+	switch len(pos) {
+	case 0:
+	case 1:
+		path = pos[0]
+	default:
+		return c.usageError("plan", "plan takes one PATH, got %d arguments", len(pos))
+	}
+
+	ld, diags := c.loadAndPlan(path, &v)
+	if diags.HasErrors() {
+		if *jsonOut {
+			_ = diagfmt.WriteJSON(c.Stdout, diags, ld.files)
+		} else {
+			c.showDiags(diags, ld.files)
+		}
+		return 1
+	}
+	c.showDiags(diags, ld.files) // warnings
+	plan := ld.plan
+
+	if *out != "" {
+		if err := writePlan(*out, plan); err != nil {
+			c.showDiags(diagsOf(errorDiag("Cannot save the plan: %v", err)), nil)
+			return 1
+		}
+	}
+	if *jsonOut {
+		if code := c.printJSON(plan); code != 0 {
+			return code
+		}
+	} else {
+		_ = planfmt.Write(c.Stdout, plan)
+		if *out != "" {
+			fmt.Fprintf(c.Stdout, "\nSaved the plan to: %s\n\nTo deploy exactly this plan, run:\n  pipeline apply %s\n", *out, *out)
+		}
+	}
+	if *detailed && hasChanges(plan) {
+		return 2
+	}
+	return 0
+}
+
+// hasChanges reports whether applying the plan would change anything. There
+// is no record of deployed stages yet, so any stage is a change.
+func hasChanges(p *ir.Plan) bool { return len(p.Stages) > 0 }
+
+// printJSON prints the plan's redacted JSON encoding.
+func (m *Meta) printJSON(p *ir.Plan) int {
+	b, err := p.Redacted().Encode()
+	if err != nil {
+		m.showDiags(diagsOf(errorDiag("Cannot encode the plan: %v", err)), nil)
+		return 1
+	}
+	_, _ = m.Stdout.Write(b)
+	return 0
+}
+
+// writePlan saves the full, unredacted plan to path with mode 0600,
+// atomically: a reader sees the old file or the new one, never a mix.
+func writePlan(path string, p *ir.Plan) error {
+	b, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".plan-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name would only confuse
+		}
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package planfmt
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+// Summary returns the plan's one-line summary, for example
+// "Plan: 2 stages (broker, native), 1 channel, 8 operators".
+func Summary(p *ir.Plan) string {
+	var order []string
+	count := map[string]int{}
+	for _, s := range p.Stages {
+		if count[s.Backend] == 0 {
+			order = append(order, s.Backend)
+		}
+		count[s.Backend]++
+	}
+	parts := make([]string, len(order))
+	for i, b := range order {
+		if n := count[b]; n > 1 && len(order) > 1 {
+			parts[i] = fmt.Sprintf("%d %s", n, b)
+		} else {
+			parts[i] = b
+		}
+	}
+	backends := ""
+	if len(parts) > 0 {
+		backends = " (" + strings.Join(parts, ", ") + ")"
+	}
+	ops := 0
+	if p.Pipeline != nil {
+		ops = len(p.Pipeline.Operators)
+	}
+	return fmt.Sprintf("Plan: %s%s, %s, %s",
+		plural(len(p.Stages), "stage"), backends, plural(len(p.Channels), "channel"), plural(ops, "operator"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Write renders the plan for a terminal: the summary, then every stage (its
+// backend, operators, topics read → written, why it is there, notes), then
+// the channels between stages.
+func Write(w io.Writer, p *ir.Plan) error {
+	var b bytes.Buffer
+	b.WriteString(Summary(p))
+	b.WriteString("\n")
+	for _, s := range p.Stages {
+		fmt.Fprintf(&b, "\nStage %s on %s\n", s.ID, s.Backend)
+		fmt.Fprintf(&b, "  operators: %s\n", list(s.Operators, ", "))
+		fmt.Fprintf(&b, "  topics:    %s → %s\n", list(s.Inputs, ", "), list(s.Outputs, ", "))
+		fmt.Fprintf(&b, "  why:       %s\n", s.Why)
+		for _, n := range s.Notes {
+			fmt.Fprintf(&b, "  note:      %s\n", n)
+		}
+	}
+	if len(p.Channels) > 0 {
+		b.WriteString("\nChannels:\n")
+		for _, c := range p.Channels {
+			from, to := stageID(p, c.From), stageID(p, c.To)
+			fmt.Fprintf(&b, "  %s → %s via topic %s (%s → %s)\n", c.From, c.To, c.Topic, from, to)
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// stageID names the stage hosting a stream's producer or an operator.
+func stageID(p *ir.Plan, stream string) string {
+	op, _ := ir.StreamOperator(stream)
+	if s := p.StageOf(op); s != nil {
+		return s.ID
+	}
+	return "?"
+}
+
+func list(items []string, sep string) string {
+	if len(items) == 0 {
+		return "(none)"
+	}
+	return strings.Join(items, sep)
+}

@@ -1,0 +1,58 @@
+package optimizer
+
+import "github.com/pipeline-compiler/pipeline/ir"
+
+// Capabilities are what a backend declares it can host. Placement checks
+// operators against them; it never switches on a backend's name.
+type Capabilities struct {
+	// Stateful: hosts operators that keep state across records (join,
+	// dedupe, aggregate, table sources).
+	Stateful bool
+	// Files: reads and writes JSON-lines files (bounded sources, file sinks).
+	Files bool
+	// ExactlyOnce: can give a sink exactly-once delivery.
+	ExactlyOnce bool
+	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
+	MaxRouteOutputs int
+	// Limit says in plain words what the backend cannot host, for
+	// diagnostics ("the broker hosts only stateless single-record operators").
+	Limit string
+	// Notes are facts a reviewer needs about every stage on this backend.
+	Notes []string
+}
+
+// DefaultCapabilities are the capabilities of the built-in backends, as
+// DESIGN.md's hosting table states them. Backend packages will declare their
+// own through WithCapabilities.
+func DefaultCapabilities() map[string]Capabilities {
+	return map[string]Capabilities{
+		ir.BackendBroker: {
+			MaxRouteOutputs: 8,
+			Limit:           "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
+			Notes: []string{
+				"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",
+			},
+		},
+		ir.BackendNative: {Stateful: true, Files: true, ExactlyOnce: true},
+		ir.BackendBeam:   {Stateful: true, Files: true, ExactlyOnce: true},
+	}
+}
+
+// hosts reports whether a backend with these capabilities can run op, and if
+// not, the reason in plain words.
+func (c Capabilities) hosts(op *ir.Operator) (ok bool, reason string) {
+	props := op.Properties()
+	switch {
+	case !c.Stateful && !(props.Stateless && props.SingleRecord):
+		return false, op.ID + " keeps state across records"
+	case !c.Files && op.Source != nil && op.Source.File != "":
+		return false, op.ID + " reads a file"
+	case !c.Files && op.Sink != nil && op.Sink.File != "":
+		return false, op.ID + " writes a file"
+	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
+		return false, op.ID + " asks for exactly-once delivery"
+	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
+		return false, op.ID + " has more route outputs than the backend supports"
+	}
+	return true, ""
+}

@@ -1,0 +1,377 @@
+package optimizer
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+// defaultBackend is always enabled and hosts every operator: where an
+// operator goes when nothing says otherwise.
+const defaultBackend = ir.BackendNative
+
+// Option configures Plan.
+type Option func(*config)
+
+type config struct {
+	specHash string
+	caps     map[string]Capabilities
+}
+
+// WithSpecHash records the hash of the spec and variable values the plan is
+// made from (lang.Result.SpecHash), so apply can refuse a stale plan.
+func WithSpecHash(h string) Option { return func(c *config) { c.specHash = h } }
+
+// WithCapabilities declares (or replaces) what the named backend can host.
+func WithCapabilities(backend string, caps Capabilities) Option {
+	return func(c *config) { c.caps[backend] = caps }
+}
+
+// Plan places every operator of p on an enabled backend, fuses operators into
+// stages and joins stages with channels. Errors (a pin the planner cannot
+// obey, a dangling input) are diagnostics at the operator's declaration; the
+// plan is nil when there are errors. The same pipeline and options always give
+// the same plan.
+func Plan(p *ir.Pipeline, opts ...Option) (*ir.Plan, hcl.Diagnostics) {
+	cfg := &config{caps: DefaultCapabilities()}
+	for _, o := range opts {
+		o(cfg)
+	}
+	if p == nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No pipeline to plan"}}
+	}
+	g, diags := newGraph(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	placed, pdiags := place(g, cfg)
+	diags = append(diags, pdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return build(g, placed, cfg), diags
+}
+
+// graph indexes the operators of a pipeline by position (its topological
+// order) and records, for every operator, the producers of its inputs.
+type graph struct {
+	p         *ir.Pipeline
+	index     map[string]int // operator ID → position
+	producers [][]int        // per operator, per input: producer position
+	consumers [][]int        // per operator: consumer positions, sorted, unique
+}
+
+func newGraph(p *ir.Pipeline) (*graph, hcl.Diagnostics) {
+	g := &graph{
+		p:         p,
+		index:     make(map[string]int, len(p.Operators)),
+		producers: make([][]int, len(p.Operators)),
+		consumers: make([][]int, len(p.Operators)),
+	}
+	for i, op := range p.Operators {
+		g.index[op.ID] = i
+	}
+	var diags hcl.Diagnostics
+	for i, op := range p.Operators {
+		for _, in := range op.Inputs {
+			id, _ := ir.StreamOperator(in)
+			j, ok := g.index[id]
+			if !ok || j >= i {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unknown input",
+					Detail:   fmt.Sprintf("%s reads %s, which no earlier operator produces.", op.ID, in),
+					Subject:  op.Range.Ptr(),
+				})
+				continue
+			}
+			g.producers[i] = append(g.producers[i], j)
+			if !slices.Contains(g.consumers[j], i) {
+				g.consumers[j] = append(g.consumers[j], i)
+			}
+		}
+	}
+	for _, c := range g.consumers {
+		sort.Ints(c)
+	}
+	return g, diags
+}
+
+// placement is where one operator runs.
+type placement struct {
+	backend string
+	pinned  bool
+}
+
+// place decides a backend for every operator. Pins are obeyed or rejected;
+// other compute operators go to the default backend; unpinned sources and
+// sinks go with their neighbours when those agree on a backend that can host
+// them, so a broker stage reads and writes topics directly instead of through
+// a channel.
+func place(g *graph, cfg *config) ([]placement, hcl.Diagnostics) {
+	enabled := map[string]bool{defaultBackend: true}
+	for _, b := range g.p.Backends {
+		enabled[b.Name] = true
+	}
+	placed := make([]placement, len(g.p.Operators))
+	var diags hcl.Diagnostics
+
+	// Pins and compute operators first: sources and sinks follow them.
+	for i, op := range g.p.Operators {
+		if op.Backend != "" {
+			if d := checkPin(op, enabled, cfg.caps); d != nil {
+				diags = append(diags, d)
+			}
+			placed[i] = placement{backend: op.Backend, pinned: true}
+			continue
+		}
+		if op.Kind != ir.KindSource && op.Kind != ir.KindSink {
+			placed[i] = placement{backend: defaultBackend}
+		}
+	}
+	for i, op := range g.p.Operators {
+		if op.Backend != "" || op.Kind != ir.KindSource {
+			continue
+		}
+		var want []string
+		for _, c := range g.consumers[i] {
+			if b := placed[c].backend; b != "" && !slices.Contains(want, b) {
+				want = append(want, b)
+			}
+		}
+		placed[i] = placement{backend: follow(op, want, cfg.caps)}
+	}
+	for i, op := range g.p.Operators {
+		if op.Backend != "" || op.Kind != ir.KindSink {
+			continue
+		}
+		var want []string
+		for _, pr := range g.producers[i] {
+			if b := placed[pr].backend; !slices.Contains(want, b) {
+				want = append(want, b)
+			}
+		}
+		placed[i] = placement{backend: follow(op, want, cfg.caps)}
+	}
+	return placed, diags
+}
+
+// follow returns the one backend neighbours agree on if it can host op, else
+// the default backend.
+func follow(op *ir.Operator, want []string, caps map[string]Capabilities) string {
+	if len(want) != 1 {
+		return defaultBackend
+	}
+	c, ok := caps[want[0]]
+	if !ok {
+		return defaultBackend
+	}
+	if ok, _ := c.hosts(op); !ok {
+		return defaultBackend
+	}
+	return want[0]
+}
+
+// checkPin returns an error diagnostic when op's pin cannot be obeyed.
+func checkPin(op *ir.Operator, enabled map[string]bool, caps map[string]Capabilities) *hcl.Diagnostic {
+	pin := op.Backend
+	c, known := caps[pin]
+	switch {
+	case !known:
+		names := make([]string, 0, len(caps))
+		for n := range caps {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Unknown backend %q", pin),
+			Detail:   fmt.Sprintf("%s is pinned to backend = %q, which does not exist. The backends are %s.", op.ID, pin, strings.Join(names, ", ")),
+			Subject:  op.Range.Ptr(),
+		}
+	case !enabled[pin]:
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Backend %q is not enabled", pin),
+			Detail: fmt.Sprintf("%s is pinned to backend = %q, but the pipeline has no backend %q block. "+
+				"Enable it by adding\n\n  backend %q {}\n\nor remove the pin.", op.ID, pin, pin, pin),
+			Subject: op.Range.Ptr(),
+		}
+	}
+	if ok, reason := c.hosts(op); !ok {
+		detail := fmt.Sprintf("%s is pinned to backend = %q, but %s", op.ID, pin, reason)
+		if c.Limit != "" {
+			detail += ", and " + c.Limit
+		}
+		detail += fmt.Sprintf(". Remove the pin or pin it to %s.", defaultBackend)
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("%s cannot run on %s", op.ID, pin),
+			Detail:   detail,
+			Subject:  op.Range.Ptr(),
+		}
+	}
+	return nil
+}
+
+// build fuses placed operators into stages (maximal connected groups on one
+// backend) and turns every edge between stages into a channel.
+func build(g *graph, placed []placement, cfg *config) *ir.Plan {
+	p := g.p
+	n := len(p.Operators)
+
+	// Union-find over edges whose ends share a backend.
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range p.Operators {
+		for _, j := range g.producers[i] {
+			if placed[i].backend == placed[j].backend {
+				a, b := find(i), find(j)
+				// Keep the earliest operator as root so stage order is
+				// the order of each stage's first operator.
+				if a < b {
+					parent[b] = a
+				} else {
+					parent[a] = b
+				}
+			}
+		}
+	}
+
+	// Stages in order of their first operator; IDs numbered per backend.
+	stageOf := make([]int, n)
+	var stages []*ir.Stage
+	rootStage := map[int]int{}
+	perBackend := map[string]int{}
+	for i, op := range p.Operators {
+		r := find(i)
+		s, ok := rootStage[r]
+		if !ok {
+			b := placed[i].backend
+			perBackend[b]++
+			s = len(stages)
+			rootStage[r] = s
+			stages = append(stages, &ir.Stage{
+				ID:        fmt.Sprintf("%s.%d", b, perBackend[b]),
+				Backend:   b,
+				Operators: []string{},
+				Inputs:    []string{},
+				Outputs:   []string{},
+			})
+		}
+		stageOf[i] = s
+		stages[s].Operators = append(stages[s].Operators, op.ID)
+	}
+
+	dlq := p.DeadLetterTopic
+	if dlq == "" {
+		dlq = p.Name + ".dlq"
+	}
+	channels := []*ir.Channel{}
+	for i, op := range p.Operators {
+		st := stages[stageOf[i]]
+		if op.Source != nil {
+			st.Inputs = appendUnique(st.Inputs, endpoint(op.Source.Topic, op.Source.File))
+		}
+		for k, in := range op.Inputs {
+			j := g.producers[i][k]
+			if stageOf[j] == stageOf[i] {
+				continue
+			}
+			topic := p.Name + "." + in
+			channels = append(channels, &ir.Channel{From: in, To: op.ID, Topic: topic, Stream: in})
+			st.Inputs = appendUnique(st.Inputs, topic)
+		}
+		if op.Sink != nil {
+			st.Outputs = appendUnique(st.Outputs, endpoint(op.Sink.Topic, op.Sink.File))
+		}
+		for _, stream := range op.Streams() {
+			for _, c := range g.consumers[i] {
+				if stageOf[c] != stageOf[i] && slices.Contains(p.Operators[c].Inputs, stream) {
+					st.Outputs = appendUnique(st.Outputs, p.Name+"."+stream)
+				}
+			}
+		}
+	}
+	onlyDefault := ""
+	switch {
+	case len(p.Backends) == 0 || (len(p.Backends) == 1 && p.Backends[0].Name == defaultBackend && p.Backends[0].Range.Filename == ""):
+		onlyDefault = fmt.Sprintf("no backend blocks: everything runs on %s", defaultBackend)
+	case len(p.Backends) == 1 && p.Backends[0].Name == defaultBackend:
+		onlyDefault = fmt.Sprintf("only the %s backend is enabled: everything runs on it", defaultBackend)
+	}
+	for s, st := range stages {
+		st.Outputs = appendUnique(st.Outputs, dlq)
+		st.Why = why(p, placed, stageOf, s, st.Backend, onlyDefault)
+		st.Notes = slices.Clone(cfg.caps[st.Backend].Notes)
+	}
+	return &ir.Plan{
+		FormatVersion: ir.FormatVersion,
+		Pipeline:      p,
+		SpecHash:      cfg.specHash,
+		Stages:        stages,
+		Channels:      channels,
+	}
+}
+
+// why explains in plain words why a stage runs where it does. onlyDefault,
+// when set, is the explanation for a pipeline with no other backend enabled.
+func why(p *ir.Pipeline, placed []placement, stageOf []int, s int, backend string, onlyDefault string) string {
+	if onlyDefault != "" {
+		return onlyDefault
+	}
+	var pinned []string
+	unpinnedCompute := false
+	for i, op := range p.Operators {
+		if stageOf[i] != s {
+			continue
+		}
+		switch {
+		case placed[i].pinned:
+			pinned = append(pinned, op.ID)
+		case op.Kind != ir.KindSource && op.Kind != ir.KindSink:
+			unpinnedCompute = true
+		}
+	}
+	var parts []string
+	if len(pinned) > 0 {
+		parts = append(parts, fmt.Sprintf("pinned to %s by backend = %q (%s)", backend, backend, strings.Join(pinned, ", ")))
+	}
+	if unpinnedCompute || len(parts) == 0 {
+		if backend == defaultBackend {
+			parts = append(parts, fmt.Sprintf("not pinned: %s is the default until cost-based placement lands", defaultBackend))
+		} else {
+			parts = append(parts, fmt.Sprintf("sources and sinks run with the operators they feed or drain on %s", backend))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// endpoint names a source's or sink's topic, or "file:PATH" for a file.
+func endpoint(topic, file string) string {
+	if file != "" {
+		return "file:" + file
+	}
+	return topic
+}
+
+func appendUnique(s []string, v string) []string {
+	if v == "" || slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}

@@ -1,0 +1,372 @@
+package optimizer
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+// op builds an operator; rng gives each a distinct declaration range.
+func op(line int, kind ir.Kind, name string, inputs ...string) *ir.Operator {
+	o := &ir.Operator{
+		ID: string(kind) + "." + name, Kind: kind, Name: name, Inputs: inputs,
+		Range: ir.Range{Filename: "p.hcl", Start: ir.Pos{Line: line, Column: 1, Byte: line * 10}, End: ir.Pos{Line: line, Column: 20, Byte: line*10 + 19}},
+	}
+	switch kind {
+	case ir.KindSource:
+		o.Source = &ir.Source{Topic: name, Format: "json"}
+	case ir.KindFilter:
+		o.Filter = &ir.Filter{Where: ir.Expr{Source: "true"}}
+	case ir.KindMap:
+		o.Map = &ir.Map{}
+	case ir.KindDedupe:
+		o.Dedupe = &ir.Dedupe{Key: ir.Expr{Source: "record.id"}, WithinMs: 1000}
+	case ir.KindAggregate:
+		o.Aggregate = &ir.Aggregate{Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 60000}}
+	case ir.KindJoin:
+		o.Join = &ir.Join{Type: ir.JoinInner}
+	case ir.KindSink:
+		o.Sink = &ir.Sink{Topic: name + "-out", Format: "json", Delivery: ir.AtLeastOnce}
+	}
+	return o
+}
+
+func pin(o *ir.Operator, backend string) *ir.Operator { o.Backend = backend; return o }
+
+func route(line int, name, input string, outputs ...string) *ir.Operator {
+	o := op(line, ir.KindRoute, name, input)
+	o.Route = &ir.Route{}
+	for _, out := range outputs {
+		o.Route.Outputs = append(o.Route.Outputs, ir.RouteOutput{Name: out})
+	}
+	return o
+}
+
+func pipeline(backends []string, ops ...*ir.Operator) *ir.Pipeline {
+	p := &ir.Pipeline{Name: "orders", Optimize: "cost", DeadLetterTopic: "orders.dlq", Operators: ops}
+	for _, b := range backends {
+		p.Backends = append(p.Backends, &ir.Backend{Name: b})
+	}
+	return p
+}
+
+func TestPlan(t *testing.T) {
+	fileSource := op(1, ir.KindSource, "in")
+	fileSource.Source = &ir.Source{File: "in.jsonl", Format: "json"}
+	exactly := op(4, ir.KindSink, "out", "filter.big")
+	exactly.Sink.Delivery = ir.ExactlyOnce
+	ownDLQ := pipeline(nil, op(1, ir.KindSource, "orders"), op(2, ir.KindSink, "out", "source.orders"))
+	ownDLQ.DeadLetterTopic = "errors"
+	nativeBlock := pipeline([]string{"native"}, op(1, ir.KindSource, "orders"), op(2, ir.KindSink, "out", "source.orders"))
+	nativeBlock.Backends[0].Range = ir.Range{Filename: "p.hcl", Start: ir.Pos{Line: 9, Column: 1}}
+
+	tests := []struct {
+		name     string
+		p        *ir.Pipeline
+		stages   []*ir.Stage
+		channels []*ir.Channel
+	}{
+		{
+			name: "no backend blocks: one native stage",
+			p: pipeline([]string{"native"},
+				op(1, ir.KindSource, "orders"),
+				op(2, ir.KindFilter, "big", "source.orders"),
+				op(3, ir.KindMap, "norm", "filter.big"),
+				op(4, ir.KindSink, "out", "map.norm")),
+			stages: []*ir.Stage{{
+				ID: "native.1", Backend: "native",
+				Operators: []string{"source.orders", "filter.big", "map.norm", "sink.out"},
+				Why:       "no backend blocks: everything runs on native",
+				Inputs:    []string{"orders"}, Outputs: []string{"out-out", "orders.dlq"},
+			}},
+			channels: []*ir.Channel{},
+		},
+		{
+			name: "broker pins fuse with their source; a channel feeds native",
+			p: pipeline([]string{"broker", "native"},
+				op(1, ir.KindSource, "orders"),
+				pin(op(2, ir.KindFilter, "big", "source.orders"), "broker"),
+				pin(op(3, ir.KindMap, "norm", "filter.big"), "broker"),
+				op(4, ir.KindDedupe, "once", "map.norm"),
+				op(5, ir.KindSink, "out", "dedupe.once")),
+			stages: []*ir.Stage{
+				{
+					ID: "broker.1", Backend: "broker",
+					Operators: []string{"source.orders", "filter.big", "map.norm"},
+					Why:       `pinned to broker by backend = "broker" (filter.big, map.norm)`,
+					Inputs:    []string{"orders"}, Outputs: []string{"orders.map.norm", "orders.dlq"},
+					Notes: DefaultCapabilities()["broker"].Notes,
+				},
+				{
+					ID: "native.1", Backend: "native",
+					Operators: []string{"dedupe.once", "sink.out"},
+					Why:       "not pinned: native is the default until cost-based placement lands",
+					Inputs:    []string{"orders.map.norm"}, Outputs: []string{"out-out", "orders.dlq"},
+				},
+			},
+			channels: []*ir.Channel{{From: "map.norm", To: "dedupe.once", Topic: "orders.map.norm", Stream: "map.norm"}},
+		},
+		{
+			name: "route outputs split across backends",
+			p: pipeline([]string{"broker", "native"},
+				op(1, ir.KindSource, "orders"),
+				pin(route(2, "tier", "source.orders", "gold", "other"), "broker"),
+				op(3, ir.KindAggregate, "rev", "route.tier.gold"),
+				op(4, ir.KindSink, "other", "route.tier.other"),
+				op(5, ir.KindSink, "rev", "aggregate.rev")),
+			stages: []*ir.Stage{
+				{
+					ID: "broker.1", Backend: "broker",
+					Operators: []string{"source.orders", "route.tier", "sink.other"},
+					Why:       `pinned to broker by backend = "broker" (route.tier)`,
+					Inputs:    []string{"orders"}, Outputs: []string{"orders.route.tier.gold", "other-out", "orders.dlq"},
+					Notes: DefaultCapabilities()["broker"].Notes,
+				},
+				{
+					ID: "native.1", Backend: "native",
+					Operators: []string{"aggregate.rev", "sink.rev"},
+					Why:       "not pinned: native is the default until cost-based placement lands",
+					Inputs:    []string{"orders.route.tier.gold"}, Outputs: []string{"rev-out", "orders.dlq"},
+				},
+			},
+			channels: []*ir.Channel{{From: "route.tier.gold", To: "aggregate.rev", Topic: "orders.route.tier.gold", Stream: "route.tier.gold"}},
+		},
+		{
+			name: "a file source cannot go to the broker and an exactly-once sink stays native",
+			p: pipeline([]string{"broker", "native"},
+				fileSource,
+				pin(op(2, ir.KindFilter, "big", "source.in"), "broker"),
+				exactly),
+			stages: []*ir.Stage{
+				{
+					ID: "native.1", Backend: "native",
+					Operators: []string{"source.in"},
+					Why:       "not pinned: native is the default until cost-based placement lands",
+					Inputs:    []string{"file:in.jsonl"}, Outputs: []string{"orders.source.in", "orders.dlq"},
+				},
+				{
+					ID: "broker.1", Backend: "broker",
+					Operators: []string{"filter.big"},
+					Why:       `pinned to broker by backend = "broker" (filter.big)`,
+					Inputs:    []string{"orders.source.in"}, Outputs: []string{"orders.filter.big", "orders.dlq"},
+					Notes: DefaultCapabilities()["broker"].Notes,
+				},
+				{
+					ID: "native.2", Backend: "native",
+					Operators: []string{"sink.out"},
+					Why:       "not pinned: native is the default until cost-based placement lands",
+					Inputs:    []string{"orders.filter.big"}, Outputs: []string{"out-out", "orders.dlq"},
+				},
+			},
+			channels: []*ir.Channel{
+				{From: "source.in", To: "filter.big", Topic: "orders.source.in", Stream: "source.in"},
+				{From: "filter.big", To: "sink.out", Topic: "orders.filter.big", Stream: "filter.big"},
+			},
+		},
+		{
+			name: "a join reading two sources, one through a beam stage",
+			p: pipeline([]string{"beam", "native"},
+				op(1, ir.KindSource, "a"),
+				op(2, ir.KindSource, "b"),
+				pin(op(3, ir.KindDedupe, "d", "source.a"), "beam"),
+				op(4, ir.KindJoin, "j", "dedupe.d", "source.b"),
+				op(5, ir.KindSink, "out", "join.j")),
+			stages: []*ir.Stage{
+				{
+					ID: "beam.1", Backend: "beam",
+					Operators: []string{"source.a", "dedupe.d"},
+					Why:       `pinned to beam by backend = "beam" (dedupe.d)`,
+					Inputs:    []string{"a"}, Outputs: []string{"orders.dedupe.d", "orders.dlq"},
+				},
+				{
+					ID: "native.1", Backend: "native",
+					Operators: []string{"source.b", "join.j", "sink.out"},
+					Why:       "not pinned: native is the default until cost-based placement lands",
+					Inputs:    []string{"b", "orders.dedupe.d"}, Outputs: []string{"out-out", "orders.dlq"},
+				},
+			},
+			channels: []*ir.Channel{{From: "dedupe.d", To: "join.j", Topic: "orders.dedupe.d", Stream: "dedupe.d"}},
+		},
+		{
+			name: "a native block is not other backends",
+			p:    nativeBlock,
+			stages: []*ir.Stage{{
+				ID: "native.1", Backend: "native",
+				Operators: []string{"source.orders", "sink.out"},
+				Why:       "only the native backend is enabled: everything runs on it",
+				Inputs:    []string{"orders"}, Outputs: []string{"out-out", "orders.dlq"},
+			}},
+			channels: []*ir.Channel{},
+		},
+		{
+			name: "dead_letter_topic is an output of every stage",
+			p:    ownDLQ,
+			stages: []*ir.Stage{{
+				ID: "native.1", Backend: "native",
+				Operators: []string{"source.orders", "sink.out"},
+				Why:       "no backend blocks: everything runs on native",
+				Inputs:    []string{"orders"}, Outputs: []string{"out-out", "errors"},
+			}},
+			channels: []*ir.Channel{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, diags := Plan(tt.p, WithSpecHash("abc"))
+			if diags.HasErrors() {
+				t.Fatalf("Plan: %v", diags)
+			}
+			if diff := cmp.Diff(tt.stages, plan.Stages); diff != "" {
+				t.Errorf("stages (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.channels, plan.Channels); diff != "" {
+				t.Errorf("channels (-want +got):\n%s", diff)
+			}
+			if plan.SpecHash != "abc" || plan.FormatVersion != ir.FormatVersion || plan.Pipeline != tt.p {
+				t.Errorf("plan header = %q %q %p, want abc %q %p", plan.SpecHash, plan.FormatVersion, plan.Pipeline, ir.FormatVersion, tt.p)
+			}
+		})
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	rangeOf := func(line int) *hcl.Range {
+		return &hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: line, Column: 1, Byte: line * 10}, End: hcl.Pos{Line: line, Column: 20, Byte: line*10 + 19}}
+	}
+	type diag struct {
+		Summary string
+		Subject *hcl.Range
+	}
+	wide := route(2, "wide", "source.orders", "a", "b", "c", "d", "e", "f", "g", "h", "i")
+	onceSink := op(2, ir.KindSink, "out", "source.orders")
+	onceSink.Sink.Delivery = ir.ExactlyOnce
+	tests := []struct {
+		name   string
+		p      *ir.Pipeline
+		want   []diag
+		detail []string // fragments of the first diagnostic's detail
+	}{
+		{
+			name:   "pin to a backend without a backend block",
+			p:      pipeline([]string{"native"}, op(1, ir.KindSource, "orders"), pin(op(2, ir.KindDedupe, "d", "source.orders"), "beam")),
+			want:   []diag{{Summary: `Backend "beam" is not enabled`, Subject: rangeOf(2)}},
+			detail: []string{`dedupe.d is pinned to backend = "beam"`, `no backend "beam" block`, `backend "beam" {}`},
+		},
+		{
+			name:   "stateful operator pinned to the broker",
+			p:      pipeline([]string{"broker", "native"}, op(1, ir.KindSource, "orders"), pin(op(3, ir.KindAggregate, "rev", "source.orders"), "broker")),
+			want:   []diag{{Summary: "aggregate.rev cannot run on broker", Subject: rangeOf(3)}},
+			detail: []string{"keeps state", "the broker hosts only stateless single-record operators", "pin it to native"},
+		},
+		{
+			name:   "join pinned to the broker",
+			p:      pipeline([]string{"broker", "native"}, op(1, ir.KindSource, "a"), op(2, ir.KindSource, "b"), pin(op(3, ir.KindJoin, "j", "source.a", "source.b"), "broker")),
+			want:   []diag{{Summary: "join.j cannot run on broker", Subject: rangeOf(3)}},
+			detail: []string{"stateless single-record"},
+		},
+		{
+			name:   "route wider than the broker allows",
+			p:      pipeline([]string{"broker", "native"}, op(1, ir.KindSource, "orders"), pin(wide, "broker")),
+			want:   []diag{{Summary: "route.wide cannot run on broker", Subject: rangeOf(2)}},
+			detail: []string{"more route outputs"},
+		},
+		{
+			name:   "exactly-once sink pinned to the broker",
+			p:      pipeline([]string{"broker", "native"}, op(1, ir.KindSource, "orders"), pin(onceSink, "broker")),
+			want:   []diag{{Summary: "sink.out cannot run on broker", Subject: rangeOf(2)}},
+			detail: []string{"exactly-once"},
+		},
+		{
+			name:   "unknown backend",
+			p:      pipeline(nil, op(1, ir.KindSource, "orders"), pin(op(2, ir.KindFilter, "f", "source.orders"), "spark")),
+			want:   []diag{{Summary: `Unknown backend "spark"`, Subject: rangeOf(2)}},
+			detail: []string{"beam, broker, native"},
+		},
+		{
+			name: "every bad pin is reported",
+			p: pipeline(nil, op(1, ir.KindSource, "orders"),
+				pin(op(2, ir.KindFilter, "f", "source.orders"), "broker"),
+				pin(op(3, ir.KindFilter, "g", "filter.f"), "beam")),
+			want: []diag{
+				{Summary: `Backend "broker" is not enabled`, Subject: rangeOf(2)},
+				{Summary: `Backend "beam" is not enabled`, Subject: rangeOf(3)},
+			},
+		},
+		{
+			name:   "input nobody produces",
+			p:      pipeline(nil, op(1, ir.KindFilter, "f", "source.missing")),
+			want:   []diag{{Summary: "Unknown input", Subject: rangeOf(1)}},
+			detail: []string{"filter.f reads source.missing"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, diags := Plan(tt.p)
+			if plan != nil {
+				t.Errorf("Plan returned a plan with errors")
+			}
+			var got []diag
+			for _, d := range diags {
+				if d.Severity != hcl.DiagError {
+					t.Errorf("severity = %v, want error", d.Severity)
+				}
+				got = append(got, diag{Summary: d.Summary, Subject: d.Subject})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Fatalf("diagnostics (-want +got):\n%s", diff)
+			}
+			for _, f := range tt.detail {
+				if !strings.Contains(diags[0].Detail, f) {
+					t.Errorf("detail %q does not contain %q", diags[0].Detail, f)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanDeterministic(t *testing.T) {
+	build := func() *ir.Pipeline {
+		return pipeline([]string{"broker", "native"},
+			op(1, ir.KindSource, "orders"),
+			pin(route(2, "tier", "source.orders", "gold", "silver", "other"), "broker"),
+			op(3, ir.KindAggregate, "g", "route.tier.gold"),
+			op(4, ir.KindAggregate, "s", "route.tier.silver"),
+			op(5, ir.KindSink, "g", "aggregate.g"),
+			op(6, ir.KindSink, "s", "aggregate.s"),
+			op(7, ir.KindSink, "o", "route.tier.other"))
+	}
+	var first []byte
+	for i := range 5 {
+		plan, diags := Plan(build(), WithSpecHash("h"))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		b, err := plan.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = b
+			continue
+		}
+		if !bytes.Equal(first, b) {
+			t.Fatalf("plan %d differs:\n%s", i, cmp.Diff(string(first), string(b)))
+		}
+	}
+}
+
+func TestWithCapabilities(t *testing.T) {
+	// A backend declared able to hold state accepts a stateful pin.
+	p := pipeline([]string{"broker", "native"}, op(1, ir.KindSource, "orders"), pin(op(2, ir.KindDedupe, "d", "source.orders"), "broker"))
+	plan, diags := Plan(p, WithCapabilities("broker", Capabilities{Stateful: true}))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if got := plan.StageOf("dedupe.d").ID; got != "broker.1" {
+		t.Errorf("dedupe.d in %s, want broker.1", got)
+	}
+}
