@@ -1,6 +1,12 @@
 package lang
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/ir"
 )
@@ -21,7 +27,7 @@ type Options struct {
 type Result struct {
 	Pipeline *ir.Pipeline // nil when there are errors
 	// Files maps every parsed file's name to its parsed form, so callers can
-	// render diagnostics with source lines.
+	// render diagnostics with source lines. Variable files are included.
 	Files map[string]*hcl.File
 	// SpecHash identifies the spec sources and resolved variable values.
 	SpecHash string
@@ -30,5 +36,74 @@ type Result struct {
 // Load parses, resolves and type-checks the spec at path (a directory of
 // .hcl files, or one file) and lowers it to the IR.
 func Load(path string, opts Options) (*Result, hcl.Diagnostics) {
-	panic("lang.Load: not implemented")
+	names, err := SpecFiles(path)
+	if err != nil {
+		return &Result{Files: map[string]*hcl.File{}}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read spec",
+			Detail:   err.Error(),
+		}}
+	}
+	files := make(map[string][]byte, len(names))
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read spec file",
+				Detail:   err.Error(),
+			})
+			continue
+		}
+		files[name] = b
+	}
+	res, more := LoadFiles(files, opts)
+	diags = append(diags, more...)
+	if diags.HasErrors() {
+		res.Pipeline = nil
+	}
+	return res, diags
+}
+
+// SpecFiles lists the spec files at path: every *.hcl file of a directory
+// (not recursive), sorted, or path itself when it is a file.
+func SpecFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
+			continue
+		}
+		names = append(names, filepath.Join(path, e.Name()))
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("spec: no .hcl files in %s", path)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// LoadFiles is Load over in-memory sources, keyed by file name (processed in
+// sorted name order). Variable files named in opts.VarFiles are still read
+// from disk.
+func LoadFiles(files map[string][]byte, opts Options) (*Result, hcl.Diagnostics) {
+	l := newLoader(files, opts)
+	p := l.load()
+	res := &Result{Files: l.files, SpecHash: l.specHash()}
+	diags := l.finish()
+	if !diags.HasErrors() {
+		res.Pipeline = p
+	}
+	return res, diags
 }

@@ -2,10 +2,14 @@ package eval
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Consts are the plan-time constants an expression may read: var.NAME and
@@ -36,35 +40,86 @@ type Root struct {
 
 // Program is an expression compiled once into closures over record layouts.
 // It is safe for concurrent use.
+//
+// Evaluation follows hcl.Expression.Value exactly, errors included, with one
+// documented difference: numbers are float64 on the hot path, where cty
+// computes with 512-bit big.Float. Values read from records are float64
+// already (JSON carries doubles), a single operation rounds the same way in
+// both, and results are compared after rounding to float64; chains of
+// inexact operations, and decimal literals that float64 cannot represent,
+// may differ in the last bits.
 type Program struct {
 	typ  cty.Type
-	eval func(Frame) (Value, error)
+	eval evalFn
+	cond condFn // fast path of a bool program, or nil
+	// fallbacks counts the nodes evaluated by hcl per record (for tests
+	// and for explaining performance).
+	fallbacks int
 }
-
-// ErrNotImplemented is returned by the placeholders below until the
-// compiler lands. TODO(eval): remove.
-var errNotImplemented = errors.New("eval: not implemented")
 
 // Compile parses e.Source and compiles it against roots and constants. The
 // diagnostics point into e.Range.
+//
+// Compilation first evaluates the expression once with hcl, every root bound
+// to an unknown value of its schema: that yields the static result type and
+// every error HCL can find without data (unknown attributes, operand and
+// argument type mismatches, unknown functions), which become compile
+// diagnostics. The expression is then compiled into closures; the syntax the
+// compiler has no native form for is evaluated by hcl itself, per record,
+// from a cty copy of the frame (correct, slower).
 func Compile(e ir.Expr, roots []Root, c Consts) (*Program, hcl.Diagnostics) {
-	return &Program{typ: cty.DynamicPseudoType, eval: func(Frame) (Value, error) { return Null, errNotImplemented }}, nil
+	expr, diags := parse(e)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	cp := newCompiler(roots, c)
+	typ, diags := cp.check(expr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	n := cp.compile(expr)
+	return &Program{typ: typ, eval: n.eval, cond: n.fast.cond, fallbacks: cp.fallbacks}, diags
+}
+
+// parse re-parses an IR expression at its original position, so diagnostics
+// point into the user's file.
+func parse(e ir.Expr) (hclsyntax.Expression, hcl.Diagnostics) {
+	start := hcl.Pos{Line: e.Range.Start.Line, Column: e.Range.Start.Column, Byte: e.Range.Start.Byte}
+	if start.Line == 0 {
+		start = hcl.InitialPos
+	}
+	return hclsyntax.ParseExpression([]byte(e.Source), e.Range.Filename, start)
 }
 
 // Type is the static result type (cty.DynamicPseudoType when unknown).
 func (p *Program) Type() cty.Type { return p.typ }
 
 // Eval evaluates the program on one frame.
-func (p *Program) Eval(f Frame) (Value, error) { return p.eval(f) }
+func (p *Program) Eval(f Frame) (Value, error) {
+	if p.cond != nil {
+		if b, ok := p.cond(f); ok {
+			return Bool(b), nil
+		}
+	}
+	return p.eval(f)
+}
+
+// errNotBool is the error of a predicate whose result is not a bool.
+var errNotBool = errors.New("predicate is not a bool")
 
 // EvalBool evaluates a predicate; a null or non-bool result is an error.
 func (p *Program) EvalBool(f Frame) (bool, error) {
+	if p.cond != nil {
+		if b, ok := p.cond(f); ok {
+			return b, nil
+		}
+	}
 	v, err := p.eval(f)
 	if err != nil {
 		return false, err
 	}
 	if v.Kind != KindBool {
-		return false, errors.New("predicate is not a bool")
+		return false, errNotBool
 	}
 	return v.Bool, nil
 }
@@ -79,11 +134,476 @@ type ObjectProgram struct {
 // CompileObject compiles fields into a program producing records of the
 // object type with those attribute names.
 func CompileObject(fields []ir.Field, roots []Root, c Consts) (*ObjectProgram, hcl.Diagnostics) {
-	return nil, nil
+	var diags hcl.Diagnostics
+	progs := make(map[string]*Program, len(fields))
+	attrs := make(map[string]cty.Type, len(fields))
+	for _, f := range fields {
+		if _, dup := progs[f.Name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate field",
+				Detail:   fmt.Sprintf("The field %q is defined more than once.", f.Name),
+				Subject:  f.Expr.Range.Ptr(),
+			})
+			continue
+		}
+		p, d := Compile(f.Expr, roots, c)
+		diags = append(diags, d...)
+		if p == nil {
+			continue
+		}
+		progs[f.Name] = p
+		attrs[f.Name] = p.Type()
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	l := NewLayout(cty.Object(attrs))
+	o := &ObjectProgram{layout: l, fields: make([]*Program, l.Len())}
+	for i, name := range l.Names {
+		o.fields[i] = progs[name]
+	}
+	return o, diags
 }
 
 // Layout is the layout of the records Eval produces.
 func (o *ObjectProgram) Layout() *Layout { return o.layout }
 
 // Eval builds one output record.
-func (o *ObjectProgram) Eval(f Frame) (*Record, error) { return nil, errNotImplemented }
+func (o *ObjectProgram) Eval(f Frame) (*Record, error) {
+	r := &Record{Layout: o.layout, Values: make([]Value, len(o.fields))}
+	for i, p := range o.fields {
+		v, err := p.eval(f)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", o.layout.Names[i], err)
+		}
+		r.Values[i] = v
+	}
+	return r, nil
+}
+
+// evalFn is one compiled node.
+type evalFn func(Frame) (Value, error)
+
+// node is a compiled expression with its static types.
+type node struct {
+	eval evalFn
+	// typ is the static type: the type of the value hcl computes with every
+	// root unknown.
+	typ cty.Type
+	// errTyp is the type of the unknown value hcl yields when this node
+	// fails. It matters where HCL goes on after an error: && and ||
+	// short-circuit past a failed operand whose unknown converts to bool, and
+	// a conditional unifies its result type with the failed branch's.
+	errTyp cty.Type
+	// konst is set when the node is a constant.
+	konst bool
+	val   Value
+	// fast is the optional allocation-free fast path of the node.
+	fast fastPath
+	// typed, when set, evaluates the node together with the exact cty type
+	// of its result. Nodes whose static type is not exact have one where
+	// the type is known at run time (hcl fallbacks, cty calls, try,
+	// conditionals): a Value alone cannot tell a map from an object or a
+	// list from a tuple, and == and cty functions depend on that.
+	typed typedFn
+}
+
+// typedFn evaluates a node with the cty type of its result.
+type typedFn func(Frame) (Value, cty.Type, error)
+
+// evalT evaluates n with the best type known for the result; on failure,
+// the type of the unknown value hcl would go on with.
+func (n *node) evalT(f Frame) (Value, cty.Type, error) {
+	if n.typed != nil {
+		return n.typed(f)
+	}
+	v, err := n.eval(f)
+	if err != nil {
+		return v, n.errTyp, err
+	}
+	return v, n.typ, nil
+}
+
+// withTyped sets n's typed evaluator and derives eval from it.
+func withTyped(n node, t typedFn) node {
+	n.typed = t
+	n.eval = func(f Frame) (Value, error) {
+		v, _, err := t(f)
+		return v, err
+	}
+	return n
+}
+
+// stdFuncs is the function table, built once.
+var stdFuncs = sync.OnceValue(Functions)
+
+// compiler holds what one Compile call needs.
+type compiler struct {
+	roots   []Root
+	consts  Consts
+	unk     *hcl.EvalContext // roots unknown, constants known
+	varObj  cty.Value
+	locObj  cty.Value
+	funcs   map[string]function.Function
+	suggest map[hcl.Range]string // did-you-mean for unknown attributes
+	// fallbacks counts the nodes compiled to a per-record hcl evaluation.
+	fallbacks int
+}
+
+func newCompiler(roots []Root, c Consts) *compiler {
+	cp := &compiler{roots: roots, consts: c, funcs: stdFuncs(), suggest: map[hcl.Range]string{}}
+	cp.varObj = objectOrEmpty(c.Vars)
+	cp.locObj = objectOrEmpty(c.Locals)
+	vars := map[string]cty.Value{"var": cp.varObj, "local": cp.locObj}
+	for _, r := range roots {
+		vars[r.Name] = cty.UnknownVal(rootType(r))
+	}
+	cp.unk = &hcl.EvalContext{Variables: vars, Functions: cp.funcs}
+	return cp
+}
+
+func objectOrEmpty(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+// rootType is the static type of a root's records.
+func rootType(r Root) cty.Type {
+	if r.Layout == nil || r.Layout.Type == cty.NilType {
+		return cty.DynamicPseudoType
+	}
+	return r.Layout.Type
+}
+
+// check evaluates expr with unknown roots: static type and diagnostics.
+func (c *compiler) check(expr hclsyntax.Expression) (t cty.Type, diags hcl.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			rng := expr.Range()
+			t, diags = cty.NilType, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid expression",
+				Detail:   fmt.Sprintf("The expression cannot be type-checked: %v.", r),
+				Subject:  &rng,
+			}}
+		}
+	}()
+	c.collectSuggestions(expr)
+	v, diags := expr.Value(c.unk)
+	for _, d := range diags {
+		if d.Summary == "Unsupported attribute" && d.Subject != nil {
+			if s, ok := c.suggest[*d.Subject]; ok {
+				d.Detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+		}
+	}
+	return v.Type(), diags
+}
+
+// collectSuggestions finds attribute names of root traversals that the
+// schema lacks and remembers the closest existing name for each.
+func (c *compiler) collectSuggestions(expr hclsyntax.Expression) {
+	hclsyntax.VisitAll(expr, func(n hclsyntax.Node) hcl.Diagnostics {
+		st, ok := n.(*hclsyntax.ScopeTraversalExpr)
+		if !ok {
+			return nil
+		}
+		t, ok := c.rootTypeOf(st.Traversal.RootName())
+		if !ok {
+			return nil
+		}
+		for _, step := range st.Traversal[1:] {
+			a, ok := step.(hcl.TraverseAttr)
+			if !ok || !t.IsObjectType() {
+				return nil
+			}
+			if !t.HasAttribute(a.Name) {
+				names := make([]string, 0, len(t.AttributeTypes()))
+				for k := range t.AttributeTypes() {
+					names = append(names, k)
+				}
+				if s := closest(a.Name, names); s != "" {
+					c.suggest[a.SrcRange] = s
+				}
+				return nil
+			}
+			t = t.AttributeType(a.Name)
+		}
+		return nil
+	})
+}
+
+func (c *compiler) rootTypeOf(name string) (cty.Type, bool) {
+	for _, r := range c.roots {
+		if r.Name == name {
+			return rootType(r), true
+		}
+	}
+	switch name {
+	case "var":
+		return c.varObj.Type(), true
+	case "local":
+		return c.locObj.Type(), true
+	}
+	return cty.NilType, false
+}
+
+// closest returns the candidate nearest to name by edit distance, if any is
+// close enough to be a plausible typo.
+func closest(name string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := levenshtein(name, c); d < bestD || (d == bestD && best != "" && c < best) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// staticType evaluates e with unknown roots; it also reports whether the
+// result is a known constant.
+func (c *compiler) staticType(e hclsyntax.Expression) (t cty.Type, v cty.Value, konst bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, v, konst = cty.DynamicPseudoType, cty.NilVal, false
+		}
+	}()
+	v, diags := e.Value(c.unk)
+	if v == cty.NilVal {
+		return cty.DynamicPseudoType, v, false
+	}
+	return v.Type(), v, !diags.HasErrors() && v.IsWhollyKnown()
+}
+
+// compile compiles one syntax node. It never fails: a node hcl would reject
+// for every record compiles to a closure returning that error, because it may
+// sit inside try() or can(), which hcl accepts.
+func (c *compiler) compile(e hclsyntax.Expression) node {
+	typ, v, konst := c.staticType(e)
+	// A known result with unknown roots is constant only if the subtree
+	// reads no root: hcl folds 1 != record.s to true from the types alone,
+	// though reading record.s fails when record is null.
+	if konst && !c.readsRoot(e) {
+		if cv, err := compileFromCty(v); err == nil {
+			return constNode(cv, typ)
+		}
+	}
+	n, ok := c.compileNative(e, typ)
+	if !ok {
+		n = c.fallback(e, typ)
+	}
+	if !passesKnownError(e) && containsTemplate(e) {
+		n.eval = stripKnownError(n.eval)
+		if t := n.typed; t != nil {
+			n.typed = func(f Frame) (Value, cty.Type, error) {
+				v, vt, err := t(f)
+				if ke, ok := err.(*knownError); ok {
+					return Null, vt, ke.err
+				}
+				return v, vt, err
+			}
+		}
+	}
+	n.typ = typ
+	if n.errTyp == cty.NilType {
+		n.errTyp = errTypeOf(e, typ)
+	}
+	return n
+}
+
+// readsRoot reports whether e refers to a root record.
+func (c *compiler) readsRoot(e hclsyntax.Expression) bool {
+	for _, t := range e.Variables() {
+		for _, r := range c.roots {
+			if t.RootName() == r.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// passesKnownError reports whether e hands a child's failed-but-known
+// value (see knownError) on as its own: templates build them, parentheses
+// and conditionals pass them on. Every other node yields an unknown value
+// when a child fails.
+func passesKnownError(e hclsyntax.Expression) bool {
+	switch e.(type) {
+	case *hclsyntax.TemplateExpr, *hclsyntax.TemplateWrapExpr, *hclsyntax.ParenthesesExpr, *hclsyntax.ConditionalExpr:
+		return true
+	}
+	return false
+}
+
+func containsTemplate(e hclsyntax.Expression) bool {
+	found := false
+	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		if _, ok := n.(*hclsyntax.TemplateExpr); ok {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// stripKnownError turns a knownError from a child into a plain error.
+func stripKnownError(ev evalFn) evalFn {
+	return func(f Frame) (Value, error) {
+		v, err := ev(f)
+		if ke, ok := err.(*knownError); ok {
+			return Null, ke.err
+		}
+		return v, err
+	}
+}
+
+// errTypeOf is the type of the unknown hcl returns when e fails.
+func errTypeOf(e hclsyntax.Expression, typ cty.Type) cty.Type {
+	switch e := e.(type) {
+	case *hclsyntax.ConditionalExpr, *hclsyntax.TupleConsExpr, *hclsyntax.ObjectConsExpr:
+		// An unknown of the result type (a failed condition), or a
+		// collection holding the failed element's unknown.
+		return typ
+	case *hclsyntax.BinaryOpExpr:
+		return e.Op.Type
+	case *hclsyntax.UnaryOpExpr:
+		return e.Op.Type
+	case *hclsyntax.TemplateExpr:
+		return cty.String
+	case *hclsyntax.ParenthesesExpr:
+		return errTypeOf(e.Expression, typ)
+	case *hclsyntax.TemplateWrapExpr:
+		return errTypeOf(e.Wrapped, typ)
+	}
+	return cty.DynamicPseudoType
+}
+
+func constNode(v Value, t cty.Type) node {
+	n := node{
+		eval:   func(Frame) (Value, error) { return v, nil },
+		typ:    t,
+		errTyp: t,
+		konst:  true,
+		val:    v,
+	}
+	switch v.Kind {
+	case KindBool:
+		n.fast.cond = func(Frame) (bool, bool) { return v.Bool, true }
+	case KindNumber:
+		n.fast.num = func(Frame) (float64, bool) { return v.Num, true }
+	case KindString:
+		n.fast.str = func(Frame) (string, bool) { return v.Str, true }
+	}
+	return n
+}
+
+// errNode always fails with err.
+func errNode(err error) node {
+	return node{eval: func(Frame) (Value, error) { return Null, err }}
+}
+
+func (c *compiler) compileNative(e hclsyntax.Expression, typ cty.Type) (node, bool) {
+	switch e := e.(type) {
+	case *hclsyntax.ParenthesesExpr:
+		return c.compile(e.Expression), true
+	case *hclsyntax.TemplateWrapExpr:
+		return c.compile(e.Wrapped), true
+	case *hclsyntax.ScopeTraversalExpr:
+		return c.scopeTraversal(e)
+	case *hclsyntax.RelativeTraversalExpr:
+		return c.relativeTraversal(e)
+	case *hclsyntax.IndexExpr:
+		return c.index(e)
+	case *hclsyntax.UnaryOpExpr:
+		return c.unary(e)
+	case *hclsyntax.BinaryOpExpr:
+		return c.binary(e)
+	case *hclsyntax.ConditionalExpr:
+		return c.conditional(e)
+	case *hclsyntax.TemplateExpr:
+		return c.template(e)
+	case *hclsyntax.FunctionCallExpr:
+		return c.call(e)
+	case *hclsyntax.TupleConsExpr:
+		return c.tuple(e)
+	case *hclsyntax.ObjectConsExpr:
+		return c.object(e, typ)
+	}
+	// For expressions, splats, template loops and anything newer: hcl.
+	return node{}, false
+}
+
+// diagError turns hcl diagnostics into an error.
+type diagError struct{ diags hcl.Diagnostics }
+
+func (e *diagError) Error() string { return e.diags.Error() }
+
+// fallback evaluates e with hcl on a cty copy of the frame. It is correct
+// for every form and slow (a cty object per root per record); the compiler
+// uses it only for syntax without a native form.
+//
+// Each evaluation gets its own hcl.EvalContext, which is what hclsyntax
+// needs to evaluate one tree concurrently (splat items are kept per
+// context), so the Program stays safe for concurrent use.
+func (c *compiler) fallback(e hclsyntax.Expression, typ cty.Type) node {
+	c.fallbacks++
+	return withTyped(node{typ: typ}, func(f Frame) (v Value, t cty.Type, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				v, t, err = Null, typ, fmt.Errorf("evaluation failed: %v", r)
+			}
+		}()
+		ctx, err := c.frameContext(f)
+		if err != nil {
+			return Null, typ, err
+		}
+		cv, diags := e.Value(ctx)
+		if diags.HasErrors() {
+			return Null, typ, &diagError{diags}
+		}
+		v, err = compileFromCty(cv)
+		return v, cv.Type(), err
+	})
+}
+
+// frameContext builds the hcl evaluation context of one frame.
+func (c *compiler) frameContext(f Frame) (*hcl.EvalContext, error) {
+	vars := map[string]cty.Value{"var": c.varObj, "local": c.locObj}
+	for i, r := range c.roots {
+		t := rootType(r)
+		if i >= len(f) || f[i] == nil {
+			vars[r.Name] = cty.NullVal(t)
+			continue
+		}
+		v, err := compileToCty(Object(f[i]), t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Name, err)
+		}
+		vars[r.Name] = v
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: c.funcs}, nil
+}

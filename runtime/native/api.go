@@ -3,9 +3,13 @@ package native
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
 
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/pipeline-compiler/pipeline/ir/eval"
 )
 
 // Input is one record arriving at a stage.
@@ -19,82 +23,192 @@ type Input struct {
 	Key       []byte
 	Value     []byte // encoded record (JSON)
 	// TimestampMs is the record timestamp, used as event time when the
-	// source has no event_time expression.
+	// source has no event_time expression. Records on a channel carry their
+	// event time here (Output.TimestampMs of the producing stage).
 	TimestampMs int64
 }
 
 // Output is one record leaving a stage.
 type Output struct {
 	// Target is a sink operator ID ("sink.revenue"), or the stream ID of a
-	// channel to another stage.
-	Target      string
-	Key         []byte
-	Value       []byte
+	// channel to another stage, or a tapped stream ID (WithTaps).
+	Target string
+	Key    []byte
+	Value  []byte
+	// TimestampMs is the record's event time. A window result carries its
+	// window's end minus one millisecond, so it stays inside the window.
 	TimestampMs int64
 }
 
 // DeadLetter is a record that failed to decode or evaluate, or arrived late.
 type DeadLetter struct {
+	// Input is the stage input that caused the failure; it is zero for a
+	// failure while firing a window or flushing a join at watermark time.
 	Input    Input
 	Operator string // the operator that rejected it
 	Reason   string // "decode", "eval", "late"
 	Err      string
 }
 
+// Dead-letter reasons.
+const (
+	ReasonDecode = "decode"
+	ReasonEval   = "eval"
+	ReasonLate   = "late"
+)
+
 // Emitter receives a stage's outputs. Calls happen on the goroutine that
-// called Process, Advance or Drain.
+// called Process, Advance or Drain. An error returned by the Emitter stops
+// the call and is returned to the caller.
 type Emitter interface {
 	Emit(Output) error
 	DeadLetter(DeadLetter) error
 }
 
-// Engine runs the operators of one native stage for one partition group.
-// It is not safe for concurrent use: run one Engine per goroutine.
-type Engine struct {
-	stage *ir.Stage
-	_     eval.Frame
-}
-
-// ErrNotImplemented marks the placeholder API until the engine lands.
+// ErrNotImplemented is kept for callers written against the placeholder API;
+// the engine no longer returns it.
 var ErrNotImplemented = errors.New("native: not implemented")
 
 // Option configures an Engine.
 type Option func(*config)
 
 type config struct {
-	stateDir string
+	stateDir   string
+	taps       []string
+	idleMs     int64
+	cacheLimit int
 }
 
 // WithStateDir keeps operator state in an embedded key-value store in dir
-// (default: in memory).
+// (default: in memory). The database under dir is the engine's working
+// copy and is replaced on New and Restore; durable state is what Checkpoint
+// writes.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
+
+// WithTaps also emits every record of the given streams as
+// Output{Target: streamID}, for tests that expect records on an operator
+// that is not a sink.
+func WithTaps(streamIDs ...string) Option {
+	return func(c *config) { c.taps = append(c.taps, streamIDs...) }
+}
+
+// WithIdleTimeout sets how long (in Advance wall-clock time) a partition may
+// go without input before it stops holding the watermark back. Default 30s.
+func WithIdleTimeout(d time.Duration) Option {
+	return func(c *config) { c.idleMs = d.Milliseconds() }
+}
+
+// WithCacheEntries bounds the number of state entries (dedupe keys, table
+// rows) cached in memory before they are written to the store and evicted.
+func WithCacheEntries(n int) Option { return func(c *config) { c.cacheLimit = n } }
 
 // New builds the engine for stage stageID of plan.
 func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {
-	return nil, ErrNotImplemented
+	cfg := config{idleMs: 30_000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if plan == nil || plan.Pipeline == nil {
+		return nil, errors.New("native: plan has no pipeline")
+	}
+	stage := plan.Stage(stageID)
+	if stage == nil {
+		return nil, fmt.Errorf("native: plan has no stage %q", stageID)
+	}
+	e := &Engine{
+		plan:  plan,
+		stage: stage,
+		cfg:   cfg,
+		wm:    math.MinInt64,
+	}
+	if err := e.build(); err != nil {
+		return nil, err
+	}
+	if cfg.stateDir == "" {
+		e.fs, e.dbDir = vfs.NewMem(), "state"
+	} else {
+		e.fs, e.dbDir = vfs.Default, filepath.Join(cfg.stateDir, "work")
+		if err := e.fs.RemoveAll(e.dbDir); err != nil {
+			return nil, fmt.Errorf("native: reset state dir: %w", err)
+		}
+	}
+	st, err := openStore(e.fs, e.dbDir, cfg.cacheLimit)
+	if err != nil {
+		return nil, fmt.Errorf("native: %w", err)
+	}
+	e.st = st
+	return e, nil
+}
+
+// AddPartitions declares input partitions the engine will receive records
+// from, so the watermark waits for them (until they are idle) even before
+// their first record arrives. The I/O layer calls it on partition
+// assignment; the test runner calls it for every given stream.
+func (e *Engine) AddPartitions(stream string, partitions ...int32) {
+	for _, p := range partitions {
+		e.partition(stream, p)
+	}
 }
 
 // Process pushes one input record through the stage.
 func (e *Engine) Process(ctx context.Context, in Input, out Emitter) error {
-	return ErrNotImplemented
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.out = out
+	return e.process(in)
 }
 
 // Advance tells the engine that no input with an earlier timestamp than
-// wallMs is pending for idle partitions, letting watermarks progress.
+// wallMs is pending for idle partitions, letting watermarks progress: a
+// partition that has had no input for the idle timeout no longer holds the
+// stage's watermark back.
 func (e *Engine) Advance(ctx context.Context, wallMs int64, out Emitter) error {
-	return ErrNotImplemented
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.out = out
+	return e.advanceWall(wallMs)
 }
 
 // Drain fires every open window and flushes all state that waits for time,
 // as at the end of a bounded input or a stop with drain.
-func (e *Engine) Drain(ctx context.Context, out Emitter) error { return ErrNotImplemented }
+func (e *Engine) Drain(ctx context.Context, out Emitter) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.out = out
+	return e.drain()
+}
 
-// Checkpoint writes a consistent snapshot of operator state to dir.
-// Source offsets are recorded by the caller alongside it.
-func (e *Engine) Checkpoint(dir string) error { return ErrNotImplemented }
+// Checkpoint writes a consistent snapshot of operator state to dir, which
+// must not exist yet. Source offsets are recorded by the caller alongside it.
+func (e *Engine) Checkpoint(dir string) error { return e.checkpoint(dir) }
 
-// Restore loads the snapshot in dir, replacing current state.
-func (e *Engine) Restore(dir string) error { return ErrNotImplemented }
+// Restore loads the snapshot in dir, replacing current state. The snapshot
+// itself is not modified, so it can be restored again.
+func (e *Engine) Restore(dir string) error { return e.restore(dir) }
 
 // Close releases the state store.
-func (e *Engine) Close() error { return nil }
+func (e *Engine) Close() error {
+	if e.st == nil {
+		return nil
+	}
+	err := e.st.close()
+	e.st = nil
+	return err
+}
+
+// Watermark returns the stage's current event-time watermark (before any
+// operator's allowed lateness), math.MinInt64 before the first record.
+func (e *Engine) Watermark() int64 { return e.wm }
+
+// Dropped returns, per route operator, how many records matched no output
+// and had no default output.
+func (e *Engine) Dropped() map[string]int64 {
+	m := make(map[string]int64, len(e.dropped))
+	for k, v := range e.dropped {
+		m[k] = v
+	}
+	return m
+}

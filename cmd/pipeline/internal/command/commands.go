@@ -19,6 +19,7 @@ var registry = []struct {
 	{"plan", func(m *Meta) cli.Command { return &PlanCommand{m} }},
 	{"show", func(m *Meta) cli.Command { return &ShowCommand{m} }},
 	{"graph", func(m *Meta) cli.Command { return &GraphCommand{m} }},
+	{"test", func(m *Meta) cli.Command { return &TestCommand{m} }},
 	{"version", func(m *Meta) cli.Command { return &VersionCommand{m} }},
 }
 

@@ -8,30 +8,19 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pipeline-compiler/pipeline/lang"
 )
 
 // These tests run the commands on the specs in testdata through the real
-// lang.Load. They skip while lang.Load is a stub that panics.
-
-func requireLang(t *testing.T) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Skipf("lang.Load is not implemented yet (%v); run again when package lang lands", r)
-		}
-	}()
-	lang.Load(filepath.Join("testdata", "orders"), lang.Options{})
-}
+// lang.Load.
 
 var (
 	ordersDir  = filepath.Join("testdata", "orders")
 	pinnedDir  = filepath.Join("testdata", "pinned")
 	invalidDir = filepath.Join("testdata", "invalid")
+	failingDir = filepath.Join("testdata", "failing")
 )
 
 func TestLangCommands(t *testing.T) {
-	requireLang(t)
 	invalidFile := filepath.Join(invalidDir, "invalid.hcl")
 	tests := []struct {
 		name string
@@ -67,6 +56,13 @@ func TestLangCommands(t *testing.T) {
 			`"route.by_tier" -> "aggregate.revenue" [label="gold"];`,
 			`"join.enriched" [label="join.enriched\nnative"];`}}},
 		{"graph mermaid orders", []string{"graph", "-format=mermaid", ordersDir}, check{outHas: []string{"flowchart LR\n", "-->|gold|"}}},
+		{"test: a failing block prints its diff and exits 1", []string{"test", failingDir}, check{code: 1,
+			outHas:   []string{"--- FAIL: wrongly expects the small order\n", "sink.big (-want +got):", "FAIL\t" + failingDir, "1 passed, 1 failed\n"},
+			outLacks: []string{"--- FAIL: keeps big orders"}}},
+		{"test -run selects by name", []string{"test", "-run", "^keeps", "-v", failingDir}, check{
+			outHas: []string{"--- PASS: keeps big orders\n", "1 passed, 0 failed\n"}}},
+		{"test -run with a bad pattern", []string{"test", "-run", "(", failingDir}, check{code: 1, errHas: []string{"error: -run:"}}},
+		{"test a missing directory", []string{"test", "testdata/nope/..."}, check{code: 1, errHas: []string{"No such file or directory: testdata/nope"}}},
 		{"fmt -check testdata/orders is formatted", []string{"fmt", "-check", ordersDir}, check{stdout: str("")}},
 	}
 	for _, tt := range tests {
@@ -77,7 +73,6 @@ func TestLangCommands(t *testing.T) {
 }
 
 func TestLangPlanRoundTrip(t *testing.T) {
-	requireLang(t)
 	planFile := filepath.Join(t.TempDir(), "orders.plan")
 
 	first := run(t, nil, "", "plan", "-json", ordersDir)

@@ -1,0 +1,641 @@
+package eval
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// nativeBuilder compiles a call of one function from its compiled
+// arguments. It returns false when it has no native form for these argument
+// types, and the call goes through cty.
+type nativeBuilder func(args []node) (evalFn, bool)
+
+// natives are the hand-written implementations of the hot functions. Each
+// matches the cty function of the same name in Functions(): arguments are
+// converted to the parameter type as hclsyntax converts them (a number passed
+// to lower() is its decimal string), null arguments are errors unless the
+// parameter allows null, and string results are NFC-normalized as
+// cty.StringVal does.
+var natives map[string]nativeBuilder
+
+func init() {
+	natives = map[string]nativeBuilder{
+		"lower":      strFunc1(strings.ToLower),
+		"upper":      strFunc1(strings.ToUpper),
+		"trimspace":  strFunc1(strings.TrimSpace),
+		"trimprefix": strFunc2(strings.TrimPrefix),
+		"trimsuffix": strFunc2(strings.TrimSuffix),
+		"replace":    nativeReplace,
+		"strlen":     nativeStrlen,
+		"substr":     nativeSubstr,
+		"length":     nativeLength,
+		"contains":   nativeContains,
+		"coalesce":   nativeCoalesce,
+		"abs":        numFunc1(math.Abs),
+		// cty rounds through big.Int, so a zero result is +0: adding 0
+		// turns math's -0 into +0 (it prints as "0", as cty's does).
+		"floor":       numFunc1(func(x float64) float64 { return math.Floor(x) + 0 }),
+		"ceil":        numFunc1(func(x float64) float64 { return math.Ceil(x) + 0 }),
+		"min":         numFoldFunc(func(acc, x float64) bool { return x < acc }, math.Inf(1)),
+		"max":         numFoldFunc(func(acc, x float64) bool { return x > acc }, math.Inf(-1)),
+		"format_time": nativeFormatTime,
+		"parse_time":  nativeParseTime,
+		"tostring":    toFunc(cty.String),
+		"tonumber":    toFunc(cty.Number),
+		"tobool":      toFunc(cty.Bool),
+		"jsonencode":  nativeJSONEncode,
+	}
+}
+
+// call compiles a function call: try and can natively (they catch errors of
+// their arguments), a native implementation when there is one, else the cty
+// function itself on converted arguments.
+func (c *compiler) call(e *hclsyntax.FunctionCallExpr) (node, bool) {
+	fn, ok := c.funcs[e.Name]
+	if !ok || e.ExpandFinal {
+		return node{}, false
+	}
+	args := make([]node, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = c.compile(a)
+	}
+	switch e.Name {
+	case "try":
+		return withTyped(node{}, func(f Frame) (Value, cty.Type, error) {
+			for i := range args {
+				if v, t, err := args[i].evalT(f); err == nil {
+					return v, t, nil
+				}
+			}
+			return Null, cty.DynamicPseudoType, errors.New("no expression succeeded")
+		}), true
+	case "can":
+		if len(args) != 1 {
+			return node{}, false
+		}
+		a := args[0].eval
+		return node{eval: func(f Frame) (Value, error) {
+			_, err := a(f)
+			return Bool(err == nil), nil
+		}}, true
+	}
+	if b, ok := natives[e.Name]; ok {
+		if ev, ok := b(args); ok {
+			return node{eval: ev}, true
+		}
+	}
+	return withTyped(node{}, ctyCall(e.Name, fn, args)), true
+}
+
+// ctyCall is the fallback for functions without a native implementation:
+// it converts the arguments to cty (by their static types), converts them to
+// the parameter types as hclsyntax.FunctionCallExpr does, calls the cty
+// function and converts the result back. Correct, and slower: it allocates.
+func ctyCall(name string, fn function.Function, args []node) typedFn {
+	params, vp := fn.Params(), fn.VarParam()
+	return func(f Frame) (Value, cty.Type, error) {
+		vals := make([]cty.Value, len(args))
+		for i := range args {
+			v, t, err := args[i].evalT(f)
+			if err != nil {
+				return Null, cty.DynamicPseudoType, err
+			}
+			cv, err := compileToCty(v, t)
+			if err != nil {
+				return Null, cty.DynamicPseudoType, err
+			}
+			var p *function.Parameter
+			if i < len(params) {
+				p = &params[i]
+			} else {
+				p = vp
+			}
+			if p == nil {
+				return Null, cty.DynamicPseudoType, fmt.Errorf("%s: too many arguments", name)
+			}
+			if cv, err = convert.Convert(cv, p.Type); err != nil {
+				return Null, cty.DynamicPseudoType, fmt.Errorf("invalid value for %q parameter: %w", p.Name, err)
+			}
+			vals[i] = cv
+		}
+		return callCtyTyped(fn, vals)
+	}
+}
+
+// callCty calls a cty function, turning a panic into an error.
+func callCty(fn function.Function, args []cty.Value) (Value, error) {
+	v, _, err := callCtyTyped(fn, args)
+	return v, err
+}
+
+// callCtyTyped is callCty with the result's cty type.
+func callCtyTyped(fn function.Function, args []cty.Value) (v Value, t cty.Type, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, t, err = Null, cty.DynamicPseudoType, fmt.Errorf("function failed: %v", r)
+		}
+	}()
+	res, err := fn.Call(args)
+	if err != nil {
+		return Null, cty.DynamicPseudoType, err
+	}
+	v, err = compileFromCty(res)
+	return v, res.Type(), err
+}
+
+// strArg converts an argument to a non-null string.
+func strArg(a node, v Value) (string, error) {
+	if v.Kind != KindString {
+		var err error
+		if v, err = convertPrim(v, a.typ, cty.String); err != nil {
+			return "", err
+		}
+		if v.Kind == KindNull {
+			return "", errNullArg
+		}
+	}
+	return v.Str, nil
+}
+
+// numArg converts an argument to a non-null number.
+func numArg(a node, v Value) (float64, error) {
+	if v.Kind != KindNumber {
+		var err error
+		if v, err = convertPrim(v, a.typ, cty.Number); err != nil {
+			return 0, err
+		}
+		if v.Kind == KindNull {
+			return 0, errNullArg
+		}
+	}
+	return v.Num, nil
+}
+
+// evalStrs evaluates arguments as strings.
+func evalStrs(args []node, f Frame, out []string) error {
+	for i, a := range args {
+		v, err := a.eval(f)
+		if err != nil {
+			return err
+		}
+		if out[i], err = strArg(a, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func strFunc1(fn func(string) string) nativeBuilder {
+	return func(args []node) (evalFn, bool) {
+		if len(args) != 1 {
+			return nil, false
+		}
+		a := args[0]
+		return func(f Frame) (Value, error) {
+			v, err := a.eval(f)
+			if err != nil {
+				return Null, err
+			}
+			s, err := strArg(a, v)
+			if err != nil {
+				return Null, err
+			}
+			return String(nfc(fn(s))), nil
+		}, true
+	}
+}
+
+func strFunc2(fn func(string, string) string) nativeBuilder {
+	return func(args []node) (evalFn, bool) {
+		if len(args) != 2 {
+			return nil, false
+		}
+		return func(f Frame) (Value, error) {
+			var s [2]string
+			if err := evalStrs(args, f, s[:]); err != nil {
+				return Null, err
+			}
+			return String(nfc(fn(s[0], s[1]))), nil
+		}, true
+	}
+}
+
+func nativeReplace(args []node) (evalFn, bool) {
+	if len(args) != 3 {
+		return nil, false
+	}
+	return func(f Frame) (Value, error) {
+		var s [3]string
+		if err := evalStrs(args, f, s[:]); err != nil {
+			return Null, err
+		}
+		return String(nfc(strings.Replace(s[0], s[1], s[2], -1))), nil
+	}, true
+}
+
+// simpleText reports whether every byte of s is its own grapheme cluster:
+// ASCII without CR (CR LF is one cluster).
+func simpleText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] == '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func nativeStrlen(args []node) (evalFn, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	a := args[0]
+	return func(f Frame) (Value, error) {
+		v, err := a.eval(f)
+		if err != nil {
+			return Null, err
+		}
+		s, err := strArg(a, v)
+		if err != nil {
+			return Null, err
+		}
+		if simpleText(s) {
+			return Number(float64(len(s))), nil
+		}
+		// Grapheme clusters: cty's own count.
+		return callCty(stdlib.StrlenFunc, []cty.Value{cty.StringVal(s)})
+	}, true
+}
+
+// wholeInt returns f as an int when it is a whole number well within range.
+func wholeInt(f float64) (int, bool) {
+	if f != math.Trunc(f) || math.Abs(f) > 1<<52 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+func nativeSubstr(args []node) (evalFn, bool) {
+	if len(args) != 3 {
+		return nil, false
+	}
+	return func(f Frame) (Value, error) {
+		sv, err := args[0].eval(f)
+		if err != nil {
+			return Null, err
+		}
+		s, err := strArg(args[0], sv)
+		if err != nil {
+			return Null, err
+		}
+		var n [2]float64
+		for i, a := range args[1:] {
+			v, err := a.eval(f)
+			if err != nil {
+				return Null, err
+			}
+			if n[i], err = numArg(a, v); err != nil {
+				return Null, err
+			}
+		}
+		offset, ok1 := wholeInt(n[0])
+		length, ok2 := wholeInt(n[1])
+		if !ok1 || !ok2 || !simpleText(s) {
+			return callCty(stdlib.SubstrFunc, []cty.Value{cty.StringVal(s), cty.NumberFloatVal(n[0]), cty.NumberFloatVal(n[1])})
+		}
+		// cty's algorithm, with one grapheme cluster per byte.
+		if offset < 0 {
+			offset += len(s)
+		} else if length == 0 {
+			return String(""), nil
+		}
+		sub := s
+		if offset > 0 {
+			if offset >= len(s) {
+				return String(""), nil
+			}
+			sub = s[offset:]
+		}
+		if length > 0 && length < len(sub) {
+			sub = sub[:length]
+		}
+		return String(sub), nil
+	}, true
+}
+
+// elemType is the static type of element i of a sequence of type t.
+func elemType(t cty.Type, i int) cty.Type {
+	switch {
+	case t.IsListType() || t.IsSetType() || t.IsMapType():
+		return t.ElementType()
+	case t.IsTupleType():
+		if ets := t.TupleElementTypes(); i < len(ets) {
+			return ets[i]
+		}
+	case t.IsObjectType():
+		return cty.DynamicPseudoType
+	}
+	return cty.DynamicPseudoType
+}
+
+func nativeLength(args []node) (evalFn, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	a := &args[0]
+	return func(f Frame) (Value, error) {
+		v, at, err := a.evalT(f)
+		if err != nil {
+			return Null, err
+		}
+		if v.Kind == KindNull {
+			return Null, errNullArg
+		}
+		t := effType(v, at)
+		switch {
+		case (t.IsListType() || t.IsTupleType()) && v.Kind == KindList:
+			return Number(float64(len(v.List))), nil
+		case t.IsMapType() && v.Kind == KindObject:
+			return Number(float64(len(v.Obj.Values))), nil
+		case t.IsSetType():
+			// A set's length counts distinct elements: let cty decide.
+			v, _, err := ctyCall("length", stdlib.LengthFunc, args)(f)
+			return v, err
+		}
+		return Null, errors.New("collection must be a list, a map or a tuple")
+	}, true
+}
+
+func nativeContains(args []node) (evalFn, bool) {
+	if len(args) != 2 {
+		return nil, false
+	}
+	l, x := &args[0], &args[1]
+	return func(f Frame) (Value, error) {
+		lv, ltyp, err := l.evalT(f)
+		if err != nil {
+			return Null, err
+		}
+		xv, xtyp, err := x.evalT(f)
+		if err != nil {
+			return Null, err
+		}
+		if lv.Kind == KindNull {
+			return Null, errNullArg
+		}
+		if xv.Kind == KindNull && effType(xv, xtyp) == cty.DynamicPseudoType {
+			// cty returns an unknown result for a dynamically typed
+			// argument; a record-level evaluation reports it as an error.
+			return Null, errUnknown
+		}
+		lt := effType(lv, ltyp)
+		if !(lt.IsListType() || lt.IsTupleType() || lt.IsSetType()) || lv.Kind != KindList {
+			return Null, errors.New("argument must be list, tuple, or set")
+		}
+		for i, e := range lv.List {
+			eq, err := equalValues(xv, xtyp, e, elemType(lt, i))
+			if err != nil {
+				return Null, err
+			}
+			if eq {
+				return Bool(true), nil
+			}
+		}
+		return Bool(false), nil
+	}, true
+}
+
+// nativeCoalesce handles arguments of known primitive static types: the
+// result type is their unification, fixed at compile time.
+func nativeCoalesce(args []node) (evalFn, bool) {
+	if len(args) == 0 {
+		return nil, false
+	}
+	types := make([]cty.Type, len(args))
+	for i, a := range args {
+		if !isPrimitive(a.typ) {
+			return nil, false
+		}
+		types[i] = a.typ
+	}
+	rt, _ := convert.UnifyUnsafe(types)
+	if !isPrimitive(rt) {
+		return nil, false
+	}
+	return func(f Frame) (Value, error) {
+		// Every argument is evaluated before the call, so a failing
+		// argument fails the call even after a non-null one.
+		found := -1
+		var first Value
+		for i, a := range args {
+			v, err := a.eval(f)
+			if err != nil {
+				return Null, err
+			}
+			if found < 0 && v.Kind != KindNull {
+				found, first = i, v
+			}
+		}
+		if found >= 0 {
+			return convertPrim(first, args[found].typ, rt)
+		}
+		return Null, errors.New("no non-null arguments")
+	}, true
+}
+
+func numFunc1(fn func(float64) float64) nativeBuilder {
+	return func(args []node) (evalFn, bool) {
+		if len(args) != 1 {
+			return nil, false
+		}
+		a := args[0]
+		return func(f Frame) (Value, error) {
+			v, err := a.eval(f)
+			if err != nil {
+				return Null, err
+			}
+			x, err := numArg(a, v)
+			if err != nil {
+				return Null, err
+			}
+			return Number(fn(x)), nil
+		}, true
+	}
+}
+
+// numFoldFunc builds min and max: the first argument that beats the
+// accumulator (strictly) wins, as in cty.
+func numFoldFunc(better func(acc, x float64) bool, start float64) nativeBuilder {
+	return func(args []node) (evalFn, bool) {
+		if len(args) == 0 {
+			return nil, false
+		}
+		return func(f Frame) (Value, error) {
+			acc := start
+			for _, a := range args {
+				v, err := a.eval(f)
+				if err != nil {
+					return Null, err
+				}
+				x, err := numArg(a, v)
+				if err != nil {
+					return Null, err
+				}
+				if better(acc, x) {
+					acc = x
+				}
+			}
+			return Number(acc), nil
+		}, true
+	}
+}
+
+func nativeFormatTime(args []node) (evalFn, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	a := args[0]
+	return func(f Frame) (Value, error) {
+		v, err := a.eval(f)
+		if err != nil {
+			return Null, err
+		}
+		x, err := numArg(a, v)
+		if err != nil {
+			return Null, err
+		}
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return Null, errors.New("not a finite number")
+		}
+		return String(FormatTimestamp(int64(x))), nil
+	}, true
+}
+
+func nativeParseTime(args []node) (evalFn, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	a := args[0]
+	return func(f Frame) (Value, error) {
+		v, err := a.eval(f)
+		if err != nil {
+			return Null, err
+		}
+		s, err := strArg(a, v)
+		if err != nil {
+			return Null, err
+		}
+		ms, err := ParseTimestamp(s)
+		if err != nil {
+			return Null, err
+		}
+		return Number(float64(ms)), nil
+	}, true
+}
+
+// toFunc builds tostring, tonumber and tobool: null converts to null, and
+// only primitive values convert.
+func toFunc(want cty.Type) nativeBuilder {
+	return func(args []node) (evalFn, bool) {
+		if len(args) != 1 {
+			return nil, false
+		}
+		a := args[0]
+		return func(f Frame) (Value, error) {
+			v, err := a.eval(f)
+			if err != nil {
+				return Null, err
+			}
+			return convertPrim(v, a.typ, want)
+		}, true
+	}
+}
+
+func nativeJSONEncode(args []node) (evalFn, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	a := &args[0]
+	return func(f Frame) (Value, error) {
+		v, t, err := a.evalT(f)
+		if err != nil {
+			return Null, err
+		}
+		b, err := appendJSON(nil, v, t)
+		if err != nil {
+			return Null, err
+		}
+		return String(nfc(string(bytes.TrimSpace(b)))), nil
+	}, true
+}
+
+// appendJSON encodes v of static type t as cty's JSON marshaller does: keys
+// sorted, strings escaped by encoding/json, numbers in shortest decimal form.
+func appendJSON(b []byte, v Value, t cty.Type) ([]byte, error) {
+	if v.Kind == KindNull {
+		return append(b, "null"...), nil
+	}
+	t = effType(v, t)
+	switch {
+	case t == cty.String && v.Kind == KindString:
+		s, err := json.Marshal(v.Str)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, s...), nil
+	case t == cty.Number && v.Kind == KindNumber:
+		return append(b, numString(v.Num)...), nil
+	case t == cty.Bool && v.Kind == KindBool:
+		if v.Bool {
+			return append(b, "true"...), nil
+		}
+		return append(b, "false"...), nil
+	case (t.IsListType() || t.IsTupleType()) && v.Kind == KindList:
+		b = append(b, '[')
+		for i, e := range v.List {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e, elemType(t, i)); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case (t.IsMapType() || t.IsObjectType()) && v.Kind == KindObject && v.Obj != nil:
+		b = append(b, '{')
+		for i, name := range v.Obj.Layout.Names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			k, err := json.Marshal(name)
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(b, k...), ':')
+			if b, err = appendJSON(b, v.Obj.Values[i], attrType(t, name)); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	}
+	// Sets (cty's element order) and anything unusual: cty's own encoder.
+	cv, err := compileToCty(v, t)
+	if err != nil {
+		return nil, err
+	}
+	out, err := callCty(stdlib.JSONEncodeFunc, []cty.Value{cv})
+	if err != nil {
+		return nil, err
+	}
+	return append(b, out.Str...), nil
+}

@@ -1,0 +1,84 @@
+// Package native is this project's own streaming engine: it runs the
+// operators of one native stage of an ir.Plan for one partition group.
+//
+// It owns orchestration only: routing records between the stage's
+// operators, keyed state, event time and watermarks, window firing, join
+// buffering, dead letters and checkpoints. Record semantics (expression
+// results, JSON encoding, window bounds, aggregate math) all come from
+// ir/eval, the one evaluator every backend links, so a spec means the same
+// on native as on the broker and Beam backends. It must not know about HCL,
+// Kafka, files or the CLI: the I/O layer (runtime/kafka, runtime/embedded)
+// feeds Inputs and delivers Outputs through an Emitter.
+//
+// # Time
+//
+// A record's event time comes from its source's event_time expression,
+// else Input.TimestampMs (channel-fed streams carry the event time there).
+// Each input partition tracks the greatest event time it has delivered; the
+// stage watermark is the minimum of that over the active partitions, so one
+// partition racing ahead does not make the others' records late. A
+// partition without input for the idle timeout (measured on the wall clock
+// that Advance supplies) stops counting, so an idle partition does not stall
+// the stage. Table sources never count: a changelog of slowly changing rows
+// says nothing about the progress of event time. The watermark never moves
+// backwards.
+//
+// An aggregate sees the stage watermark minus its allowed_lateness. A window
+// fires exactly once, when that watermark reaches the window's end; a record
+// whose windows have all fired goes to the dead-letter queue as "late".
+// Stream–stream joins expire buffered records (emitting a left join's
+// unmatched left records with nulls) when the stage watermark passes
+// time + within; dedupe forgets a key after within. Drain fires everything,
+// as at the end of a bounded input.
+//
+// # State
+//
+// State lives in Pebble (github.com/cockroachdb/pebble), an LSM-tree
+// key-value store, chosen because checkpoints are cheap: Pebble's
+// Checkpoint hard-links the immutable SSTables and copies only the small
+// manifest and WAL, so taking one is O(files), not O(bytes), and recovery
+// time does not grow with topic history. Tests and stages without a state
+// directory use Pebble's in-memory filesystem (vfs.NewMem).
+//
+// State keys are the operator ID, a NUL, a one-byte tag and the operator's
+// key bytes (and for windows the window bounds, in the value). The hot path
+// is cached in memory: aggregates keep open windows' accumulators in a map
+// and write them to Pebble only at checkpoint time (a window that opens and
+// fires between two checkpoints never touches Pebble); dedupe keys and
+// stream–table join tables go through a write-back cache that is flushed
+// and evicted when it exceeds its entry budget, so they may exceed memory.
+// Stream–stream join buffers and open windows are held in memory between
+// checkpoints; they are bounded by the join's within and the windows' size.
+//
+// Checkpoint(dir) flushes every cache, takes a Pebble checkpoint and writes
+// native-engine.json beside it with the watermark state (each partition's
+// greatest event time). Restore(dir) copies (hard-links) the snapshot into
+// the working directory, opens it and rebuilds the in-memory caches; the
+// snapshot itself is untouched and can be restored again.
+//
+// # Exactly-once protocol for the I/O layer
+//
+// The engine is deterministic given its inputs, so exactly-once Kafka to
+// Kafka delivery needs the state snapshot and the consumer offsets to agree:
+//
+//  1. Consume in a transactional session (kgo.GroupTransactSession,
+//     read_committed). Produce every Output and DeadLetter inside the
+//     transaction.
+//  2. At a commit point, call Checkpoint into a new directory named for the
+//     source offset vector it covers (the offsets after the last processed
+//     record of every assigned partition), and write that vector into the
+//     directory too. The snapshot is written before the commit.
+//  3. Commit the transaction with those same offsets (End with TryCommit).
+//     If the commit fails or the process dies first, the transaction aborts
+//     and its outputs are invisible to read_committed consumers.
+//  4. On start or rebalance, fetch the group's committed offsets and Restore
+//     the snapshot whose offset vector equals them, then consume from those
+//     offsets. Keep the last two snapshots: a crash between step 2 and
+//     step 3 leaves the newest snapshot ahead of the committed offsets, and
+//     the previous one is the one that matches. Delete older ones.
+//
+// Processing time enters only through Advance, which marks partitions idle:
+// replaying the same inputs from a snapshot gives the same outputs as long
+// as no partition goes idle, and in any case every window fires exactly
+// once and every record is either counted or dead-lettered as late.
+package native

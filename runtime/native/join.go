@@ -1,0 +1,389 @@
+package native
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/ir/eval"
+)
+
+// joinNode joins Inputs[0] (left) with Inputs[1] (right).
+//
+// Stream–table (the right input is a table source): the latest right record
+// per key is kept in the store; each left record looks it up. Stream–stream:
+// both sides are buffered by key; a pair matches when its event times are
+// within WithinMs and the on condition holds, and is emitted when the second
+// of the two arrives. Buffered records expire when the watermark passes
+// their time + within; a left join then emits each never-matched left record
+// with right bound to a record of nulls.
+type joinNode struct {
+	op        *ir.Operator
+	table     bool
+	left      bool // left join
+	within    int64
+	leftKeys  []*eval.Program
+	rightKeys []*eval.Program
+	on        *eval.Program
+	fields    *eval.ObjectProgram
+	lLayout   *eval.Layout
+	rLayout   *eval.Layout
+	nullL     *eval.Record
+	nullR     *eval.Record
+	prefix    []byte
+	kbuf      []byte
+	out       *route
+
+	// stream–stream state, in memory between checkpoints.
+	keys   map[string]*ssKey
+	timers timerHeap[string]
+}
+
+type ssEntry struct {
+	r       *eval.Record
+	ts      int64
+	matched bool
+}
+
+type ssKey struct {
+	left, right []ssEntry
+	dirty       bool
+}
+
+func newJoin(e *Engine, op *ir.Operator, l, r *eval.Layout, c eval.Consts) (*joinNode, error) {
+	j := op.Join
+	if j == nil {
+		return nil, fmt.Errorf("native: %s has no join settings", op.ID)
+	}
+	if len(j.LeftKeys) != len(j.RightKeys) {
+		return nil, fmt.Errorf("native: %s: %d left keys but %d right keys", op.ID, len(j.LeftKeys), len(j.RightKeys))
+	}
+	roots := []eval.Root{{Name: "left", Layout: l}, {Name: "right", Layout: r}}
+	n := &joinNode{
+		op:      op,
+		left:    j.Type == ir.JoinLeft,
+		within:  j.WithinMs,
+		lLayout: l,
+		rLayout: r,
+		nullL:   eval.NewRecord(l),
+		nullR:   eval.NewRecord(r),
+		prefix:  opPrefix(op.ID),
+		keys:    map[string]*ssKey{},
+		out:     e.route(op.ID),
+	}
+	if right := e.plan.Pipeline.Operator(op.Inputs[1]); right != nil && right.Source != nil && right.Source.Table {
+		n.table = true
+	}
+	for i := range j.LeftKeys {
+		p, diags := eval.Compile(j.LeftKeys[i], roots, c)
+		if err := diagErr(op, "left key", diags); err != nil {
+			return nil, err
+		}
+		n.leftKeys = append(n.leftKeys, p)
+		p, diags = eval.Compile(j.RightKeys[i], roots, c)
+		if err := diagErr(op, "right key", diags); err != nil {
+			return nil, err
+		}
+		n.rightKeys = append(n.rightKeys, p)
+	}
+	if !(&j.On).IsZero() {
+		p, diags := eval.Compile(j.On, roots, c)
+		if err := diagErr(op, "on", diags); err != nil {
+			return nil, err
+		}
+		n.on = p
+	}
+	o, diags := eval.CompileObject(j.Fields, roots, c)
+	if err := diagErr(op, "fields", diags); err != nil {
+		return nil, err
+	}
+	n.fields = o
+	return n, nil
+}
+
+func (n *joinNode) operator() *ir.Operator { return n.op }
+func (n *joinNode) outLayout() *eval.Layout {
+	return n.fields.Layout()
+}
+
+// keyOf encodes the equality key of a record on port (0 left, 1 right).
+func (n *joinNode) keyOf(port int, r *eval.Record) ([]byte, error) {
+	progs, f := n.leftKeys, eval.Frame{r, n.nullR}
+	if port == 1 {
+		progs, f = n.rightKeys, eval.Frame{n.nullL, r}
+	}
+	b := n.kbuf[:0]
+	for _, p := range progs {
+		v, err := p.Eval(f)
+		if err != nil {
+			return nil, err
+		}
+		b = appendKey(b, v)
+	}
+	n.kbuf = b
+	return b, nil
+}
+
+// emitPair evaluates on and, when it holds, emits the joined record.
+func (n *joinNode) emitPair(e *Engine, l, r *eval.Record, ts int64) (bool, error) {
+	f := eval.Frame{l, r}
+	if n.on != nil {
+		ok, err := n.on.EvalBool(f)
+		if err != nil {
+			return false, e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("on: %w", err))
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, n.emitFields(e, f, ts)
+}
+
+func (n *joinNode) emitFields(e *Engine, f eval.Frame, ts int64) error {
+	out, err := n.fields.Eval(f)
+	if err != nil {
+		return e.deadLetter(n.op.ID, ReasonEval, err)
+	}
+	return e.emit(n.out, rec{r: out, ts: ts})
+}
+
+func cloneRecord(r *eval.Record) *eval.Record {
+	return &eval.Record{Layout: r.Layout, Values: slices.Clone(r.Values)}
+}
+
+func (n *joinNode) push(e *Engine, port int, x rec) error {
+	kb, err := n.keyOf(port, x.r)
+	if err != nil {
+		return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
+	}
+	if n.table {
+		return n.pushTable(e, port, kb, x)
+	}
+	return n.pushStream(e, port, kb, x)
+}
+
+func (n *joinNode) tableKey(kb []byte) []byte {
+	return append(append(append([]byte(nil), n.prefix...), 'r'), kb...)
+}
+
+func (n *joinNode) pushTable(e *Engine, port int, kb []byte, x rec) error {
+	sk := n.tableKey(kb)
+	if port == 1 {
+		r := cloneRecord(x.r)
+		e.st.set(sk, r.AppendJSON(nil), r)
+		return nil
+	}
+	en, err := e.st.get(sk)
+	if err != nil {
+		return err
+	}
+	if en != nil {
+		r, _ := en.obj.(*eval.Record)
+		if r == nil {
+			r, err = eval.DecodeJSON(n.rLayout, en.val)
+			if err != nil {
+				return fmt.Errorf("native: %s: corrupt table state: %w", n.op.ID, err)
+			}
+			en.obj = r
+		}
+		ok, err := n.emitPair(e, x.r, r, x.ts)
+		if ok || err != nil {
+			return err
+		}
+	}
+	if n.left {
+		return n.emitFields(e, eval.Frame{x.r, n.nullR}, x.ts)
+	}
+	return nil
+}
+
+func (n *joinNode) pushStream(e *Engine, port int, kb []byte, x rec) error {
+	k := string(kb)
+	ks := n.keys[k]
+	if ks == nil {
+		ks = &ssKey{}
+		n.keys[k] = ks
+	}
+	ks.dirty = true
+	me := ssEntry{r: cloneRecord(x.r), ts: x.ts}
+	if port == 0 {
+		for i := range ks.right {
+			o := &ks.right[i]
+			if abs(x.ts-o.ts) > n.within {
+				continue
+			}
+			ok, err := n.emitPair(e, me.r, o.r, max(x.ts, o.ts))
+			if err != nil {
+				return err
+			}
+			me.matched = me.matched || ok
+		}
+		ks.left = append(ks.left, me)
+	} else {
+		for i := range ks.left {
+			o := &ks.left[i]
+			if abs(x.ts-o.ts) > n.within {
+				continue
+			}
+			ok, err := n.emitPair(e, o.r, me.r, max(x.ts, o.ts))
+			if err != nil {
+				return err
+			}
+			o.matched = o.matched || ok
+		}
+		ks.right = append(ks.right, me)
+	}
+	n.timers.push(satAdd(x.ts, n.within), k)
+	return nil
+}
+
+func (n *joinNode) advance(e *Engine, wm int64) error {
+	if n.table {
+		return nil
+	}
+	return n.expire(e, wm)
+}
+
+// expire drops buffered records with time + within < wm, emitting
+// unmatched left records of a left join.
+func (n *joinNode) expire(e *Engine, wm int64) error {
+	for len(n.timers) > 0 && n.timers.peek() < wm {
+		key := n.timers.pop().v
+		ks := n.keys[key]
+		if ks == nil {
+			continue
+		}
+		keepL := ks.left[:0]
+		var gone []ssEntry
+		for _, en := range ks.left {
+			if satAdd(en.ts, n.within) < wm {
+				gone = append(gone, en)
+			} else {
+				keepL = append(keepL, en)
+			}
+		}
+		clear(ks.left[len(keepL):])
+		ks.left = keepL
+		keepR := ks.right[:0]
+		for _, en := range ks.right {
+			if satAdd(en.ts, n.within) >= wm {
+				keepR = append(keepR, en)
+			}
+		}
+		clear(ks.right[len(keepR):])
+		ks.right = keepR
+		ks.dirty = true
+		if len(ks.left) == 0 && len(ks.right) == 0 {
+			delete(n.keys, key)
+			e.st.del(n.streamKey([]byte(key)))
+		}
+		if n.left {
+			for _, en := range gone {
+				if !en.matched {
+					if err := n.emitFields(e, eval.Frame{en.r, n.nullR}, en.ts); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (n *joinNode) drain(e *Engine) error {
+	if n.table {
+		return nil
+	}
+	return n.expire(e, math.MaxInt64)
+}
+
+func (n *joinNode) streamKey(kb []byte) []byte {
+	return append(append(append([]byte(nil), n.prefix...), 's'), kb...)
+}
+
+// save writes the buffered records of every changed key.
+func (n *joinNode) save(e *Engine) error {
+	if n.table {
+		return nil
+	}
+	for k, ks := range n.keys {
+		if !ks.dirty {
+			continue
+		}
+		var b []byte
+		for _, side := range [][]ssEntry{ks.left, ks.right} {
+			b = binary.AppendUvarint(b, uint64(len(side)))
+			for _, en := range side {
+				b = appendTime(b, en.ts)
+				if en.matched {
+					b = append(b, 1)
+				} else {
+					b = append(b, 0)
+				}
+				b = appendBytes(b, en.r.AppendJSON(nil))
+			}
+		}
+		e.st.set(n.streamKey([]byte(k)), b, nil)
+		ks.dirty = false
+	}
+	return nil
+}
+
+func (n *joinNode) load(e *Engine) error {
+	n.keys = map[string]*ssKey{}
+	n.timers = n.timers[:0]
+	if n.table {
+		return nil
+	}
+	lo := append(append([]byte(nil), n.prefix...), 's')
+	return e.st.scan(lo, prefixEnd(lo), func(k, v []byte) error {
+		key := string(k[len(lo):])
+		ks := &ssKey{}
+		for side, l := range []*eval.Layout{n.lLayout, n.rLayout} {
+			cnt, w := binary.Uvarint(v)
+			if w <= 0 {
+				return fmt.Errorf("corrupt join state")
+			}
+			v = v[w:]
+			for range cnt {
+				if len(v) < 9 {
+					return fmt.Errorf("corrupt join state")
+				}
+				en := ssEntry{ts: readTime(v), matched: v[8] == 1}
+				js, rest, err := readBytes(v[9:])
+				if err != nil {
+					return err
+				}
+				v = rest
+				if en.r, err = eval.DecodeJSON(l, js); err != nil {
+					return fmt.Errorf("corrupt join state: %w", err)
+				}
+				if side == 0 {
+					ks.left = append(ks.left, en)
+				} else {
+					ks.right = append(ks.right, en)
+				}
+				n.timers.push(satAdd(en.ts, n.within), key)
+			}
+		}
+		n.keys[key] = ks
+		return nil
+	})
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// satAdd adds without overflowing past math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}

@@ -1,0 +1,238 @@
+package native
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/ir/eval"
+)
+
+// stateless is embedded by operators without time-driven state.
+type stateless struct{}
+
+func (stateless) advance(*Engine, int64) error { return nil }
+func (stateless) drain(*Engine) error          { return nil }
+func (stateless) save(*Engine) error           { return nil }
+func (stateless) load(*Engine) error           { return nil }
+
+// sourceNode is a source in the stage; Engine.process decodes its records
+// and emits them on the source's stream, so it never receives a push.
+type sourceNode struct {
+	stateless
+	op *ir.Operator
+}
+
+func (n *sourceNode) operator() *ir.Operator { return n.op }
+func (n *sourceNode) push(*Engine, int, rec) error {
+	return fmt.Errorf("native: %s: a source has no input", n.op.ID)
+}
+
+type filterNode struct {
+	stateless
+	op    *ir.Operator
+	where *eval.Program
+	out   *route
+}
+
+func (n *filterNode) operator() *ir.Operator { return n.op }
+func (n *filterNode) push(e *Engine, _ int, x rec) error {
+	ok, err := n.where.EvalBool(eval.Frame{x.r})
+	if err != nil {
+		return e.deadLetter(n.op.ID, ReasonEval, err)
+	}
+	if !ok {
+		return nil
+	}
+	return e.emit(n.out, x)
+}
+
+type mapNode struct {
+	stateless
+	op     *ir.Operator
+	fields *eval.ObjectProgram
+	out    *route
+}
+
+func (n *mapNode) operator() *ir.Operator { return n.op }
+func (n *mapNode) push(e *Engine, _ int, x rec) error {
+	r, err := n.fields.Eval(eval.Frame{x.r})
+	if err != nil {
+		return e.deadLetter(n.op.ID, ReasonEval, err)
+	}
+	return e.emit(n.out, rec{r: r, ts: x.ts})
+}
+
+type routeOut struct {
+	out  *route
+	when *eval.Program
+	def  bool
+}
+
+// routeNode sends a record to the first output whose when is true, else to
+// the default output, else drops it and counts the drop.
+type routeNode struct {
+	stateless
+	op   *ir.Operator
+	outs []routeOut
+}
+
+func (n *routeNode) operator() *ir.Operator { return n.op }
+func (n *routeNode) push(e *Engine, _ int, x rec) error {
+	for _, o := range n.outs {
+		if o.when == nil {
+			continue
+		}
+		ok, err := o.when.EvalBool(eval.Frame{x.r})
+		if err != nil {
+			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("output %s: %w", o.out.stream, err))
+		}
+		if ok {
+			return e.emit(o.out, x)
+		}
+	}
+	for _, o := range n.outs {
+		if o.def {
+			return e.emit(o.out, x)
+		}
+	}
+	e.dropped[n.op.ID]++
+	return nil
+}
+
+// dedupeNode drops a record whose key was seen within WithinMs of its event
+// time. State: 'd'+key → first-seen event time, and a time index
+// 't'+time+key that a periodic sweep uses to expire keys once the watermark
+// has passed time+within (expiry only reclaims space: the time comparison
+// alone decides duplicates).
+type dedupeNode struct {
+	op        *ir.Operator
+	key       *eval.Program
+	out       *route
+	within    int64
+	prefix    []byte
+	nextSweep int64
+	kbuf      []byte
+}
+
+func (n *dedupeNode) operator() *ir.Operator { return n.op }
+
+func (n *dedupeNode) stateKey(tag byte, k []byte) []byte {
+	b := append(append(n.kbuf[:0], n.prefix...), tag)
+	n.kbuf = append(b, k...)
+	return n.kbuf
+}
+
+func (n *dedupeNode) push(e *Engine, _ int, x rec) error {
+	v, err := n.key.Eval(eval.Frame{x.r})
+	if err != nil {
+		return e.deadLetter(n.op.ID, ReasonEval, err)
+	}
+	kb := appendKey(nil, v)
+	sk := n.stateKey('d', kb)
+	en, err := e.st.get(sk)
+	if err != nil {
+		return err
+	}
+	if en != nil && len(en.val) == 8 {
+		seen := readTime(en.val)
+		d := x.ts - seen
+		if d < 0 {
+			d = -d
+		}
+		if d <= n.within {
+			return nil
+		}
+	}
+	e.st.set(sk, appendTime(nil, x.ts), nil)
+	idx := appendTime(append(append([]byte(nil), n.prefix...), 't'), x.ts)
+	e.st.set(append(idx, kb...), nil, nil)
+	return e.emit(n.out, x)
+}
+
+func (n *dedupeNode) advance(e *Engine, wm int64) error {
+	if wm < n.nextSweep {
+		return nil
+	}
+	step := n.within
+	if step < 1000 {
+		step = 1000
+	}
+	n.nextSweep = wm + step
+	return n.sweep(e, wm)
+}
+
+// sweep deletes keys whose first-seen time + within is before wm.
+func (n *dedupeNode) sweep(e *Engine, wm int64) error {
+	if wm == math.MinInt64 {
+		return nil
+	}
+	lo := append(append([]byte(nil), n.prefix...), 't')
+	cut := wm - n.within
+	if cut > wm { // overflow
+		return nil
+	}
+	hi := appendTime(append([]byte(nil), lo...), cut)
+	var expired [][]byte
+	err := e.st.scan(lo, hi, func(k, _ []byte) error {
+		expired = append(expired, append([]byte(nil), k...))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range expired {
+		ts := readTime(k[len(lo):])
+		kb := k[len(lo)+8:]
+		sk := append(append(append([]byte(nil), n.prefix...), 'd'), kb...)
+		en, err := e.st.get(sk)
+		if err != nil {
+			return err
+		}
+		if en != nil && len(en.val) == 8 && readTime(en.val) == ts {
+			e.st.del(sk)
+		}
+		e.st.del(k)
+	}
+	return nil
+}
+
+func (n *dedupeNode) drain(*Engine) error { return nil }
+func (n *dedupeNode) save(e *Engine) error {
+	e.saveInt(n.prefix, "sweep", n.nextSweep)
+	return nil
+}
+func (n *dedupeNode) load(e *Engine) error {
+	v, err := e.loadInt(n.prefix, "sweep", math.MinInt64)
+	n.nextSweep = v
+	return err
+}
+
+// sinkNode emits records to a sink: the value as JSON, the key evaluated from
+// the sink's key expression (a string's raw bytes, JSON otherwise).
+type sinkNode struct {
+	stateless
+	op  *ir.Operator
+	key *eval.Program
+}
+
+func (n *sinkNode) operator() *ir.Operator { return n.op }
+func (n *sinkNode) push(e *Engine, _ int, x rec) error {
+	out := Output{Target: n.op.ID, TimestampMs: x.ts}
+	if n.key != nil {
+		v, err := n.key.Eval(eval.Frame{x.r})
+		if err != nil {
+			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
+		}
+		switch v.Kind {
+		case eval.KindNull:
+		case eval.KindString:
+			out.Key = []byte(v.Str)
+		default:
+			out.Key = eval.AppendValueJSON(nil, v)
+		}
+	}
+	e.buf = x.r.AppendJSON(e.buf[:0])
+	out.Value = append([]byte(nil), e.buf...)
+	return e.out.Emit(out)
+}

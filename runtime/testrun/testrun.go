@@ -1,0 +1,213 @@
+// Package testrun runs a spec's test blocks on the native engine: the
+// records a test gives its sources go through every operator of the
+// pipeline in one in-process stage, and what reaches each expected target
+// is compared with the expected records as a multiset after JSON
+// normalization (DESIGN.md, "Semantics that every backend honours").
+//
+// It must not know about HCL: it takes the ir.Pipeline that lang produced.
+package testrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/runtime/native"
+)
+
+// Result is the outcome of one test block.
+type Result struct {
+	Test     string
+	Passed   bool
+	Failures []Failure
+	// DeadLetters are the records the pipeline rejected (decode and
+	// evaluation errors, late records), in the order they occurred.
+	DeadLetters []native.DeadLetter
+	// Got holds the normalized records that reached each expected target.
+	Got map[string][]string
+}
+
+// Failure is one expected target whose records differ.
+type Failure struct {
+	Target string
+	// Diff is a go-cmp diff of the sorted normalized records, "-want +got".
+	Diff string
+}
+
+// Option configures a run.
+type Option func(*config)
+
+type config struct {
+	engine []native.Option
+}
+
+// WithEngineOptions passes options to the native engine (WithStateDir, …).
+func WithEngineOptions(opts ...native.Option) Option {
+	return func(c *config) { c.engine = append(c.engine, opts...) }
+}
+
+const stageID = "test"
+
+// Run runs one test block of p.
+func Run(p *ir.Pipeline, t *ir.Test, opts ...Option) (Result, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	res := Result{Test: t.Name, Got: map[string][]string{}}
+
+	stage := &ir.Stage{ID: stageID, Backend: ir.BackendNative}
+	for _, op := range p.Operators {
+		stage.Operators = append(stage.Operators, op.ID)
+	}
+	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
+
+	// Expected targets that are not sinks are observed through taps.
+	var taps []string
+	for _, ex := range t.Expect {
+		if op := p.Operator(ex.Target); op != nil && op.Kind == ir.KindSink {
+			continue
+		}
+		if !streamExists(p, ex.Target) {
+			return res, fmt.Errorf("test %q: expect %q: no such stream", t.Name, ex.Target)
+		}
+		taps = append(taps, ex.Target)
+	}
+	eng, err := native.New(plan, stageID, append(cfg.engine, native.WithTaps(taps...))...)
+	if err != nil {
+		return res, fmt.Errorf("test %q: %w", t.Name, err)
+	}
+	defer eng.Close()
+
+	// Table sources first: a table is the state a stream is joined against,
+	// and a test's given blocks describe that state, not an arrival order.
+	// Then the streams, each in its given order, on one partition each; all
+	// stream partitions are declared up front so the watermark waits for
+	// every given stream.
+	var tables, streams []ir.TestData
+	for _, g := range t.Given {
+		op := p.Operator(g.Target)
+		if op == nil || op.Kind != ir.KindSource {
+			return res, fmt.Errorf("test %q: given %q: not a source", t.Name, g.Target)
+		}
+		if op.Source != nil && op.Source.Table {
+			tables = append(tables, g)
+		} else {
+			streams = append(streams, g)
+			eng.AddPartitions(g.Target, 0)
+		}
+	}
+	c := &collector{got: map[string][][]byte{}}
+	ctx := context.Background()
+	for _, g := range append(tables, streams...) {
+		for i, r := range g.Records {
+			in := native.Input{Stream: g.Target, Offset: int64(i), Value: r}
+			if err := eng.Process(ctx, in, c); err != nil {
+				return res, fmt.Errorf("test %q: %s record %d: %w", t.Name, g.Target, i, err)
+			}
+		}
+	}
+	if err := eng.Drain(ctx, c); err != nil {
+		return res, fmt.Errorf("test %q: drain: %w", t.Name, err)
+	}
+	res.DeadLetters = c.dead
+
+	res.Passed = true
+	for _, ex := range t.Expect {
+		want, err := normalizeAll(ex.Records)
+		if err != nil {
+			return res, fmt.Errorf("test %q: expect %q: %w", t.Name, ex.Target, err)
+		}
+		got, err := normalizeAll(c.got[ex.Target])
+		if err != nil {
+			return res, fmt.Errorf("test %q: output of %q: %w", t.Name, ex.Target, err)
+		}
+		res.Got[ex.Target] = got
+		if d := cmp.Diff(want, got); d != "" {
+			res.Passed = false
+			res.Failures = append(res.Failures, Failure{Target: ex.Target, Diff: d})
+		}
+	}
+	return res, nil
+}
+
+// RunAll runs every test block of p whose name matches filter (all when
+// filter is nil), in spec order.
+func RunAll(p *ir.Pipeline, filter *regexp.Regexp, opts ...Option) ([]Result, error) {
+	var out []Result
+	for _, t := range p.Tests {
+		if filter != nil && !filter.MatchString(t.Name) {
+			continue
+		}
+		r, err := Run(p, t, opts...)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func streamExists(p *ir.Pipeline, stream string) bool {
+	for _, op := range p.Operators {
+		for _, s := range op.Streams() {
+			if s == stream {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collector gathers a run's outputs by target.
+type collector struct {
+	got  map[string][][]byte
+	dead []native.DeadLetter
+}
+
+func (c *collector) Emit(o native.Output) error {
+	c.got[o.Target] = append(c.got[o.Target], o.Value)
+	return nil
+}
+
+func (c *collector) DeadLetter(d native.DeadLetter) error {
+	c.dead = append(c.dead, d)
+	return nil
+}
+
+// normalizeAll normalizes JSON records and sorts them, so that two
+// multisets compare equal exactly when their sorted forms are equal.
+func normalizeAll[T ~[]byte](recs []T) ([]string, error) {
+	out := make([]string, 0, len(recs))
+	for _, r := range recs {
+		s, err := Normalize([]byte(r))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Normalize returns the canonical JSON form of a record: decoded into Go
+// values (every number a float64) and encoded again with sorted object keys,
+// so 150 and 150.0, or differently ordered keys, compare equal.
+func Normalize(b []byte) (string, error) {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "", fmt.Errorf("normalize %s: %w", b, err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", fmt.Errorf("normalize %s: %w", b, err)
+	}
+	return string(bytes.TrimRight(buf.Bytes(), "\n")), nil
+}

@@ -1,0 +1,130 @@
+package worker
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/pipeline-compiler/pipeline/runtime/native"
+)
+
+// Dead-letter record headers.
+const (
+	HeaderError           = "pipeline.error"
+	HeaderReason          = "pipeline.reason"
+	HeaderOperator        = "pipeline.operator"
+	HeaderSourceTopic     = "pipeline.source.topic"
+	HeaderSourcePartition = "pipeline.source.partition"
+	HeaderSourceOffset    = "pipeline.source.offset"
+)
+
+// fileWrite is one record for a file sink, written after the batch.
+type fileWrite struct {
+	path  string
+	value []byte
+}
+
+// batch collects what one partition group's engine emits during one
+// iteration. It is used by one goroutine; the runner writes its contents
+// out after every partition group has finished.
+type batch struct {
+	r       *stageRunner
+	records []*kgo.Record
+	files   []fileWrite
+	out     map[string]int64    // by target
+	dead    map[[2]string]int64 // by operator, reason
+}
+
+func newBatch(r *stageRunner) *batch {
+	return &batch{r: r, out: map[string]int64{}, dead: map[[2]string]int64{}}
+}
+
+var _ native.Emitter = (*batch)(nil)
+
+// Emit routes an output to its sinks and channels. Key and value are
+// copied: the engine may reuse its buffers after Emit returns.
+func (b *batch) Emit(o native.Output) error {
+	dests, ok := b.r.targets[o.Target]
+	if !ok {
+		return fmt.Errorf("engine emitted to %q, which is no sink or channel of stage %s", o.Target, b.r.stage.ID)
+	}
+	key := clone(o.Key)
+	value := clone(o.Value)
+	for _, d := range dests {
+		if d.file != "" {
+			b.files = append(b.files, fileWrite{path: d.file, value: value})
+			continue
+		}
+		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value}
+		if o.TimestampMs > 0 {
+			rec.Timestamp = time.UnixMilli(o.TimestampMs)
+		}
+		b.records = append(b.records, rec)
+	}
+	b.out[o.Target]++
+	return nil
+}
+
+// DeadLetter sends the rejected input record, unchanged, to the dead-letter
+// topic with the reason and its origin in headers.
+func (b *batch) DeadLetter(dl native.DeadLetter) error {
+	in := dl.Input
+	origin := b.r.streamInputs[in.Stream]
+	if origin == "" {
+		origin = in.Stream
+	}
+	rec := &kgo.Record{
+		Topic: b.r.dlqTopic,
+		Key:   clone(in.Key),
+		Value: clone(in.Value),
+		Headers: []kgo.RecordHeader{
+			{Key: HeaderError, Value: []byte(dl.Err)},
+			{Key: HeaderReason, Value: []byte(dl.Reason)},
+			{Key: HeaderOperator, Value: []byte(dl.Operator)},
+			{Key: HeaderSourceTopic, Value: []byte(origin)},
+			{Key: HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(in.Partition), 10))},
+			{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(in.Offset, 10))},
+		},
+	}
+	if in.TimestampMs > 0 {
+		rec.Timestamp = time.UnixMilli(in.TimestampMs)
+	}
+	b.records = append(b.records, rec)
+	b.dead[[2]string{dl.Operator, dl.Reason}]++
+	return nil
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// account adds a finished batch's counts to the runner's counters and
+// metrics, and writes its file records.
+func (r *stageRunner) writeFiles(b *batch) error {
+	for _, w := range b.files {
+		s, err := r.fileSink(w.path)
+		if err != nil {
+			return err
+		}
+		if err := s.Write(w.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *stageRunner) account(b *batch) {
+	for target, n := range b.out {
+		r.out.Add(n)
+		r.m.recordsOut.WithLabelValues(r.pipeline, r.stage.ID, target).Add(float64(n))
+	}
+	for k, n := range b.dead {
+		r.dead.Add(n)
+		r.m.deadLetters.WithLabelValues(r.pipeline, r.stage.ID, k[0], k[1]).Add(float64(n))
+	}
+}

@@ -1,0 +1,549 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/pipeline-compiler/pipeline/runtime/files"
+	"github.com/pipeline-compiler/pipeline/runtime/kafka"
+	"github.com/pipeline-compiler/pipeline/runtime/native"
+)
+
+// pollWait bounds one poll, so that idle detection and watermark advances
+// happen without input.
+const (
+	pollWait      = 250 * time.Millisecond
+	advanceEvery  = time.Second
+	fileBatchSize = 4096
+)
+
+func (r *stageRunner) run(ctx context.Context) error {
+	defer r.done.Store(true)
+	// Fail fast, before touching the broker, if the engine cannot be built.
+	probe, err := native.New(r.plan, r.stage.ID, r.cfg.engineOpts...)
+	if err != nil {
+		return fmt.Errorf("build engine: %w", err)
+	}
+	probe.Close()
+	if len(r.fileInputs) > 0 {
+		err = r.runFiles(ctx)
+	} else {
+		err = r.runTopics(ctx)
+	}
+	if cerr := r.closeFiles(); err == nil {
+		err = cerr
+	}
+	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, kgo.ErrClientClosed)) {
+		// Stopped from outside: uncommitted work is redone on restart.
+		return nil
+	}
+	return err
+}
+
+func (r *stageRunner) hasBroker() bool {
+	return len(r.cfg.brokers) > 0 || len(r.cfg.clientOpts) > 0
+}
+
+func (r *stageRunner) clientOpts() []kgo.Opt {
+	var opts []kgo.Opt
+	if len(r.cfg.brokers) > 0 {
+		opts = append(opts, kgo.SeedBrokers(r.cfg.brokers...))
+	}
+	return append(opts, r.cfg.clientOpts...)
+}
+
+// producer tracks the outcome of asynchronous produces.
+type producer struct {
+	cl  *kgo.Client
+	mu  sync.Mutex
+	err error
+}
+
+func (p *producer) produce(ctx context.Context, recs []*kgo.Record) {
+	for _, rec := range recs {
+		p.cl.Produce(ctx, rec, p.promise)
+	}
+}
+
+func (p *producer) promise(rec *kgo.Record, err error) {
+	if err == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		p.err = fmt.Errorf("produce to %s: %w", rec.Topic, err)
+	}
+}
+
+// flush waits for every produce and returns the first failure.
+func (p *producer) flush(ctx context.Context) error {
+	if err := p.cl.Flush(ctx); err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (r *stageRunner) ensureTopics(ctx context.Context, cl *kgo.Client, topics []string) error {
+	return kafka.EnsureTopics(ctx, kadm.NewClient(cl), topics, r.cfg.partitions)
+}
+
+// runFiles runs a stage whose inputs are bounded files: every file is read
+// once (tables first) into one engine, which is then drained.
+func (r *stageRunner) runFiles(ctx context.Context) error {
+	g, err := r.newGroup(0, nil)
+	if err != nil {
+		return err
+	}
+	defer g.eng.Close()
+
+	var prod *producer
+	if r.hasBroker() {
+		cl, err := kgo.NewClient(r.clientOpts()...)
+		if err != nil {
+			return fmt.Errorf("kafka client: %w", err)
+		}
+		defer cl.Close()
+		if err := r.ensureTopics(ctx, cl, r.outputTopics()); err != nil {
+			return err
+		}
+		prod = &producer{cl: cl}
+	}
+	write := func(b *batch) error {
+		if err := r.writeFiles(b); err != nil {
+			return err
+		}
+		if prod != nil {
+			prod.produce(ctx, b.records)
+		} else if err := r.writeWithoutBroker(b.records); err != nil {
+			return err
+		}
+		r.account(b)
+		return nil
+	}
+
+	// Files carry no timestamps: every line gets the time the run started,
+	// so that a run is deterministic within itself.
+	startMs := time.Now().UnixMilli()
+	b := newBatch(r)
+	for _, fi := range r.fileInputs {
+		src, err := files.Open(fi.path)
+		if err != nil {
+			return err
+		}
+		counter := r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, fi.stream)
+		for {
+			line, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				src.Close()
+				return err
+			}
+			in := native.Input{Stream: fi.stream, Offset: line.Offset, Value: line.Value, TimestampMs: startMs}
+			if err := g.eng.Process(ctx, in, b); err != nil {
+				src.Close()
+				return fmt.Errorf("process %s line %d: %w", fi.path, line.Offset+1, err)
+			}
+			r.in.Add(1)
+			counter.Inc()
+			if len(b.records)+len(b.files) >= fileBatchSize {
+				if err := write(b); err != nil {
+					src.Close()
+					return err
+				}
+				b = newBatch(r)
+				if err := ctx.Err(); err != nil {
+					src.Close()
+					return err
+				}
+			}
+		}
+		src.Close()
+	}
+	if err := g.eng.Drain(ctx, b); err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	if err := write(b); err != nil {
+		return err
+	}
+	if prod != nil {
+		if err := prod.flush(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.flushFiles(); err != nil {
+		return err
+	}
+	r.log.Info("file inputs done", "records_in", r.in.Load(), "records_out", r.out.Load(), "dead_letters", r.dead.Load())
+	return nil
+}
+
+// writeWithoutBroker handles topic records of a run with no broker at all:
+// dead letters go to a JSON-lines file next to the state (never dropped);
+// anything else is an error, since a topic sink needs a broker.
+func (r *stageRunner) writeWithoutBroker(recs []*kgo.Record) error {
+	for _, rec := range recs {
+		if rec.Topic != r.dlqTopic {
+			return fmt.Errorf("topic %q: no broker configured", rec.Topic)
+		}
+		path := r.cfg.deadLetterFile
+		if path == "" {
+			path = filepath.Join(r.cfg.stateDir, r.dlqTopic+".jsonl")
+		}
+		s, err := r.fileSink(path)
+		if err != nil {
+			return err
+		}
+		dl := deadLetterLine{Headers: map[string]string{}, Key: string(rec.Key), Value: string(rec.Value)}
+		for _, h := range rec.Headers {
+			dl.Headers[h.Key] = string(h.Value)
+		}
+		line, err := json.Marshal(dl)
+		if err != nil {
+			return fmt.Errorf("dead letter: %w", err)
+		}
+		if err := s.Write(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deadLetterLine is a dead letter written to a file when there is no broker.
+type deadLetterLine struct {
+	Headers map[string]string `json:"headers"`
+	Key     string            `json:"key,omitempty"`
+	Value   string            `json:"value"`
+}
+
+// consumer is the part of kgo.Client and kgo.GroupTransactSession the topic
+// loop uses.
+type consumer interface {
+	PollRecords(ctx context.Context, n int) kgo.Fetches
+	AllowRebalance()
+	Close()
+}
+
+// runTopics consumes the stage's topics in its consumer group until ctx is
+// cancelled or the stage has been idle for the configured time.
+func (r *stageRunner) runTopics(ctx context.Context) error {
+	admin, err := kgo.NewClient(r.clientOpts()...)
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	err = r.ensureTopics(ctx, admin, append(r.inputTopics(), r.outputTopics()...))
+	admin.Close()
+	if err != nil {
+		return err
+	}
+
+	revoked := &revocations{}
+	var assignedAt atomic.Int64 // unix nanos of the last assignment
+	// A short transaction timeout bounds how long a crashed predecessor with
+	// another instance ID can hold back read_committed consumers; the
+	// caller's client options may override it.
+	opts := append([]kgo.Opt{kgo.TransactionTimeout(10 * time.Second)}, r.clientOpts()...)
+	opts = append(opts,
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+			assignedAt.Store(time.Now().UnixNano())
+		}),
+		kgo.ConsumerGroup(r.group),
+		kgo.ConsumeTopics(r.inputTopics()...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.Balancers(kgo.RangeBalancer()),
+		kgo.OnPartitionsRevoked(revoked.add),
+		kgo.OnPartitionsLost(revoked.add),
+	)
+	var (
+		sess *kgo.GroupTransactSession
+		cl   *kgo.Client
+		cons consumer
+	)
+	if r.exactlyOnce {
+		txnID := r.pipeline + "." + r.stage.ID + "." + r.cfg.instance
+		sess, err = kgo.NewGroupTransactSession(append(opts,
+			kgo.TransactionalID(txnID),
+			kgo.RequireStableFetchOffsets(),
+		)...)
+		if err != nil {
+			return fmt.Errorf("kafka transact session: %w", err)
+		}
+		cl, cons = sess.Client(), sess
+		// Initialize the producer ID now, not at the first produce: that
+		// fences a crashed predecessor with the same transactional ID and
+		// aborts its open transaction, whose offset commit would otherwise
+		// hold back our own (stable) offset fetch until it times out.
+		if _, _, err := cl.ProducerID(ctx); err != nil {
+			sess.Close()
+			return fmt.Errorf("init transactional producer %s: %w", txnID, err)
+		}
+		r.log.Info("consuming", "group", r.group, "topics", r.inputTopics(), "delivery", "exactly_once", "transactional_id", txnID)
+	} else {
+		cl, err = kgo.NewClient(append(opts, kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll())...)
+		if err != nil {
+			return fmt.Errorf("kafka client: %w", err)
+		}
+		cons = cl
+		r.log.Info("consuming", "group", r.group, "topics", r.inputTopics(), "delivery", "at_least_once")
+	}
+	defer cons.Close()
+	prod := &producer{cl: cl}
+
+	groups := map[int32]*pgroup{}
+	closeGroups := func(which func(int32) bool) {
+		for pg, g := range groups {
+			if which(pg) {
+				g.eng.Close()
+				delete(groups, pg)
+			}
+		}
+	}
+	defer closeGroups(func(int32) bool { return true })
+
+	lags := map[string]int64{}
+	lastInput := time.Now()
+	lastAdvance := time.Now()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if pgs := revoked.take(); len(pgs) > 0 {
+			closeGroups(func(pg int32) bool { return pgs[pg] })
+		}
+		pollCtx, cancel := context.WithTimeout(ctx, pollWait)
+		fetches := cons.PollRecords(pollCtx, r.cfg.pollMax)
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if fetches.IsClientClosed() {
+			return kgo.ErrClientClosed
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				r.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		byPG := map[int32][]*kgo.Record{}
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 {
+				return
+			}
+			byPG[p.Partition] = append(byPG[p.Partition], p.Records...)
+			last := p.Records[len(p.Records)-1]
+			lag := max(p.HighWatermark-(last.Offset+1), 0)
+			lags[p.Topic+"/"+strconv.Itoa(int(p.Partition))] = lag
+			r.m.lag.WithLabelValues(r.pipeline, r.stage.ID, p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(lag))
+			r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, r.topicStreams[p.Topic]).Add(float64(len(p.Records)))
+			r.in.Add(int64(len(p.Records)))
+		})
+		var totalLag int64
+		for _, l := range lags {
+			totalLag += l
+		}
+		r.lag.Store(totalLag)
+
+		now := time.Now()
+		if len(byPG) > 0 {
+			lastInput = now
+		}
+		if at := time.Unix(0, assignedAt.Load()); at.After(lastInput) {
+			lastInput = at // idle time counts from the last assignment
+		}
+		advance := len(groups) > 0 && now.Sub(lastAdvance) >= advanceEvery
+		drain := r.cfg.idle > 0 && len(byPG) == 0 && now.Sub(lastInput) >= r.cfg.idle
+		if drain && len(groups) == 0 {
+			r.log.Info("idle; nothing to drain", "idle", r.cfg.idle)
+			return nil
+		}
+		if len(byPG) == 0 && !advance && !drain {
+			cons.AllowRebalance()
+			continue
+		}
+		if advance {
+			lastAdvance = now
+		}
+
+		committedOffs := cl.CommittedOffsets()
+		for pg := range byPG {
+			if groups[pg] != nil {
+				continue
+			}
+			g, err := r.newGroup(pg, r.groupOffsets(committedOffs, pg))
+			if err != nil {
+				return err
+			}
+			groups[pg] = g
+		}
+		if sess != nil {
+			if err := sess.Begin(); err != nil {
+				return fmt.Errorf("begin transaction: %w", err)
+			}
+		}
+		touched, batches, err := r.process(ctx, groups, byPG, advance, drain, now.UnixMilli())
+		if err == nil {
+			for _, b := range batches {
+				if err = r.writeFiles(b); err != nil {
+					break
+				}
+				prod.produce(ctx, b.records)
+				r.account(b)
+			}
+		}
+		if err == nil {
+			err = prod.flush(ctx)
+		}
+		if err == nil {
+			err = r.checkpoint(touched, cl.UncommittedOffsets())
+		}
+		if err != nil {
+			if sess != nil {
+				if _, aerr := sess.End(context.WithoutCancel(ctx), kgo.TryAbort); aerr != nil {
+					r.log.Warn("abort transaction", "err", aerr)
+				}
+			}
+			return err
+		}
+		if sess != nil {
+			committed, err := sess.End(ctx, kgo.TryCommit)
+			if err != nil {
+				return fmt.Errorf("end transaction: %w", err)
+			}
+			if !committed {
+				// A rebalance aborted the transaction: the session rewinds
+				// to the committed offsets, so the engines must rewind too.
+				r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "aborted").Inc()
+				r.log.Info("transaction aborted by a rebalance; replaying from the committed offsets")
+				closeGroups(func(int32) bool { return true })
+				continue
+			}
+		} else if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			return fmt.Errorf("commit offsets: %w", err)
+		}
+		r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "committed").Inc()
+		if err := r.flushFiles(); err != nil {
+			return err
+		}
+		for _, g := range touched {
+			if err := g.prune(); err != nil {
+				r.log.Warn("prune checkpoints", "err", err)
+			}
+		}
+		cons.AllowRebalance()
+		if drain {
+			r.log.Info("idle; drained and committed", "idle", r.cfg.idle,
+				"records_in", r.in.Load(), "records_out", r.out.Load(), "dead_letters", r.dead.Load())
+			return nil
+		}
+	}
+}
+
+// process feeds each partition group's records to its engine, one goroutine
+// per partition group, and returns the groups it touched with their
+// batches.
+func (r *stageRunner) process(ctx context.Context, groups map[int32]*pgroup, byPG map[int32][]*kgo.Record, advance, drain bool, nowMs int64) ([]*pgroup, []*batch, error) {
+	var touched []*pgroup
+	for pg, g := range groups {
+		if len(byPG[pg]) > 0 || advance || drain {
+			touched = append(touched, g)
+		}
+	}
+	batches := make([]*batch, len(touched))
+	errs := make([]error, len(touched))
+	var wg sync.WaitGroup
+	for i, g := range touched {
+		batches[i] = newBatch(r)
+		wg.Go(func() {
+			errs[i] = r.feed(ctx, g, byPG[g.id], batches[i], advance, drain, nowMs)
+		})
+	}
+	wg.Wait()
+	return touched, batches, errors.Join(errs...)
+}
+
+func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b *batch, advance, drain bool, nowMs int64) error {
+	for _, rec := range recs {
+		in := native.Input{
+			Stream:      r.topicStreams[rec.Topic],
+			Partition:   rec.Partition,
+			Offset:      rec.Offset,
+			Key:         rec.Key,
+			Value:       rec.Value,
+			TimestampMs: rec.Timestamp.UnixMilli(),
+		}
+		if err := g.eng.Process(ctx, in, b); err != nil {
+			return fmt.Errorf("process %s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)
+		}
+	}
+	if advance {
+		if err := g.eng.Advance(ctx, nowMs, b); err != nil {
+			return fmt.Errorf("advance partition group %d: %w", g.id, err)
+		}
+	}
+	if drain {
+		if err := g.eng.Drain(ctx, b); err != nil {
+			return fmt.Errorf("drain partition group %d: %w", g.id, err)
+		}
+	}
+	return nil
+}
+
+// checkpoint snapshots the touched partition groups at the offsets about to
+// be committed.
+func (r *stageRunner) checkpoint(touched []*pgroup, offs map[string]map[int32]kgo.EpochOffset) error {
+	if r.cfg.stateDir == "" || len(touched) == 0 {
+		return nil
+	}
+	start := time.Now()
+	for _, g := range touched {
+		if err := g.checkpoint(r.groupOffsets(offs, g.id)); err != nil {
+			return err
+		}
+	}
+	r.m.checkpoint.WithLabelValues(r.pipeline, r.stage.ID).Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// revocations collects partitions revoked by rebalances, from franz-go's
+// callbacks, for the loop to drop their engines.
+type revocations struct {
+	mu  sync.Mutex
+	pgs map[int32]bool
+}
+
+func (rv *revocations) add(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	if rv.pgs == nil {
+		rv.pgs = map[int32]bool{}
+	}
+	for _, ps := range lost {
+		for _, p := range ps {
+			rv.pgs[p] = true
+		}
+	}
+}
+
+func (rv *revocations) take() map[int32]bool {
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	pgs := rv.pgs
+	rv.pgs = nil
+	return pgs
+}
