@@ -19,10 +19,15 @@ type Plan struct {
 	Pipeline      *Pipeline `json:"pipeline"`
 	// SpecHash identifies the spec and variable values the plan was made
 	// from; apply refuses a plan whose spec has changed since.
-	SpecHash string     `json:"spec_hash"`
-	Stages   []*Stage   `json:"stages"`
-	Channels []*Channel `json:"channels"`
-	Cost     float64    `json:"cost"`
+	SpecHash string `json:"spec_hash"`
+	// SpecPath is the spec the plan was made from, as given to plan.
+	SpecPath string `json:"spec_path,omitempty"`
+	// StateSerial is the serial of the local state the plan was made
+	// against (0: none); apply refuses the plan once the state has moved on.
+	StateSerial int64      `json:"state_serial"`
+	Stages      []*Stage   `json:"stages"`
+	Channels    []*Channel `json:"channels"`
+	Cost        float64    `json:"cost"`
 	// CostProfile names the calibration profile used, "" for defaults.
 	CostProfile string `json:"cost_profile,omitempty"`
 }

@@ -421,10 +421,10 @@ func (c *compiler) compile(e hclsyntax.Expression) node {
 		if t := n.typed; t != nil {
 			n.typed = func(f Frame) (Value, cty.Type, error) {
 				v, vt, err := t(f)
-				if ke, ok := err.(*knownError); ok {
-					return Null, vt, ke.err
+				if err != nil {
+					return Null, vt, plainError(err)
 				}
-				return v, vt, err
+				return v, vt, nil
 			}
 		}
 	}
@@ -474,10 +474,10 @@ func containsTemplate(e hclsyntax.Expression) bool {
 func stripKnownError(ev evalFn) evalFn {
 	return func(f Frame) (Value, error) {
 		v, err := ev(f)
-		if ke, ok := err.(*knownError); ok {
-			return Null, ke.err
+		if err != nil {
+			return Null, plainError(err)
 		}
-		return v, err
+		return v, nil
 	}
 }
 

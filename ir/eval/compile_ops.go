@@ -42,6 +42,17 @@ type knownError struct {
 func (e *knownError) Error() string { return e.err.Error() }
 func (e *knownError) Unwrap() error { return e.err }
 
+// plainError strips a knownError down to its failure.
+func plainError(err error) error {
+	for {
+		ke, ok := err.(*knownError)
+		if !ok {
+			return err
+		}
+		err = ke.err
+	}
+}
+
 func errNoAttr(name string) error {
 	return fmt.Errorf("unsupported attribute: this object does not have an attribute named %q", name)
 }
@@ -693,10 +704,7 @@ func (c *compiler) conditional(e *hclsyntax.ConditionalExpr) (node, bool) {
 		}
 		cv, err := cond.eval(f)
 		if err != nil {
-			if ke, ok := err.(*knownError); ok {
-				return Null, rt, ke.err // a failed condition yields an unknown
-			}
-			return Null, rt, err
+			return Null, rt, plainError(err) // a failed condition yields an unknown
 		}
 		if cv.Kind == KindNull {
 			return Null, rt, errNullCond
@@ -766,10 +774,10 @@ func (c *compiler) template(e *hclsyntax.TemplateExpr) (node, bool) {
 		for _, p := range parts {
 			v, err := p.eval(f)
 			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
 				ke, ok := err.(*knownError)
+				if firstErr == nil {
+					firstErr = plainError(err)
+				}
 				if !ok {
 					known = false
 					continue

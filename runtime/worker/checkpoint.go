@@ -92,14 +92,18 @@ func (r *stageRunner) newGroup(pg int32, committed map[string]int64) (*pgroup, e
 	if g.dir == "" || len(committed) == 0 {
 		return g, nil
 	}
-	snap, err := findSnapshot(g.dir, committed)
+	snap, others, err := findSnapshot(g.dir, committed)
 	if err != nil {
 		eng.Close()
 		return nil, err
 	}
 	if snap == "" {
-		r.log.Warn("no checkpoint matches the committed offsets; starting with empty state",
-			"partition_group", pg, "offsets", committed)
+		if others > 0 {
+			// State exists, but not for these offsets: the state directory
+			// belongs to another run or lost its newest snapshots.
+			r.log.Warn("no checkpoint matches the committed offsets; starting with empty state",
+				"partition_group", pg, "offsets", committed, "checkpoints", others)
+		}
 		return g, nil
 	}
 	if err := eng.Restore(filepath.Join(snap, engineDirName)); err != nil {
@@ -112,14 +116,14 @@ func (r *stageRunner) newGroup(pg int32, committed map[string]int64) (*pgroup, e
 }
 
 // findSnapshot returns the complete snapshot directory in dir taken at
-// offs, or "".
-func findSnapshot(dir string, offs map[string]int64) (string, error) {
+// offs, or "", and the number of complete snapshots that do not match.
+func findSnapshot(dir string, offs map[string]int64) (match string, others int, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", nil
+			return "", 0, nil
 		}
-		return "", fmt.Errorf("find checkpoint: %w", err)
+		return "", 0, fmt.Errorf("find checkpoint: %w", err)
 	}
 	var best string
 	var bestTime time.Time
@@ -133,7 +137,11 @@ func findSnapshot(dir string, offs map[string]int64) (string, error) {
 			continue // incomplete
 		}
 		var got map[string]int64
-		if json.Unmarshal(b, &got) != nil || !maps.Equal(got, offs) {
+		if json.Unmarshal(b, &got) != nil {
+			continue
+		}
+		if !maps.Equal(got, offs) {
+			others++
 			continue
 		}
 		info, err := e.Info()
@@ -144,7 +152,7 @@ func findSnapshot(dir string, offs map[string]int64) (string, error) {
 			best, bestTime = p, info.ModTime()
 		}
 	}
-	return best, nil
+	return best, others, nil
 }
 
 // checkpoint snapshots the engine at offs: engine state first, offsets.json

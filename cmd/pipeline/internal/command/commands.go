@@ -19,6 +19,8 @@ var registry = []struct {
 	{"plan", func(m *Meta) cli.Command { return &PlanCommand{m} }},
 	{"show", func(m *Meta) cli.Command { return &ShowCommand{m} }},
 	{"graph", func(m *Meta) cli.Command { return &GraphCommand{m} }},
+	{"apply", func(m *Meta) cli.Command { return &ApplyCommand{m} }},
+	{"run", func(m *Meta) cli.Command { return &RunCommand{m} }},
 	{"test", func(m *Meta) cli.Command { return &TestCommand{m} }},
 	{"version", func(m *Meta) cli.Command { return &VersionCommand{m} }},
 }

@@ -6,10 +6,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
 	"github.com/pipeline-compiler/pipeline/optimizer"
@@ -111,10 +113,36 @@ func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) 
 		}
 		return out, diags
 	}
+	resolveFiles(res.Pipeline, path)
 	plan, pdiags := optimizer.Plan(res.Pipeline, optimizer.WithSpecHash(res.SpecHash))
 	diags = append(diags, pdiags...)
 	if !diags.HasErrors() {
+		plan.SpecPath = path
+		plan.StateSerial = state.Serial(state.Dir(path))
 		out.plan = plan
 	}
 	return out, diags
+}
+
+// resolveFiles makes relative file source and sink paths relative to the
+// working directory instead of the spec: a spec says file = "data/x.jsonl"
+// meaning beside itself, wherever pipeline is run from.
+func resolveFiles(p *ir.Pipeline, specPath string) {
+	dir := specPath
+	if st, err := os.Stat(specPath); err == nil && !st.IsDir() {
+		dir = filepath.Dir(specPath)
+	}
+	fix := func(f *string) {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(dir, *f)
+		}
+	}
+	for _, op := range p.Operators {
+		if op.Source != nil {
+			fix(&op.Source.File)
+		}
+		if op.Sink != nil {
+			fix(&op.Sink.File)
+		}
+	}
 }

@@ -1,0 +1,188 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+// ApplyCommand deploys a plan. With no broker block it runs everything on
+// this machine: an embedded broker, native stages in-process.
+type ApplyCommand struct{ *Meta }
+
+func (c *ApplyCommand) Synopsis() string { return "Deploy a spec or a saved plan" }
+
+func (c *ApplyCommand) Help() string {
+	return help("apply [options] PATH|PLANFILE", `
+Plans the spec at PATH (or takes a saved plan), shows the plan, asks for
+confirmation on a terminal, creates topics, records what it deployed in
+.pipeline/state.json beside the spec (mode 0600, locked while in use), and
+runs the stages.
+
+With no broker block, apply starts an embedded Kafka-protocol broker on a
+loopback port it prints, runs every stage in-process until the inputs are
+exhausted (file sources), interrupted, or idle for -exit-when-idle, and then
+prints what each sink received.
+
+A saved plan is refused when the spec, its variables or the state changed
+since it was made.`,
+		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal)."}, runOptions...), varOptions...)...)
+}
+
+func (c *ApplyCommand) Run(args []string) int {
+	fs := c.newFlagSet("apply")
+	autoApprove := fs.Bool("auto-approve", false, "")
+	var rf runFlags
+	rf.register(fs)
+	var v varFlags
+	fs.Var(&v.vars, "var", "")
+	fs.Var(&v.varFiles, "var-file", "")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 1
+	}
+	path := "."
+	switch len(pos) {
+	case 0:
+	case 1:
+		path = pos[0]
+	default:
+		return c.usageError("apply", "apply takes one PATH or PLANFILE, got %d arguments", len(pos))
+	}
+	plan, files, diags := c.planFor(path, &v)
+	if plan != nil && plan.SpecPath != "" && path != plan.SpecPath {
+		diags = append(diags, c.checkStale(plan)...)
+	}
+	c.showDiags(diags, files)
+	if diags.HasErrors() {
+		return 1
+	}
+
+	stDir := state.Dir(plan.SpecPath)
+	unlock, err := state.Lock(stDir)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
+		return 1
+	}
+	defer unlock()
+	if serial := state.Serial(stDir); serial != plan.StateSerial {
+		c.showDiags(diagsOf(errorDiag("Saved plan is stale: the state changed since the plan was made (serial %d, now %d); run plan again", plan.StateSerial, serial)), nil)
+		return 1
+	}
+
+	_ = planfmt.Write(c.Stdout, plan)
+	if !*autoApprove {
+		ok, err := c.confirm()
+		if err != nil {
+			c.showDiags(diagsOf(errorDiag("%v", err)), nil)
+			return 1
+		}
+		if !ok {
+			fmt.Fprintln(c.Stdout, "\nApply cancelled.")
+			return 1
+		}
+	}
+	fmt.Fprintln(c.Stdout)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := c.connect(ctx, plan, &rf)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot connect to the broker: %v", err)), nil)
+		return 1
+	}
+	defer s.Close()
+	if err := state.Write(stDir, deployed(plan, s, state.Serial(stDir)+1)); err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
+		return 1
+	}
+	runErr := c.execute(ctx, plan, s, &rf, filepath.Join(stDir, "run"))
+	if runErr != nil {
+		c.showDiags(diagsOf(errorDiag("Apply failed while running: %v", runErr)), nil)
+	}
+	if err := c.showResults(context.Background(), plan, s); err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot read the results: %v", err)), nil)
+		return 1
+	}
+	if runErr != nil {
+		return 1
+	}
+	if s.embedded != nil {
+		fmt.Fprintln(c.Stdout, "\nApply complete. The embedded broker stops now; its topics are not kept.")
+	} else {
+		fmt.Fprintln(c.Stdout, "\nApply complete.")
+	}
+	return 0
+}
+
+// confirm asks on a terminal; without one it refuses rather than guess.
+func (c *ApplyCommand) confirm() (bool, error) {
+	in, ok := c.Stdin.(*os.File)
+	if !ok || !isTerminal(in) {
+		return false, fmt.Errorf("apply needs -auto-approve when stdin is not a terminal")
+	}
+	fmt.Fprint(c.Stdout, "\nDo you want to apply this plan? Only 'yes' will be accepted: ")
+	line, err := bufio.NewReader(c.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+// checkStale refuses a saved plan whose spec or variables changed since:
+// the spec is loaded again with the plan's own variable values and its hash
+// compared.
+func (m *Meta) checkStale(p *ir.Plan) hcl.Diagnostics {
+	var v varFlags
+	names := make([]string, 0, len(p.Pipeline.Vars))
+	for name := range p.Pipeline.Vars {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v.vars = append(v.vars, name+"="+varLiteral(p.Pipeline.Vars[name]))
+	}
+	ld, diags := m.loadAndPlan(p.SpecPath, &v)
+	if diags.HasErrors() {
+		return hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s no longer loads; run plan again", p.SpecPath)}
+	}
+	if ld.plan.SpecHash != p.SpecHash {
+		return hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s changed since the plan was made; run plan again", p.SpecPath)}
+	}
+	return nil
+}
+
+// deployed is the state recorded for a plan applied through s.
+func deployed(p *ir.Plan, s *session, serial int64) *state.State {
+	st := &state.State{Serial: serial, Pipeline: p.Pipeline.Name, SpecHash: p.SpecHash, AppliedAt: time.Now().UTC(), Broker: s.brokers}
+	if s.embedded != nil {
+		st.Broker = []string{"embedded"}
+	}
+	topics := map[string]bool{}
+	for _, stg := range p.Stages {
+		st.Stages = append(st.Stages, state.Stage{ID: stg.ID, Backend: stg.Backend, Operators: stg.Operators})
+		for _, t := range append(append([]string(nil), stg.Inputs...), stg.Outputs...) {
+			if !strings.HasPrefix(t, "file:") {
+				topics[t] = true
+			}
+		}
+	}
+	for t := range topics {
+		st.Topics = append(st.Topics, t)
+	}
+	sort.Strings(st.Topics)
+	return st
+}

@@ -1,0 +1,164 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/runtime/embedded"
+	"github.com/pipeline-compiler/pipeline/runtime/kafka"
+	"github.com/pipeline-compiler/pipeline/runtime/worker"
+)
+
+// runFlags are the flags run and apply share.
+type runFlags struct {
+	exitWhenIdle time.Duration
+	stateDir     string
+	metricsAddr  string
+	partitions   int
+}
+
+var runOptions = []string{
+	"-exit-when-idle D", "Once no input arrives for D (e.g. 5s), drain (open windows fire) and exit 0.",
+	"-state-dir DIR", "Keep operator state and checkpoints in DIR (default .pipeline/run beside the spec).",
+	"-metrics-addr ADDR", "Serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9100) at /metrics.",
+	"-partitions N", "Partitions of topics the embedded broker creates (default 1).",
+}
+
+func (r *runFlags) register(fs interface {
+	DurationVar(*time.Duration, string, time.Duration, string)
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+}) {
+	fs.DurationVar(&r.exitWhenIdle, "exit-when-idle", 0, "")
+	fs.StringVar(&r.stateDir, "state-dir", "", "")
+	fs.StringVar(&r.metricsAddr, "metrics-addr", "", "")
+	fs.IntVar(&r.partitions, "partitions", 1, "")
+}
+
+// session is a running deployment target: the broker the stages talk to.
+type session struct {
+	brokers    []string // seed brokers
+	clientOpts []kgo.Opt
+	embedded   *embedded.Broker // nil for a configured broker
+}
+
+func (s *session) Close() {
+	if s.embedded != nil {
+		s.embedded.Close()
+	}
+}
+
+// connect starts the embedded broker when the spec has no broker block, or
+// builds client options for the one it names.
+func (m *Meta) connect(ctx context.Context, p *ir.Plan, rf *runFlags) (*session, error) {
+	if p.Pipeline.Broker == nil {
+		b, err := embedded.Start(ctx, embedded.Partitions(rf.partitions))
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(m.Stdout, "Embedded Kafka-protocol broker listening on %s (it stops when pipeline exits).\n", strings.Join(b.Addrs(), ","))
+		return &session{brokers: b.Addrs(), clientOpts: []kgo.Opt{kgo.SeedBrokers(b.Addrs()...)}, embedded: b}, nil
+	}
+	opts, err := kafka.ClientOptions(p.Pipeline.Broker)
+	if err != nil {
+		return nil, err
+	}
+	return &session{brokers: p.Pipeline.Broker.Brokers, clientOpts: opts}, nil
+}
+
+// execute runs the plan's native stages until they finish, ctx ends, or the
+// process is interrupted, showing progress on a terminal.
+func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags, stateDir string) error {
+	for _, st := range p.Stages {
+		if st.Backend != ir.BackendNative {
+			return fmt.Errorf("stage %s is placed on %s, which this build cannot run yet", st.ID, st.Backend)
+		}
+	}
+	metrics := worker.NewMetrics()
+	if rf.metricsAddr != "" {
+		ln, err := net.Listen("tcp", rf.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.Handler())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		fmt.Fprintf(m.Stdout, "Metrics on http://%s/metrics\n", ln.Addr())
+	}
+	level := slog.LevelWarn
+	if m.getenv("PIPELINE_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	opts := []worker.Option{
+		worker.Brokers(s.brokers...),
+		worker.ClientOptions(s.clientOpts...),
+		worker.StateDir(stateDir),
+		worker.WithMetrics(metrics),
+		worker.Logger(slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))),
+	}
+	if rf.exitWhenIdle > 0 {
+		opts = append(opts, worker.ExitWhenIdle(rf.exitWhenIdle))
+	}
+	tty := isTerminal(m.Stderr)
+	if tty {
+		opts = append(opts, worker.OnProgress(func(pr worker.Progress) { writeProgress(m.Stderr, pr, false) }))
+	}
+	var last worker.Progress
+	opts = append(opts, worker.OnProgress(func(pr worker.Progress) { last = pr }))
+	start := time.Now()
+	err := worker.Run(ctx, p, opts...)
+	if tty {
+		fmt.Fprintln(m.Stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if len(last.Stages) > 0 {
+		last.Elapsed = time.Since(start)
+		writeProgress(m.Stdout, last, true)
+	}
+	return nil
+}
+
+// writeProgress renders one progress line per stage: on a terminal it
+// rewrites the line in place; final prints the summary once.
+func writeProgress(w io.Writer, pr worker.Progress, final bool) {
+	var b strings.Builder
+	for i, st := range pr.Stages {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %d in, %d out, %d dead letters, lag %d", st.Stage, st.RecordsIn, st.RecordsOut, st.DeadLetters, st.Lag)
+	}
+	if final {
+		fmt.Fprintf(w, "Ran %s in %s.\n", b.String(), pr.Elapsed.Round(time.Millisecond))
+		return
+	}
+	fmt.Fprintf(w, "\r\x1b[K[%s] %s", pr.Elapsed.Round(time.Second), b.String())
+}
+
+// isTerminal reports whether w is a character device (a terminal): progress
+// is shown there and kept out of CI logs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+var errInterrupted = errors.New("interrupted")

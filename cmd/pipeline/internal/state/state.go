@@ -1,0 +1,143 @@
+// Package state is apply's record of what it deployed: a JSON file beside
+// the spec (.pipeline/state.json, mode 0600), locked while a command uses it,
+// so plan can say what moves and a saved plan made against an older state is
+// refused.
+//
+// It must not know about operator semantics or how backends run.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// FormatVersion is the version of the state file format.
+const FormatVersion = "1"
+
+// State is what the last apply deployed.
+type State struct {
+	FormatVersion string    `json:"format_version"`
+	Serial        int64     `json:"serial"` // increases with every apply
+	Pipeline      string    `json:"pipeline"`
+	SpecHash      string    `json:"spec_hash"`
+	AppliedAt     time.Time `json:"applied_at"`
+	// Broker is "embedded" or the seed brokers the stages were deployed to.
+	Broker []string `json:"broker"`
+	Stages []Stage  `json:"stages"`
+	Topics []string `json:"topics"`
+}
+
+// Stage is one deployed stage.
+type Stage struct {
+	ID        string   `json:"id"`
+	Backend   string   `json:"backend"`
+	Operators []string `json:"operators"`
+}
+
+// Dir returns the state directory of the spec at specPath (a directory or a
+// file): .pipeline beside it.
+func Dir(specPath string) string {
+	if st, err := os.Stat(specPath); err == nil && !st.IsDir() {
+		specPath = filepath.Dir(specPath)
+	}
+	return filepath.Join(specPath, ".pipeline")
+}
+
+// Read reads the state in dir; no state file gives (nil, nil).
+func Read(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, "state.json"), err)
+	}
+	if s.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %q", filepath.Join(dir, "state.json"), s.FormatVersion, FormatVersion)
+	}
+	return &s, nil
+}
+
+// Serial returns the serial of the state in dir, 0 when there is none or it
+// cannot be read.
+func Serial(dir string) int64 {
+	s, err := Read(dir)
+	if err != nil || s == nil {
+		return 0
+	}
+	return s.Serial
+}
+
+// Write replaces the state in dir atomically, creating dir (0700) and the
+// file (0600).
+func Write(dir string, s *State) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	s.FormatVersion = FormatVersion
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "state-*.json")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, "state.json")); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// ErrLocked is returned by Lock when another process holds the state.
+var ErrLocked = errors.New("the state is locked by another pipeline process")
+
+// Lock takes an exclusive lock on the state in dir for this process, without
+// waiting. The lock is released by the returned function or when the
+// process exits, however it exits.
+func Lock(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lock state: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "state.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock state: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w (%s)", ErrLocked, filepath.Join(dir, "state.lock"))
+		}
+		return nil, fmt.Errorf("lock state: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
