@@ -149,4 +149,4 @@ var numbersInText = cmp.Transformer("roundNumbersInText", func(s string) string 
 	})
 })
 
-var decimalRE = regexp.MustCompile(`[0-9]+\.[0-9]{17,}|[0-9]{17,}(\.[0-9]+)?`)
+var decimalRE = regexp.MustCompile(`[0-9]*\.[0-9]{17,}|[0-9]{17,}(\.[0-9]+)?`)

@@ -549,13 +549,15 @@ func toFunc(want cty.Type) nativeBuilder {
 		if len(args) != 1 {
 			return nil, false
 		}
-		a := args[0]
+		a := &args[0]
 		return func(f Frame) (Value, error) {
-			v, err := a.eval(f)
+			// The exact type matters: a typed null converts only where
+			// its type does.
+			v, t, err := a.evalT(f)
 			if err != nil {
 				return Null, err
 			}
-			return convertPrim(v, a.typ, want)
+			return convertPrim(v, t, want)
 		}, true
 	}
 }
@@ -593,6 +595,9 @@ func appendJSON(b []byte, v Value, t cty.Type) ([]byte, error) {
 		}
 		return append(b, s...), nil
 	case t == cty.Number && v.Kind == KindNumber:
+		if math.IsInf(v.Num, 0) {
+			return nil, errors.New("cannot serialize infinity as JSON")
+		}
 		return append(b, numString(v.Num)...), nil
 	case t == cty.Bool && v.Kind == KindBool:
 		if v.Bool {

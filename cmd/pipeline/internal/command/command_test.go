@@ -165,8 +165,8 @@ func TestCommands(t *testing.T) {
 		{"version", nil, []string{"version"}, check{outHas: []string{"pipeline v-test\n", "plan format 1.0"}}},
 		{"-version", nil, []string{"-version"}, check{stdout: str("pipeline v-test\n")}},
 		{"help lists the commands", nil, []string{"-help"}, check{
-			outHas:   []string{"validate", "fmt", "plan", "show", "graph", "version"},
-			outLacks: []string{"apply", "destroy"}}},
+			outHas:   []string{"validate", "fmt", "plan", "show", "graph", "version", "apply", "run", "test"},
+			outLacks: []string{"destroy"}}},
 		{"unknown command", nil, []string{"frobnicate"}, check{code: 127, errHas: []string{"Usage: pipeline"}}},
 		{"command help", nil, []string{"plan", "-help"}, check{outHas: []string{"Usage: pipeline plan", "-detailed-exitcode"}}},
 		{"unknown flag", nil, []string{"plan", "-bogus", dir}, check{code: 1,
