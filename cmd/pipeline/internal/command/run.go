@@ -17,7 +17,9 @@ import (
 // process of a deployment.
 type RunCommand struct{ *Meta }
 
-func (c *RunCommand) Synopsis() string { return "Run the native stages of a spec or plan in the foreground" }
+func (c *RunCommand) Synopsis() string {
+	return "Run the native stages of a spec or plan in the foreground"
+}
 
 func (c *RunCommand) Help() string {
 	return help("run [options] PATH|PLANFILE", `
