@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
+	"github.com/pipeline-compiler/pipeline/optimizer"
 	"github.com/pipeline-compiler/pipeline/runtime/testrun"
 )
 
@@ -253,4 +255,45 @@ func rawLines(t *testing.T, path string) []json.RawMessage {
 		out = append(out, b)
 	}
 	return out
+}
+
+// TestPlansRoundTrip checks, on every example, what CI and apply rely on:
+// planning twice gives the same bytes, and a plan decoded from its JSON
+// encodes to the same bytes again.
+func TestPlansRoundTrip(t *testing.T) {
+	for _, name := range examples {
+		t.Run(name, func(t *testing.T) {
+			encode := func() []byte {
+				t.Helper()
+				res, diags := lang.Load(name, lang.Options{})
+				if diags.HasErrors() {
+					t.Fatal(diags)
+				}
+				plan, diags := optimizer.Plan(res.Pipeline, optimizer.WithSpecHash(res.SpecHash))
+				if diags.HasErrors() {
+					t.Fatal(diags)
+				}
+				b, err := plan.Encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			first := encode()
+			if second := encode(); !bytes.Equal(first, second) {
+				t.Fatalf("two plans of the same spec differ:\n%s", cmp.Diff(string(first), string(second)))
+			}
+			decoded, err := ir.DecodePlan(first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := decoded.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(first, again) {
+				t.Errorf("decode+encode changed the plan:\n%s", cmp.Diff(string(first), string(again)))
+			}
+		})
+	}
 }

@@ -717,10 +717,22 @@ func (c *compiler) conditional(e *hclsyntax.ConditionalExpr) (node, bool) {
 		if b.Bool {
 			v, verr, vt, conv = tv, te, tt, convT
 		}
+		noConv := !conv || vt.Equals(rt) || rt == cty.DynamicPseudoType
 		if verr != nil {
-			return Null, vt, verr
+			// hcl converts the failed branch's value too: an unknown
+			// becomes an unknown of the result type.
+			if noConv {
+				return Null, vt, verr
+			}
+			if ke, ok := verr.(*knownError); ok {
+				if cv, err := convertTo(ke.val, vt, rt); err == nil {
+					return Null, rt, &knownError{err: ke.err, val: cv}
+				}
+				return Null, rt, ke.err
+			}
+			return Null, rt, verr
 		}
-		if !conv || vt.Equals(rt) || rt == cty.DynamicPseudoType {
+		if noConv {
 			return v, vt, nil
 		}
 		v, err = convertTo(v, vt, rt)
@@ -812,23 +824,42 @@ func (c *compiler) template(e *hclsyntax.TemplateExpr) (node, bool) {
 	}}, true
 }
 
-// tuple compiles [a, b, c].
+// tuple compiles [a, b, c]. Its typed evaluator reports the tuple type of
+// the elements' run-time types (a failed element counts with the type of
+// its unknown), as hcl's tuple value has.
 func (c *compiler) tuple(e *hclsyntax.TupleConsExpr) (node, bool) {
 	elems := make([]node, len(e.Exprs))
 	for i, x := range e.Exprs {
 		elems[i] = c.compile(x)
 	}
-	return node{eval: func(f Frame) (Value, error) {
+	n := node{eval: func(f Frame) (Value, error) {
 		out := make([]Value, len(elems))
-		for i, x := range elems {
-			v, err := x.eval(f)
+		for i := range elems {
+			v, err := elems[i].eval(f)
 			if err != nil {
-				return Null, err
+				return Null, plainError(err)
 			}
 			out[i] = v
 		}
 		return List(out), nil
-	}}, true
+	}}
+	n.typed = func(f Frame) (Value, cty.Type, error) {
+		out := make([]Value, len(elems))
+		types := make([]cty.Type, len(elems))
+		var firstErr error
+		for i := range elems {
+			v, t, err := elems[i].evalT(f)
+			if err != nil && firstErr == nil {
+				firstErr = plainError(err)
+			}
+			out[i], types[i] = v, effType(v, t)
+		}
+		if firstErr != nil {
+			return Null, cty.Tuple(types), firstErr
+		}
+		return List(out), cty.Tuple(types), nil
+	}
+	return n, true
 }
 
 // object compiles { a = x, b = y } when every key is a constant string;
@@ -851,15 +882,33 @@ func (c *compiler) object(e *hclsyntax.ObjectConsExpr, typ cty.Type) (node, bool
 		}
 		slots[i], vals[i] = slot, c.compile(it.ValueExpr)
 	}
-	return node{eval: func(f Frame) (Value, error) {
+	n := node{eval: func(f Frame) (Value, error) {
 		r := &Record{Layout: l, Values: make([]Value, l.Len())}
-		for i, x := range vals {
-			v, err := x.eval(f)
+		for i := range vals {
+			v, err := vals[i].eval(f)
 			if err != nil {
-				return Null, err
+				return Null, plainError(err)
 			}
 			r.Values[slots[i]] = v
 		}
 		return Object(r), nil
-	}}, true
+	}}
+	n.typed = func(f Frame) (Value, cty.Type, error) {
+		r := &Record{Layout: l, Values: make([]Value, l.Len())}
+		attrs := make(map[string]cty.Type, l.Len())
+		var firstErr error
+		for i := range vals {
+			v, t, err := vals[i].evalT(f)
+			if err != nil && firstErr == nil {
+				firstErr = plainError(err)
+			}
+			r.Values[slots[i]] = v
+			attrs[l.Names[slots[i]]] = effType(v, t)
+		}
+		if firstErr != nil {
+			return Null, cty.Object(attrs), firstErr
+		}
+		return Object(r), cty.Object(attrs), nil
+	}
+	return n, true
 }

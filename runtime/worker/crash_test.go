@@ -178,10 +178,16 @@ func TestCrashWorkerChild(t *testing.T) {
 			kgo.ProducerLinger(0),
 			kgo.SessionTimeout(1500*time.Millisecond),
 			kgo.HeartbeatInterval(300*time.Millisecond),
+			// A member killed in the middle of a rebalance holds the group
+			// for the rebalance timeout (default 60s): keep it short.
+			kgo.RebalanceTimeout(5*time.Second),
 		),
 	}
 	if os.Getenv(crashIdleEnv) != "" {
 		opts = append(opts, worker.ExitWhenIdle(2*time.Second))
+	}
+	if os.Getenv("PIPELINE_CRASH_KGO_LOG") != "" {
+		opts = append(opts, worker.ClientOptions(kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelInfo, nil))))
 	}
 	err := worker.Run(context.Background(), filterPlan("topic:orders", "topic:out", ir.ExactlyOnce), opts...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	brokerBin = filepath.Join(dir, "kfake-broker")
-	out, err := exec.Command("go", "build", "-o", brokerBin, "github.com/pipeline-compiler/pipeline/runtime/embedded/cmd/kfake-broker").CombinedOutput()
+	build := exec.Command("go", "build", "-o", brokerBin, "github.com/pipeline-compiler/pipeline/runtime/embedded/cmd/kfake-broker")
+	// Build inside the module even when the test binary runs elsewhere.
+	if _, file, _, ok := runtime.Caller(0); ok {
+		build.Dir = filepath.Dir(file)
+	}
+	out, err := build.CombinedOutput()
 	if err != nil {
 		buildErr = fmt.Errorf("go build kfake-broker: %v\n%s", err, out)
 		brokerBin = ""
