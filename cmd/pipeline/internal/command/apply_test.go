@@ -113,3 +113,11 @@ func TestRunFileToFile(t *testing.T) {
 		t.Errorf("out/all.jsonl has %d records (%v), want 3", n, err)
 	}
 }
+
+func TestPlanDetailedExitCodeAfterApply(t *testing.T) {
+	dir := copySpec(t, "local")
+	check{code: 2}.verify(t, run(t, nil, "", "plan", "-detailed-exitcode", dir))
+	check{}.verify(t, run(t, nil, "", "apply", "-auto-approve", dir))
+	check{code: 0}.verify(t, run(t, nil, "", "plan", "-detailed-exitcode", dir))
+	check{code: 2}.verify(t, run(t, nil, "", "plan", "-detailed-exitcode", "-var", "min_amount=5", dir))
+}

@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 )
 
@@ -23,9 +25,9 @@ Loads the spec at PATH (default "."), places every operator on a backend,
 fuses operators into stages and shows the stages, the topics each reads and
 writes, and why it runs where it does.
 
-With -detailed-exitcode the exit status is 0 when there is nothing to deploy,
-1 on error and 2 when the plan has stages to deploy. Until apply records what
-is deployed, every plan with a stage counts as a change.`,
+With -detailed-exitcode the exit status is 0 when there is nothing to deploy
+(the last apply recorded the same spec, variable values and stages), 1 on
+error and 2 when the plan has changes.`,
 		append([]string{
 			"-json", "Print the plan as JSON with sensitive values redacted.",
 			"-out FILE", "Save the full plan to FILE (mode 0600) for show and apply.",
@@ -88,9 +90,22 @@ func (c *PlanCommand) Run(args []string) int {
 	return 0
 }
 
-// hasChanges reports whether applying the plan would change anything. There
-// is no record of deployed stages yet, so any stage is a change.
-func hasChanges(p *ir.Plan) bool { return len(p.Stages) > 0 }
+// hasChanges reports whether applying the plan would change anything: it
+// would not when the last apply recorded the same spec (sources and
+// variable values) and the same stages.
+func hasChanges(p *ir.Plan) bool {
+	st, err := state.Read(state.Dir(p.SpecPath))
+	if err != nil || st == nil || st.SpecHash != p.SpecHash || len(st.Stages) != len(p.Stages) {
+		return len(p.Stages) > 0 || (st != nil && len(st.Stages) > 0)
+	}
+	for i, s := range p.Stages {
+		d := st.Stages[i]
+		if d.ID != s.ID || d.Backend != s.Backend || strings.Join(d.Operators, ",") != strings.Join(s.Operators, ",") {
+			return true
+		}
+	}
+	return false
+}
 
 // printJSON prints the plan's redacted JSON encoding.
 func (m *Meta) printJSON(p *ir.Plan) int {
