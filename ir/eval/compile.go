@@ -41,15 +41,41 @@ type Root struct {
 // Program is an expression compiled once into closures over record layouts.
 // It is safe for concurrent use.
 //
-// Evaluation follows hcl.Expression.Value exactly, errors included, with one
-// documented difference: numbers are float64 on the hot path, where cty
-// computes with 512-bit big.Float. Values read from records are float64
-// already (JSON carries doubles), a single operation rounds the same way in
-// both, and results are compared after rounding to float64; chains of
-// inexact operations, and decimal literals that float64 cannot represent,
-// may differ in the last bits.
+// Evaluation follows hcl.Expression.Value, errors included; the
+// differential tests (diff_test.go, compile_fuzz_test.go) hold it to that.
+// The known differences:
+//
+//   - Numbers are float64 on the hot path; cty computes with big.Float.
+//     Record values are float64 already (JSON carries doubles), and cty
+//     keeps their 53-bit precision through + - and /, so those round alike.
+//     cty keeps a product's exact digits, and a literal's or a parsed
+//     string's 512 bits through every operation: chained products, and
+//     arithmetic with decimal literals float64 cannot represent (0.1), may
+//     differ in the last bits; a number converted to a string after such an
+//     operation prints float64's shortest form where cty prints its longer
+//     digits; x % y with such operands truncates a quotient rounded
+//     differently; a product beyond float64's range is infinite here and
+//     finite in cty. Record values combined with + - / and compared agree
+//     exactly.
+//   - Where hcl's result is unknown (a dynamically typed null passed to a
+//     function that does not accept dynamic types, such as contains), a
+//     record-level evaluation cannot produce it: the Program fails.
+//   - A value whose static type is dynamic is typed at run time by the
+//     JSON convention (arrays are tuples, objects are objects), except where
+//     the compiler knows the exact type (hcl fallbacks, cty function calls,
+//     try, conditionals, tuple and object constructors). A map that reaches
+//     == through another dynamically typed path compares as an object.
+//
+// The structure: every syntax node compiles to a closure returning a Value
+// (the full evaluator, implementing every rule); hot nodes also carry typed
+// fast paths that return plain bools, numbers and strings without copying
+// Values (compile_fast.go); syntax with no native form (for expressions,
+// splats, template loops) is evaluated by hcl per record on a cty copy of
+// the frame; functions without a native implementation are called through
+// cty on converted arguments (funcs_native.go).
 type Program struct {
 	typ  cty.Type
+	rng  hcl.Range
 	eval evalFn
 	cond condFn // fast path of a bool program, or nil
 	// fallbacks counts the nodes evaluated by hcl per record (for tests
@@ -78,7 +104,7 @@ func Compile(e ir.Expr, roots []Root, c Consts) (*Program, hcl.Diagnostics) {
 		return nil, diags
 	}
 	n := cp.compile(expr)
-	return &Program{typ: typ, eval: n.eval, cond: n.fast.cond, fallbacks: cp.fallbacks}, diags
+	return &Program{typ: typ, rng: expr.Range(), eval: n.eval, cond: n.fast.cond, fallbacks: cp.fallbacks}, diags
 }
 
 // parse re-parses an IR expression at its original position, so diagnostics
@@ -94,18 +120,38 @@ func parse(e ir.Expr) (hclsyntax.Expression, hcl.Diagnostics) {
 // Type is the static result type (cty.DynamicPseudoType when unknown).
 func (p *Program) Type() cty.Type { return p.typ }
 
-// Eval evaluates the program on one frame.
+// EvalError is a failure to evaluate an expression on one record. It
+// points at the expression in the spec, for the dead-letter headers.
+type EvalError struct {
+	Range hcl.Range
+	Err   error
+}
+
+func (e *EvalError) Error() string {
+	if e.Range.Filename == "" {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%s:%d,%d: %v", e.Range.Filename, e.Range.Start.Line, e.Range.Start.Column, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// Eval evaluates the program on one frame. A failure is an *EvalError.
 func (p *Program) Eval(f Frame) (Value, error) {
 	if p.cond != nil {
 		if b, ok := p.cond(f); ok {
 			return Bool(b), nil
 		}
 	}
-	return p.eval(f)
+	v, err := p.eval(f)
+	if err != nil {
+		return Null, &EvalError{Range: p.rng, Err: plainError(err)}
+	}
+	return v, nil
 }
 
 // errNotBool is the error of a predicate whose result is not a bool.
-var errNotBool = errors.New("predicate is not a bool")
+var errNotBool = errors.New("the condition is null or not a bool")
 
 // EvalBool evaluates a predicate; a null or non-bool result is an error.
 func (p *Program) EvalBool(f Frame) (bool, error) {
@@ -116,10 +162,10 @@ func (p *Program) EvalBool(f Frame) (bool, error) {
 	}
 	v, err := p.eval(f)
 	if err != nil {
-		return false, err
+		return false, &EvalError{Range: p.rng, Err: plainError(err)}
 	}
 	if v.Kind != KindBool {
-		return false, errNotBool
+		return false, &EvalError{Range: p.rng, Err: errNotBool}
 	}
 	return v.Bool, nil
 }
@@ -171,15 +217,51 @@ func (o *ObjectProgram) Layout() *Layout { return o.layout }
 
 // Eval builds one output record.
 func (o *ObjectProgram) Eval(f Frame) (*Record, error) {
-	r := &Record{Layout: o.layout, Values: make([]Value, len(o.fields))}
+	r := newRecordOf(o.layout, len(o.fields))
 	for i, p := range o.fields {
-		v, err := p.eval(f)
+		v, err := p.Eval(f)
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", o.layout.Names[i], err)
 		}
 		r.Values[i] = v
 	}
 	return r, nil
+}
+
+// Records of up to 16 attributes are allocated with their values in one
+// allocation.
+type (
+	record4 struct {
+		r Record
+		v [4]Value
+	}
+	record8 struct {
+		r Record
+		v [8]Value
+	}
+	record16 struct {
+		r Record
+		v [16]Value
+	}
+)
+
+// newRecordOf returns a record of layout l with n null values.
+func newRecordOf(l *Layout, n int) *Record {
+	switch {
+	case n <= 4:
+		b := &record4{}
+		b.r = Record{Layout: l, Values: b.v[:n]}
+		return &b.r
+	case n <= 8:
+		b := &record8{}
+		b.r = Record{Layout: l, Values: b.v[:n]}
+		return &b.r
+	case n <= 16:
+		b := &record16{}
+		b.r = Record{Layout: l, Values: b.v[:n]}
+		return &b.r
+	}
+	return &Record{Layout: l, Values: make([]Value, n)}
 }
 
 // evalFn is one compiled node.
@@ -412,11 +494,14 @@ func (c *compiler) compile(e hclsyntax.Expression) node {
 			return constNode(cv, typ)
 		}
 	}
+	before := c.fallbacks
 	n, ok := c.compileNative(e, typ)
 	if !ok {
 		n = c.fallback(e, typ)
 	}
-	if !passesKnownError(e) && containsTemplate(e) {
+	// A native node that is not a pass-through turns a child's knownError
+	// (from a template or an hcl fallback below it) into a plain failure.
+	if ok && !passesKnownError(e) && (c.fallbacks > before || containsTemplate(e)) {
 		n.eval = stripKnownError(n.eval)
 		if t := n.typed; t != nil {
 			n.typed = func(f Frame) (Value, cty.Type, error) {
@@ -448,9 +533,9 @@ func (c *compiler) readsRoot(e hclsyntax.Expression) bool {
 }
 
 // passesKnownError reports whether e hands a child's failed-but-known
-// value (see knownError) on as its own: templates build them, parentheses
-// and conditionals pass them on. Every other node yields an unknown value
-// when a child fails.
+// value (see knownError) on as its own: templates and hcl fallbacks build
+// them, parentheses and conditionals pass them on. Every other node yields
+// an unknown value when a child fails.
 func passesKnownError(e hclsyntax.Expression) bool {
 	switch e.(type) {
 	case *hclsyntax.TemplateExpr, *hclsyntax.TemplateWrapExpr, *hclsyntax.ParenthesesExpr, *hclsyntax.ConditionalExpr:
@@ -583,7 +668,19 @@ func (c *compiler) fallback(e hclsyntax.Expression, typ cty.Type) node {
 		}
 		cv, diags := e.Value(ctx)
 		if diags.HasErrors() {
-			return Null, typ, &diagError{diags}
+			// hcl goes on with the value it returned beside the errors:
+			// its type (a for expression yields a tuple of unknowns) and,
+			// when known, its value matter to && and ||.
+			var err error = &diagError{diags}
+			if cv == cty.NilVal {
+				return Null, cty.DynamicPseudoType, err
+			}
+			if cv.IsWhollyKnown() {
+				if kv, kerr := compileFromCty(cv); kerr == nil {
+					err = &knownError{err: err, val: kv}
+				}
+			}
+			return Null, cv.Type(), err
 		}
 		v, err = compileFromCty(cv)
 		return v, cv.Type(), err

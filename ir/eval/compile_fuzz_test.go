@@ -19,6 +19,7 @@ import (
 var (
 	fuzzSeed  = flag.Int64("eval.seed", 0, "seed of TestDifferentialRandomExpressions (0: fixed default)")
 	fuzzExprs = flag.Int("eval.exprs", 2000, "random expressions TestDifferentialRandomExpressions tries")
+	fuzzDepth = flag.Int("eval.depth", 2, "random expressions nest 3 to 2+eval.depth levels deep")
 )
 
 // exprGen builds random expressions over diffSchema from the forms the
@@ -32,7 +33,8 @@ var (
 		`record.any`, `record.any2`, `record.tags[0]`, `record.m["k"]`, `record.nested.x`,
 		`record.nested.s`, `record.any.x`, `record.nums[1]`, `var.min_amount`, `var.country`,
 		`local.factor`, `1`, `0`, `-2`, `100`, `2.5`, `"us"`, `"US"`, `""`, `"12"`, `"true"`,
-		`true`, `false`, `null`, `[]`, `["a"]`,
+		`true`, `false`, `null`, `[]`, `["a"]`, `record.set`, `record.any2.x`, `"K"`, `"\u212a"`,
+		`"é"`, `{a = 1}`, `record.ts`, `record.ms`, `record.tags[*]`,
 	}
 	// No / and %: with a literal operand cty divides in 512 bits, so a
 	// quotient converted to a string has more digits (and strlen of it
@@ -49,6 +51,8 @@ var (
 		{"tonumber", 1}, {"tobool", 1}, {"coalesce", 2}, {"try", 2}, {"can", 1},
 		{"jsonencode", 1}, {"substr", 3}, {"replace", 3}, {"trimprefix", 2}, {"contains", 2},
 		{"format_time", 1}, {"parse_time", 1}, {"title", 1}, {"join", 2},
+		{"keys", 1}, {"values", 1}, {"jsondecode", 1}, {"lookup", 3}, {"element", 2},
+		{"concat", 2}, {"merge", 2}, {"distinct", 1}, {"split", 2}, {"regex", 2},
 	}
 )
 
@@ -73,7 +77,9 @@ func (g exprGen) expr(depth int) string {
 	case 7:
 		return `"${` + g.expr(depth-1) + `}-${` + g.expr(depth-1) + `}"`
 	default:
-		switch g.rnd.Intn(3) {
+		switch g.rnd.Intn(4) {
+		case 3:
+			return "[for x in " + g.expr(depth-1) + " : " + g.expr(depth-1) + "]"
 		case 0:
 			return "[" + g.expr(depth-1) + ", " + g.expr(depth-1) + "]"
 		case 1:
@@ -112,7 +118,7 @@ func TestDifferentialRandomExpressions(t *testing.T) {
 	}
 	compiled, cases, failed, unknown := 0, 0, 0, 0
 	for n := 0; n < *fuzzExprs && failed < 10; n++ {
-		src := g.expr(3 + n%2)
+		src := g.expr(3 + n%*fuzzDepth)
 		p, diags := Compile(ir.Expr{Source: src}, roots, diffConsts)
 		if diags.HasErrors() {
 			continue
@@ -155,13 +161,14 @@ var numbersInText = cmp.Transformer("roundNumbersInText", func(s string) string 
 
 var decimalRE = regexp.MustCompile(`[0-9]*\.[0-9]{17,}|[0-9]{17,}(\.[0-9]+)?`)
 
-// hclUnknown reports whether hcl's result for src is not wholly known.
+// hclUnknown reports whether hcl's result for src is not wholly known,
+// without errors.
 func hclUnknown(src string, rec cty.Value) bool {
 	expr, diags := hclsyntax.ParseExpression([]byte(src), "", hcl.InitialPos)
 	if diags.HasErrors() {
 		return false
 	}
 	vars := map[string]cty.Value{"record": rec, "var": objectOrEmpty(diffConsts.Vars), "local": objectOrEmpty(diffConsts.Locals)}
-	v, _ := expr.Value(&hcl.EvalContext{Variables: vars, Functions: Functions()})
-	return !v.IsWhollyKnown()
+	v, diags := expr.Value(&hcl.EvalContext{Variables: vars, Functions: Functions()})
+	return !diags.HasErrors() && !v.IsWhollyKnown()
 }

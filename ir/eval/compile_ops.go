@@ -883,7 +883,7 @@ func (c *compiler) object(e *hclsyntax.ObjectConsExpr, typ cty.Type) (node, bool
 		slots[i], vals[i] = slot, c.compile(it.ValueExpr)
 	}
 	n := node{eval: func(f Frame) (Value, error) {
-		r := &Record{Layout: l, Values: make([]Value, l.Len())}
+		r := newRecordOf(l, l.Len())
 		for i := range vals {
 			v, err := vals[i].eval(f)
 			if err != nil {
@@ -894,7 +894,7 @@ func (c *compiler) object(e *hclsyntax.ObjectConsExpr, typ cty.Type) (node, bool
 		return Object(r), nil
 	}}
 	n.typed = func(f Frame) (Value, cty.Type, error) {
-		r := &Record{Layout: l, Values: make([]Value, l.Len())}
+		r := newRecordOf(l, l.Len())
 		attrs := make(map[string]cty.Type, l.Len())
 		var firstErr error
 		for i := range vals {

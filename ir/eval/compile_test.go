@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -313,5 +314,25 @@ func TestCompiledOnDecodedJSON(t *testing.T) {
 				t.Errorf("%s on %s (-hcl +compiled):\n%s", src, doc, d)
 			}
 		}
+	}
+}
+
+// TestEvalErrorRange checks that a per-record failure points at the
+// expression in the spec.
+func TestEvalErrorRange(t *testing.T) {
+	p, diags := Compile(exprAt(`record.amount * 2`), cOrdersRoots(), Consts{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	_, err := p.Eval(Frame{NewRecord(NewLayout(cOrdersType))})
+	var ee *EvalError
+	if !errors.As(err, &ee) {
+		t.Fatalf("error %v (%T), want an *EvalError", err, err)
+	}
+	if got, want := err.Error(), "orders.hcl:10,5: invalid operand: argument must not be null"; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+	if _, err := p.EvalBool(Frame{NewRecord(NewLayout(cOrdersType))}); !errors.As(err, &ee) {
+		t.Errorf("EvalBool error %v, want an *EvalError", err)
 	}
 }
