@@ -26,6 +26,7 @@ type runFlags struct {
 	stateDir     string
 	metricsAddr  string
 	partitions   int
+	instanceID   string
 }
 
 var runOptions = []string{
@@ -33,6 +34,7 @@ var runOptions = []string{
 	"-state-dir DIR", "Keep operator state and checkpoints in DIR (default .pipeline/run beside the spec).",
 	"-metrics-addr ADDR", "Serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9100) at /metrics.",
 	"-partitions N", "Partitions of topics the embedded broker creates (default 1).",
+	"-instance-id ID", "This worker's stable identity (default: the host name). Give each worker process on one host its own, and keep it across restarts: it names the transactional ID and the static group membership that let a restart take over at once.",
 }
 
 func (r *runFlags) register(fs interface {
@@ -44,6 +46,7 @@ func (r *runFlags) register(fs interface {
 	fs.StringVar(&r.stateDir, "state-dir", "", "")
 	fs.StringVar(&r.metricsAddr, "metrics-addr", "", "")
 	fs.IntVar(&r.partitions, "partitions", 1, "")
+	fs.StringVar(&r.instanceID, "instance-id", "", "")
 }
 
 // session is a running deployment target: the broker the stages talk to.
@@ -108,6 +111,9 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 		worker.StateDir(stateDir),
 		worker.WithMetrics(metrics),
 		worker.Logger(slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))),
+	}
+	if rf.instanceID != "" {
+		opts = append(opts, worker.InstanceID(rf.instanceID))
 	}
 	if rf.exitWhenIdle > 0 {
 		opts = append(opts, worker.ExitWhenIdle(rf.exitWhenIdle))
