@@ -129,12 +129,20 @@ type Operator struct {
 
 // Source reads records from a topic or a JSON-lines file.
 type Source struct {
-	Topic     string `json:"topic,omitempty"`
-	File      string `json:"file,omitempty"` // bounded
-	Format    string `json:"format"`         // json
-	Table     bool   `json:"table,omitempty"`
-	Key       *Expr  `json:"key,omitempty"`
-	EventTime *Expr  `json:"event_time,omitempty"` // RFC 3339 string or epoch ms; nil: record timestamp
+	Topic  string `json:"topic,omitempty"`
+	File   string `json:"file,omitempty"` // bounded
+	Format string `json:"format"`         // json
+	// Table reads the topic as a table: the latest value per Key. A table
+	// is global, as Kafka Streams' GlobalKTable: every partition group of
+	// a stage that also reads streams receives all partitions of the
+	// table, so a stream–table join finds a row whatever partition it was
+	// written to and needs no repartitioning.
+	Table bool `json:"table,omitempty"`
+	// Key is the record's key. A stream source's topic is taken to be
+	// partitioned by it: a keyed operator whose only key has the same
+	// source text reads the source without a repartition channel.
+	Key       *Expr `json:"key,omitempty"`
+	EventTime *Expr `json:"event_time,omitempty"` // RFC 3339 string or epoch ms; nil: record timestamp
 }
 
 // Filter keeps records for which Where is true.

@@ -55,6 +55,18 @@ type Channel struct {
 	Topic  string  `json:"topic"`  // intermediate topic
 	Stream string  `json:"stream"` // the stream ID carried
 	Cost   float64 `json:"cost"`
+	// Key, when non-empty, is how the producer keys the channel's Kafka
+	// records: the expressions are evaluated over each record of Stream
+	// (root "record") and encoded as the record key (one string value: its
+	// raw bytes; otherwise the JSON array of the values), so that the
+	// broker's key hashing puts all records with equal keys in the same
+	// partition. A keyed operator placed after the channel (aggregate,
+	// dedupe, stream–stream join), which runs once per partition group,
+	// then sees every record of each of its keys.
+	Key []Expr `json:"key,omitempty"`
+	// Repartition marks a channel that exists to re-key its stream for the
+	// consumer (Kafka Streams' repartition topic), not to cross backends.
+	Repartition bool `json:"repartition,omitempty"`
 }
 
 // Stage returns the stage with the given ID, or nil.

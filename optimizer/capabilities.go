@@ -12,6 +12,13 @@ type Capabilities struct {
 	Files bool
 	// ExactlyOnce: can give a sink exactly-once delivery.
 	ExactlyOnce bool
+	// ShufflesByKey: the backend groups a keyed operator's input by key
+	// itself (Beam's GroupByKey). Other backends run a stage once per
+	// partition group of its input topics, so the planner puts a
+	// repartition channel keyed by the operator's key in front of every
+	// aggregate, dedupe and stream–stream join they host. The zero value
+	// is the safe one: repartition.
+	ShufflesByKey bool
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -34,7 +41,7 @@ func DefaultCapabilities() map[string]Capabilities {
 			},
 		},
 		ir.BackendNative: {Stateful: true, Files: true, ExactlyOnce: true},
-		ir.BackendBeam:   {Stateful: true, Files: true, ExactlyOnce: true},
+		ir.BackendBeam:   {Stateful: true, Files: true, ExactlyOnce: true, ShufflesByKey: true},
 	}
 }
 

@@ -237,18 +237,66 @@ func build(g *graph, placed []placement, cfg *config) *ir.Plan {
 		}
 		return i
 	}
-	for i := range p.Operators {
-		for _, j := range g.producers[i] {
-			if placed[i].backend == placed[j].backend {
-				a, b := find(i), find(j)
-				// Keep the earliest operator as root so stage order is
-				// the order of each stage's first operator.
-				if a < b {
-					parent[b] = a
-				} else {
-					parent[a] = b
-				}
+	union := func(i, j int) {
+		a, b := find(i), find(j)
+		// Keep the earliest operator as root so stage order is the order
+		// of each stage's first operator.
+		if a < b {
+			parent[b] = a
+		} else {
+			parent[a] = b
+		}
+	}
+
+	// Inputs of keyed operators: the key their channel carries, and
+	// whether the edge is cut for a repartition channel (see
+	// repartition.go).
+	keys := make([][][]ir.Expr, n)
+	cut := make([][]bool, n)
+	for i, op := range p.Operators {
+		keys[i] = make([][]ir.Expr, len(op.Inputs))
+		cut[i] = make([]bool, len(op.Inputs))
+		for k, in := range op.Inputs {
+			kk := partitionKey(p, op, k)
+			if kk == nil || partitionedBy(p, in, kk) {
+				continue
 			}
+			keys[i][k] = kk
+			cut[i][k] = !cfg.caps[placed[i].backend].ShufflesByKey && !fromFilesOnly(p, in)
+		}
+	}
+	isTableSource := func(j int) bool {
+		op := p.Operators[j]
+		return op.Source != nil && op.Source.Table
+	}
+	for i := range p.Operators {
+		for k, j := range g.producers[i] {
+			if placed[i].backend == placed[j].backend && !cut[i][k] && !isTableSource(j) {
+				union(i, j)
+			}
+		}
+	}
+	// A table source joins the stage of its consumers when they share one
+	// (tables are global, any partition group reads all of them); a table
+	// read by several stages runs alone and feeds them through channels.
+	for j := range p.Operators {
+		if !isTableSource(j) {
+			continue
+		}
+		root := -1
+		shared := true
+		for _, c := range g.consumers[j] {
+			if placed[c].backend != placed[j].backend {
+				continue
+			}
+			if r := find(c); root == -1 {
+				root = r
+			} else if r != root {
+				shared = false
+			}
+		}
+		if root != -1 && shared {
+			union(root, j)
 		}
 	}
 
@@ -282,27 +330,36 @@ func build(g *graph, placed []placement, cfg *config) *ir.Plan {
 		dlq = p.Name + ".dlq"
 	}
 	channels := []*ir.Channel{}
+	chanInto := make([][]*ir.Channel, n) // per operator, per input
+	for i, op := range p.Operators {
+		chanInto[i] = make([]*ir.Channel, len(op.Inputs))
+		for k, in := range op.Inputs {
+			if stageOf[g.producers[i][k]] == stageOf[i] {
+				continue
+			}
+			ch := &ir.Channel{From: in, To: op.ID, Stream: in, Key: keys[i][k], Repartition: cut[i][k]}
+			channels = append(channels, ch)
+			chanInto[i][k] = ch
+		}
+	}
+	nameTopics(p.Name, channels)
 	for i, op := range p.Operators {
 		st := stages[stageOf[i]]
 		if op.Source != nil {
 			st.Inputs = appendUnique(st.Inputs, endpoint(op.Source.Topic, op.Source.File))
 		}
-		for k, in := range op.Inputs {
-			j := g.producers[i][k]
-			if stageOf[j] == stageOf[i] {
-				continue
+		for _, ch := range chanInto[i] {
+			if ch != nil {
+				st.Inputs = appendUnique(st.Inputs, ch.Topic)
 			}
-			topic := p.Name + "." + in
-			channels = append(channels, &ir.Channel{From: in, To: op.ID, Topic: topic, Stream: in})
-			st.Inputs = appendUnique(st.Inputs, topic)
 		}
 		if op.Sink != nil {
 			st.Outputs = appendUnique(st.Outputs, endpoint(op.Sink.Topic, op.Sink.File))
 		}
 		for _, stream := range op.Streams() {
-			for _, c := range g.consumers[i] {
-				if stageOf[c] != stageOf[i] && slices.Contains(p.Operators[c].Inputs, stream) {
-					st.Outputs = appendUnique(st.Outputs, p.Name+"."+stream)
+			for _, ch := range channels {
+				if ch.From == stream {
+					st.Outputs = appendUnique(st.Outputs, ch.Topic)
 				}
 			}
 		}
@@ -317,6 +374,10 @@ func build(g *graph, placed []placement, cfg *config) *ir.Plan {
 	for s, st := range stages {
 		st.Outputs = appendUnique(st.Outputs, dlq)
 		st.Why = why(p, placed, stageOf, s, st.Backend, onlyDefault)
+		inStage := func(id string) bool { return stageOf[g.index[id]] == s }
+		if rep := repartitionWhy(channels, inStage); rep != "" {
+			st.Why += "; " + rep
+		}
 		st.Notes = slices.Clone(cfg.caps[st.Backend].Notes)
 	}
 	return &ir.Plan{

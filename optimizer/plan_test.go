@@ -104,11 +104,12 @@ func TestPlan(t *testing.T) {
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"dedupe.once", "sink.out"},
-					Why:       "not pinned: native is the default until cost-based placement lands",
+					Why:       "not pinned: native is the default until cost-based placement lands; repartitioned by the key of dedupe.once: record.id",
 					Inputs:    []string{"orders.map.norm"}, Outputs: []string{"out-out", "orders.dlq"},
 				},
 			},
-			channels: []*ir.Channel{{From: "map.norm", To: "dedupe.once", Topic: "orders.map.norm", Stream: "map.norm"}},
+			channels: []*ir.Channel{{From: "map.norm", To: "dedupe.once", Topic: "orders.map.norm", Stream: "map.norm",
+				Key: []ir.Expr{{Source: "record.id"}}, Repartition: true}},
 		},
 		{
 			name: "route outputs split across backends",
@@ -129,11 +130,14 @@ func TestPlan(t *testing.T) {
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"aggregate.rev", "sink.rev"},
-					Why:       "not pinned: native is the default until cost-based placement lands",
+					Why:       "not pinned: native is the default until cost-based placement lands; repartitioned by the key of aggregate.rev: 0",
 					Inputs:    []string{"orders.route.tier.gold"}, Outputs: []string{"rev-out", "orders.dlq"},
 				},
 			},
-			channels: []*ir.Channel{{From: "route.tier.gold", To: "aggregate.rev", Topic: "orders.route.tier.gold", Stream: "route.tier.gold"}},
+			// An aggregate without key fields is global: a constant key
+			// sends all its input to one partition.
+			channels: []*ir.Channel{{From: "route.tier.gold", To: "aggregate.rev", Topic: "orders.route.tier.gold", Stream: "route.tier.gold",
+				Key: []ir.Expr{{Source: "0", Range: op(3, ir.KindAggregate, "rev").Range}}, Repartition: true}},
 		},
 		{
 			name: "a file source cannot go to the broker and an exactly-once sink stays native",
@@ -184,12 +188,23 @@ func TestPlan(t *testing.T) {
 				},
 				{
 					ID: "native.1", Backend: "native",
-					Operators: []string{"source.b", "join.j", "sink.out"},
+					Operators: []string{"source.b"},
 					Why:       "not pinned: native is the default until cost-based placement lands",
-					Inputs:    []string{"b", "orders.dedupe.d"}, Outputs: []string{"out-out", "orders.dlq"},
+					Inputs:    []string{"b"}, Outputs: []string{"orders.source.b", "orders.dlq"},
+				},
+				{
+					ID: "native.2", Backend: "native",
+					Operators: []string{"join.j", "sink.out"},
+					Why:       "not pinned: native is the default until cost-based placement lands; repartitioned by the key of join.j: 0",
+					Inputs:    []string{"orders.dedupe.d", "orders.source.b"}, Outputs: []string{"out-out", "orders.dlq"},
 				},
 			},
-			channels: []*ir.Channel{{From: "dedupe.d", To: "join.j", Topic: "orders.dedupe.d", Stream: "dedupe.d"}},
+			// A join without equality keys sends both sides to one
+			// partition.
+			channels: []*ir.Channel{
+				{From: "dedupe.d", To: "join.j", Topic: "orders.dedupe.d", Stream: "dedupe.d", Key: []ir.Expr{{Source: "0", Range: op(4, ir.KindJoin, "j").Range}}, Repartition: true},
+				{From: "source.b", To: "join.j", Topic: "orders.source.b", Stream: "source.b", Key: []ir.Expr{{Source: "0", Range: op(4, ir.KindJoin, "j").Range}}, Repartition: true},
+			},
 		},
 		{
 			name: "a native block is not other backends",
@@ -366,7 +381,197 @@ func TestWithCapabilities(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if got := plan.StageOf("dedupe.d").ID; got != "broker.1" {
-		t.Errorf("dedupe.d in %s, want broker.1", got)
+	if got := plan.StageOf("dedupe.d").Backend; got != "broker" {
+		t.Errorf("dedupe.d on %s, want broker", got)
+	}
+}
+
+func TestRepartition(t *testing.T) {
+	expr := func(src string) ir.Expr { return ir.Expr{Source: src} }
+	aggregate := func(line int, name, input, key string) *ir.Operator {
+		o := op(line, ir.KindAggregate, name, input)
+		o.Aggregate.Key = []ir.Field{{Name: "k", Expr: expr(key)}}
+		return o
+	}
+	dedupe := func(line int, name, input, key string) *ir.Operator {
+		o := op(line, ir.KindDedupe, name, input)
+		o.Dedupe.Key = expr(key)
+		return o
+	}
+	keyedSource := func(line int, name, key string) *ir.Operator {
+		o := op(line, ir.KindSource, name)
+		if key != "" {
+			k := expr(key)
+			o.Source.Key = &k
+		}
+		return o
+	}
+	table := func(line int, name string) *ir.Operator {
+		o := keyedSource(line, name, "record.id")
+		o.Source.Table = true
+		return o
+	}
+	join := func(line int, name, left, right string) *ir.Operator {
+		o := op(line, ir.KindJoin, name, left, right)
+		o.Join.LeftKeys = []ir.Expr{expr("lower(left.customer)")}
+		o.Join.RightKeys = []ir.Expr{expr("right.id")}
+		return o
+	}
+	fileSource := op(1, ir.KindSource, "orders")
+	fileSource.Source = &ir.Source{File: "orders.jsonl", Format: "json"}
+
+	// stage is a stage's operators and why, all a repartition changes.
+	type stage struct {
+		Operators []string
+		Why       string
+	}
+	const dflt = "no backend blocks: everything runs on native"
+	tests := []struct {
+		name     string
+		p        *ir.Pipeline
+		stages   []stage
+		channels []*ir.Channel
+	}{
+		{
+			name: "an aggregate after an unkeyed source gets a repartition channel",
+			p: pipeline(nil,
+				op(1, ir.KindSource, "orders"),
+				aggregate(2, "a", "source.orders", "lower(record.customer_id)"),
+				op(3, ir.KindSink, "out", "aggregate.a")),
+			stages: []stage{
+				{[]string{"source.orders"}, dflt},
+				{[]string{"aggregate.a", "sink.out"}, dflt + "; repartitioned by the key of aggregate.a: lower(record.customer_id)"},
+			},
+			channels: []*ir.Channel{{From: "source.orders", To: "aggregate.a", Topic: "orders.source.orders", Stream: "source.orders",
+				Key: []ir.Expr{expr("lower(record.customer_id)")}, Repartition: true}},
+		},
+		{
+			name: "a source keyed by the aggregate's key needs none",
+			p: pipeline(nil,
+				keyedSource(1, "orders", "record.customer"),
+				aggregate(2, "a", "source.orders", " record.customer"),
+				op(3, ir.KindSink, "out", "aggregate.a")),
+			stages:   []stage{{[]string{"source.orders", "aggregate.a", "sink.out"}, dflt}},
+			channels: []*ir.Channel{},
+		},
+		{
+			name: "a source keyed by something else is repartitioned",
+			p: pipeline(nil,
+				keyedSource(1, "orders", "record.id"),
+				dedupe(2, "d", "source.orders", "record.customer"),
+				op(3, ir.KindSink, "out", "dedupe.d")),
+			stages: []stage{
+				{[]string{"source.orders"}, dflt},
+				{[]string{"dedupe.d", "sink.out"}, dflt + "; repartitioned by the key of dedupe.d: record.customer"},
+			},
+			channels: []*ir.Channel{{From: "source.orders", To: "dedupe.d", Topic: "orders.source.orders", Stream: "source.orders",
+				Key: []ir.Expr{expr("record.customer")}, Repartition: true}},
+		},
+		{
+			name: "a stream–stream join gets one channel per input, keyed over record",
+			p: pipeline(nil,
+				op(1, ir.KindSource, "orders"),
+				op(2, ir.KindSource, "customers"),
+				join(3, "j", "source.orders", "source.customers"),
+				op(4, ir.KindSink, "out", "join.j")),
+			stages: []stage{
+				{[]string{"source.orders"}, dflt},
+				{[]string{"source.customers"}, dflt},
+				{[]string{"join.j", "sink.out"}, dflt + "; repartitioned by the key of join.j: lower(record.customer); repartitioned by the key of join.j: record.id"},
+			},
+			channels: []*ir.Channel{
+				{From: "source.orders", To: "join.j", Topic: "orders.source.orders", Stream: "source.orders", Key: []ir.Expr{expr("lower(record.customer)")}, Repartition: true},
+				{From: "source.customers", To: "join.j", Topic: "orders.source.customers", Stream: "source.customers", Key: []ir.Expr{expr("record.id")}, Repartition: true},
+			},
+		},
+		{
+			name: "a stream–table join needs none: the table is global",
+			p: pipeline(nil,
+				op(1, ir.KindSource, "orders"),
+				table(2, "customers"),
+				join(3, "j", "source.orders", "source.customers"),
+				op(4, ir.KindSink, "out", "join.j")),
+			stages:   []stage{{[]string{"source.orders", "source.customers", "join.j", "sink.out"}, dflt}},
+			channels: []*ir.Channel{},
+		},
+		{
+			name: "one stream read by two keys gets one topic per key",
+			p: pipeline(nil,
+				op(1, ir.KindSource, "orders"),
+				dedupe(2, "d", "source.orders", "record.id"),
+				aggregate(3, "a", "source.orders", "record.customer"),
+				aggregate(4, "b", "source.orders", "record.customer"),
+				op(5, ir.KindSink, "d", "dedupe.d"),
+				op(6, ir.KindSink, "a", "aggregate.a"),
+				op(7, ir.KindSink, "b", "aggregate.b")),
+			stages: []stage{
+				{[]string{"source.orders"}, dflt},
+				{[]string{"dedupe.d", "sink.d"}, dflt + "; repartitioned by the key of dedupe.d: record.id"},
+				{[]string{"aggregate.a", "sink.a"}, dflt + "; repartitioned by the key of aggregate.a: record.customer"},
+				{[]string{"aggregate.b", "sink.b"}, dflt + "; repartitioned by the key of aggregate.b: record.customer"},
+			},
+			channels: []*ir.Channel{
+				{From: "source.orders", To: "dedupe.d", Topic: "orders.source.orders.by.dedupe.d", Stream: "source.orders", Key: []ir.Expr{expr("record.id")}, Repartition: true},
+				{From: "source.orders", To: "aggregate.a", Topic: "orders.source.orders.by.aggregate.a", Stream: "source.orders", Key: []ir.Expr{expr("record.customer")}, Repartition: true},
+				{From: "source.orders", To: "aggregate.b", Topic: "orders.source.orders.by.aggregate.a", Stream: "source.orders", Key: []ir.Expr{expr("record.customer")}, Repartition: true},
+			},
+		},
+		{
+			name: "a join reading one stream on both sides by different keys gets two topics",
+			p: pipeline(nil,
+				op(1, ir.KindSource, "orders"),
+				join(2, "j", "source.orders", "source.orders"),
+				op(3, ir.KindSink, "out", "join.j")),
+			stages: []stage{
+				{[]string{"source.orders"}, dflt},
+				{[]string{"join.j", "sink.out"}, dflt + "; repartitioned by the key of join.j: lower(record.customer); repartitioned by the key of join.j: record.id"},
+			},
+			channels: []*ir.Channel{
+				{From: "source.orders", To: "join.j", Topic: "orders.source.orders.by.join.j", Stream: "source.orders", Key: []ir.Expr{expr("lower(record.customer)")}, Repartition: true},
+				{From: "source.orders", To: "join.j", Topic: "orders.source.orders.by.join.j.2", Stream: "source.orders", Key: []ir.Expr{expr("record.id")}, Repartition: true},
+			},
+		},
+		{
+			name: "a stage reading only files runs in one partition group and needs none",
+			p: pipeline(nil,
+				fileSource,
+				aggregate(2, "a", "source.orders", "record.customer"),
+				op(3, ir.KindSink, "out", "aggregate.a")),
+			stages:   []stage{{[]string{"source.orders", "aggregate.a", "sink.out"}, dflt}},
+			channels: []*ir.Channel{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, diags := Plan(tt.p)
+			if diags.HasErrors() {
+				t.Fatalf("Plan: %v", diags)
+			}
+			var got []stage
+			for _, st := range plan.Stages {
+				got = append(got, stage{st.Operators, st.Why})
+			}
+			if diff := cmp.Diff(tt.stages, got); diff != "" {
+				t.Errorf("stages (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.channels, plan.Channels); diff != "" {
+				t.Errorf("channels (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRenameRoot(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"left.customer", "record.customer"},
+		{`lower(left.a) == "x" && left.b["c"] > 1`, `lower(record.a) == "x" && record.b["c"] > 1`},
+		{"right.left", "right.left"},
+		{"left.", "left."}, // does not parse: unchanged
+	}
+	for _, tt := range tests {
+		got := renameRoot(ir.Expr{Source: tt.in}, "left", "record")
+		if diff := cmp.Diff(tt.want, got.Source); diff != "" {
+			t.Errorf("renameRoot(%q) (-want +got):\n%s", tt.in, diff)
+		}
 	}
 }

@@ -117,6 +117,10 @@ type aggField struct {
 	typ    cty.Type                   // the argument's type
 	layout *Layout                    // the argument's layout when an object
 	slot   int                        // output slot
+	// same is 1 + the index of an earlier field with the same argument
+	// expression (sum(record.n) and max(record.n)), whose value Add reuses
+	// instead of evaluating it again; 0 when there is none.
+	same int
 }
 
 // NewAggregator compiles an aggregate's key (with CompileObject) and field
@@ -175,6 +179,16 @@ func NewAggregator(a *ir.Aggregate, input *Layout, c Consts) (*Aggregator, hcl.D
 		return nil, diags
 	}
 	agg, d := newAggregator(a, key, keyLayout, args, types)
+	if agg != nil && len(agg.fields) == len(a.Fields) {
+		for i, f := range a.Fields {
+			for j := range i {
+				if !f.Arg.IsZero() && !a.Fields[j].Arg.IsZero() && f.Arg.Source == a.Fields[j].Arg.Source {
+					agg.fields[i].same = j + 1
+					break
+				}
+			}
+		}
+	}
 	return agg, append(diags, d...)
 }
 
@@ -328,6 +342,26 @@ func (a *Aggregator) NewAcc() *Acc {
 	return acc
 }
 
+// Reset empties acc so that it can be reused for another key or window
+// instead of allocating a new one with NewAcc (a windowed aggregate opens
+// one accumulator per key and window). Distinct sets keep their memory.
+// Values previously taken from acc by Result stay valid.
+func (a *Aggregator) Reset(acc *Acc) {
+	if len(acc.f) != len(a.fields) {
+		*acc = *a.NewAcc()
+		return
+	}
+	for i := range acc.f {
+		st := &acc.f[i]
+		set := st.set
+		clear(set)
+		*st = accState{set: set}
+		if set == nil && a.fields[i].fn == aggCountDistinct {
+			st.set = map[string]struct{}{}
+		}
+	}
+}
+
 // Add folds one record with event time tsMs into acc. It evaluates every
 // argument before changing anything, so on error acc is unchanged and the
 // record can go to the dead-letter topic.
@@ -342,7 +376,9 @@ func (a *Aggregator) Add(acc *Acc, f Frame, tsMs int64) error {
 		v := Null
 		if fl.arg != nil {
 			var err error
-			if v, err = fl.arg(f); err != nil {
+			if fl.same > 0 {
+				v = vals[fl.same-1]
+			} else if v, err = fl.arg(f); err != nil {
 				return fmt.Errorf("aggregate field %s: %w", fl.name, err)
 			}
 			if err := checkAggValue(fl, &acc.f[i], v); err != nil {
@@ -515,10 +551,27 @@ func (a *Aggregator) Merge(dst, src *Acc) {
 // Result builds the output record of one key and window. A nil acc is an
 // empty one.
 func (a *Aggregator) Result(key *Record, acc *Acc, w Interval) *Record {
+	r := NewRecord(a.out)
+	a.ResultInto(r, key, acc, FormatTimestamp(w.Start), FormatTimestamp(w.End))
+	return r
+}
+
+// ResultInto is Result writing into r, whose Values are reused when they
+// have the capacity, with the window bounds already formatted by
+// FormatTimestamp. A stream processor firing one window for many keys
+// formats the bounds once and reuses one output record, which it must not
+// keep after handing it on.
+func (a *Aggregator) ResultInto(r *Record, key *Record, acc *Acc, windowStart, windowEnd string) {
 	if acc == nil {
 		acc = &Acc{}
 	}
-	r := NewRecord(a.out)
+	n := a.out.Len()
+	if r.Layout != a.out || cap(r.Values) < n {
+		r.Layout, r.Values = a.out, make([]Value, n)
+	} else {
+		r.Values = r.Values[:n]
+		clear(r.Values)
+	}
 	if key != nil {
 		if key.Layout == a.keyLayout {
 			for i, v := range key.Values {
@@ -532,10 +585,11 @@ func (a *Aggregator) Result(key *Record, acc *Acc, w Interval) *Record {
 			}
 		}
 	}
+	var none accState
 	for i, f := range a.fields {
-		var st accState
+		st := &none
 		if i < len(acc.f) {
-			st = acc.f[i]
+			st = &acc.f[i]
 		}
 		v := Null
 		switch f.fn {
@@ -558,9 +612,8 @@ func (a *Aggregator) Result(key *Record, acc *Acc, w Interval) *Record {
 		}
 		r.Values[f.slot] = v
 	}
-	r.Values[a.winStart] = String(FormatTimestamp(w.Start))
-	r.Values[a.winEnd] = String(FormatTimestamp(w.End))
-	return r
+	r.Values[a.winStart] = String(windowStart)
+	r.Values[a.winEnd] = String(windowEnd)
 }
 
 // accVersion is the first byte of a marshaled Acc.

@@ -482,3 +482,111 @@ func BenchmarkAggAdd(b *testing.B) {
 		}
 	}
 }
+
+// TestAggResetReuse: an accumulator that was used, Reset, and used again
+// gives what a fresh one gives, and ResultInto into a reused record gives
+// what Result gives.
+func TestAggResetReuse(t *testing.T) {
+	agg := mustFakeAggregator(t)
+	first := []aggRow{
+		{"c1", Number(5), String("a"), 3},
+		{"c1", Number(-2), String("b"), 1},
+		{"c1", Null, String("c"), 2},
+	}
+	second := []aggRow{
+		{"c2", Number(1.5), String("z"), 7},
+		{"c2", Number(2), Null, 9},
+	}
+	add := func(acc *Acc, rows []aggRow) {
+		t.Helper()
+		for _, r := range rows {
+			if err := agg.Add(acc, r.frame(), r.ts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w := Interval{Start: 1767225600000, End: 1767225660500}
+	key, _ := agg.Key(second[0].frame())
+	fresh := agg.NewAcc()
+	add(fresh, second)
+	want := testPlainRecord(agg.Result(key, fresh, w))
+
+	reused := agg.NewAcc()
+	add(reused, first)
+	old := agg.Result(key, reused, w)
+	agg.Reset(reused)
+	if diff := cmp.Diff(testPlainRecord(agg.Result(key, agg.NewAcc(), w)), testPlainRecord(agg.Result(key, reused, w))); diff != "" {
+		t.Errorf("Reset accumulator differs from a new one (-new +reset):\n%s", diff)
+	}
+	add(reused, second)
+	if diff := cmp.Diff(want, testPlainRecord(agg.Result(key, reused, w))); diff != "" {
+		t.Errorf("reused accumulator differs from a fresh one (-fresh +reused):\n%s", diff)
+	}
+	r := old // a record of the same layout, to be overwritten
+	agg.ResultInto(r, key, reused, FormatTimestamp(w.Start), FormatTimestamp(w.End))
+	if diff := cmp.Diff(want, testPlainRecord(r)); diff != "" {
+		t.Errorf("ResultInto differs from Result (-Result +ResultInto):\n%s", diff)
+	}
+	var empty Record
+	agg.ResultInto(&empty, key, reused, FormatTimestamp(w.Start), FormatTimestamp(w.End))
+	if diff := cmp.Diff(want, testPlainRecord(&empty)); diff != "" {
+		t.Errorf("ResultInto into an empty record differs from Result (-Result +ResultInto):\n%s", diff)
+	}
+}
+
+func TestAppendTimestamp(t *testing.T) {
+	tests := []struct {
+		ms   int64
+		want string
+	}{
+		{0, "1970-01-01T00:00:00Z"},
+		{1767225605000, "2026-01-01T00:00:05Z"},
+		{1767225605123, "2026-01-01T00:00:05.123Z"},
+		{-1, "1969-12-31T23:59:59.999Z"},
+	}
+	for _, tt := range tests {
+		got := string(AppendTimestamp([]byte("x="), tt.ms))
+		if diff := cmp.Diff("x="+tt.want, got); diff != "" {
+			t.Errorf("AppendTimestamp(%d) (-want +got):\n%s", tt.ms, diff)
+		}
+		if diff := cmp.Diff(tt.want, FormatTimestamp(tt.ms)); diff != "" {
+			t.Errorf("FormatTimestamp(%d) (-want +got):\n%s", tt.ms, diff)
+		}
+	}
+}
+
+// TestAggSharedArgument: fields with the same argument expression evaluate
+// it once per record, with the same results as evaluating it per field, and
+// an error in the shared argument still leaves the accumulator unchanged.
+func TestAggSharedArgument(t *testing.T) {
+	in := NewLayout(aggInputType)
+	agg, diags := NewAggregator(&ir.Aggregate{
+		Fields: []ir.AggField{
+			irAggField("total", "sum", "tonumber(record.item)"),
+			irAggField("mean", "avg", "tonumber(record.item)"),
+			irAggField("largest", "max", "tonumber(record.item)"),
+			irAggField("smallest", "min", "record.amount"),
+			irAggField("distinct", "count_distinct", "tonumber(record.item)"),
+		},
+	}, in, Consts{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	acc := agg.NewAcc()
+	for _, r := range []aggRow{
+		{"c", Number(1), String("2"), 1},
+		{"c", Number(5), String("oops"), 2}, // fails: must leave no trace
+		{"c", Number(3), String("4"), 3},
+		{"c", Number(0), String("4"), 4},
+	} {
+		err := agg.Add(acc, r.frame(), r.ts)
+		if (err != nil) != (r.item.Str == "oops") {
+			t.Fatalf("Add(%v) error = %v", r.item.Str, err)
+		}
+	}
+	want := map[string]any{"total": 10.0, "mean": 10.0 / 3, "largest": 4.0, "smallest": 0.0, "distinct": 2.0,
+		"window_start": "1970-01-01T00:00:00Z", "window_end": "1970-01-01T00:00:00.001Z"}
+	if diff := cmp.Diff(want, testPlainRecord(agg.Result(nil, acc, Interval{0, 1}))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

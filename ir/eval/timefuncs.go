@@ -57,9 +57,16 @@ func ParseTimestamp(s string) (int64, error) {
 // FormatTimestamp formats epoch milliseconds as RFC 3339 in UTC, the form
 // window_start and window_end take in every backend's output.
 func FormatTimestamp(ms int64) string {
+	var b [32]byte
+	return string(AppendTimestamp(b[:0], ms))
+}
+
+// AppendTimestamp appends FormatTimestamp(ms) to dst without allocating
+// when dst has room, for callers that format many timestamps.
+func AppendTimestamp(dst []byte, ms int64) []byte {
 	t := time.UnixMilli(ms).UTC()
 	if ms%1000 == 0 {
-		return t.Format(time.RFC3339)
+		return t.AppendFormat(dst, time.RFC3339)
 	}
-	return t.Format("2006-01-02T15:04:05.000Z07:00")
+	return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
 }

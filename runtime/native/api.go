@@ -33,8 +33,13 @@ type Output struct {
 	// Target is a sink operator ID ("sink.revenue"), or the stream ID of a
 	// channel to another stage, or a tapped stream ID (WithTaps).
 	Target string
-	Key    []byte
-	Value  []byte
+	// Topic, when set, is the one channel topic this output goes to: a
+	// stream feeding keyed channels (ir.Channel.Key) is emitted once per
+	// channel topic, each with that channel's Key. Empty: every
+	// destination of Target.
+	Topic string
+	Key   []byte
+	Value []byte
 	// TimestampMs is the record's event time. A window result carries its
 	// window's end minus one millisecond, so it stays inside the window.
 	TimestampMs int64
@@ -99,7 +104,8 @@ func WithIdleTimeout(d time.Duration) Option {
 }
 
 // WithCacheEntries bounds the number of state entries (dedupe keys, table
-// rows) cached in memory before they are written to the store and evicted.
+// rows) cached in memory, and the number of keys each aggregate holds in
+// memory, before they are written to the store and evicted.
 func WithCacheEntries(n int) Option { return func(c *config) { c.cacheLimit = n } }
 
 // New builds the engine for stage stageID of plan.

@@ -42,19 +42,32 @@
 //
 // State keys are the operator ID, a NUL, a one-byte tag and the operator's
 // key bytes (and for windows the window bounds, in the value). The hot path
-// is cached in memory: aggregates keep open windows' accumulators in a map
-// and write them to Pebble only at checkpoint time (a window that opens and
-// fires between two checkpoints never touches Pebble); dedupe keys and
-// stream–table join tables go through a write-back cache that is flushed
-// and evicted when it exceeds its entry budget, so they may exceed memory.
-// Stream–stream join buffers and open windows are held in memory between
-// checkpoints; they are bounded by the join's within and the windows' size.
+// is cached in memory, and every cache is write-back: aggregates keep the
+// accumulators of the keys they are working on in a map and write them to
+// Pebble at checkpoints, or when the map passes its entry budget
+// (WithCacheEntries), after which the keys are evicted; a window that opens
+// and fires between two checkpoints never touches Pebble. Beside each
+// written window Pebble holds a fire index entry ordered by window end, so
+// firing range-scans the due windows of keys that are not in memory.
+// Stream–stream join buffers work the same way, with an expiry index
+// ordered by each buffered record's time + within. Dedupe keys and
+// stream–table join tables go through the store's write-back cache, which
+// is flushed and evicted when it exceeds its entry budget. So all keyed
+// state may exceed memory.
 //
-// Checkpoint(dir) flushes every cache, takes a Pebble checkpoint and writes
-// native-engine.json beside it with the watermark state (each partition's
-// greatest event time). Restore(dir) copies (hard-links) the snapshot into
-// the working directory, opens it and rebuilds the in-memory caches; the
-// snapshot itself is untouched and can be restored again.
+// Checkpoint(dir) flushes every cache and the memtable, takes a Pebble
+// checkpoint and writes native-engine.json beside it with the watermark
+// state (each partition's greatest event time). Restore(dir) hard-links
+// the snapshot's SSTables into the working directory (copying the small
+// manifest), opens it and reads almost nothing: aggregate and join keys
+// are loaded when a record, a due window or an expiry touches them, dedupe
+// keys and table rows when a record looks them up, so recovery time does
+// not grow with the size of the state (BenchmarkRecovery). The snapshot
+// itself is untouched and can be restored again.
+//
+// Which attributes of an input record the stage reads is worked out once
+// (needs.go) and Process decodes only those; a type error in an attribute
+// nothing reads does not send the record to the dead-letter queue.
 //
 // # Exactly-once protocol for the I/O layer
 //

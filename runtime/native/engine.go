@@ -42,7 +42,30 @@ type Engine struct {
 	dbDir string
 	st    *store
 
-	buf []byte // scratch
+	buf  []byte // scratch
+	slab []byte // memory that Output bytes are carved from (see keep)
+}
+
+// slabSize is the size of the blocks that keep carves outputs from.
+const slabSize = 32 << 10
+
+// keep returns a copy of b that the receiver of an Output may keep. Copies
+// are carved from shared blocks, capacity-limited so that appending to one
+// cannot overwrite the next, which makes one allocation per block instead
+// of one per output.
+func (e *Engine) keep(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte{} // not nil: an empty key is not a null key
+	}
+	if len(b) > slabSize/8 {
+		return append([]byte(nil), b...)
+	}
+	if cap(e.slab)-len(e.slab) < len(b) {
+		e.slab = make([]byte, 0, slabSize)
+	}
+	i := len(e.slab)
+	e.slab = append(e.slab, b...)
+	return e.slab[i:len(e.slab):len(e.slab)]
 }
 
 // rec is a record flowing between operators with its event time.
@@ -79,6 +102,7 @@ type route struct {
 	stream    string
 	export    bool
 	consumers []edge
+	channels  []channelOut // keyed channels leaving the stage (channelkeys.go)
 }
 
 // route returns the route of stream, creating it.
@@ -98,14 +122,18 @@ type inputStream struct {
 	opID      string // source operator, or the channel's consumer
 	layout    *eval.Layout
 	eventTime *eval.Program
-	table     bool
-	dec       eval.Decoder
-	rec       eval.Record // reused: operators that keep a record copy it
+	// eventTimeExpr is eventTime's source, for pruneInputs.
+	eventTimeExpr *ir.Expr
+	table         bool
+	// needed is the decode mask: the attributes the stage reads (nil: all).
+	needed []bool
+	dec    eval.Decoder
+	rec    eval.Record // reused: operators that keep a record copy it
 }
 
 // decode decodes one input value into the stream's reused record.
 func (s *inputStream) decode(b []byte) (*eval.Record, error) {
-	if err := s.dec.Decode(s.layout, b, &s.rec); err != nil {
+	if err := s.dec.DecodeNeeded(s.layout, s.needed, b, &s.rec); err != nil {
 		return nil, err
 	}
 	return &s.rec, nil
@@ -181,6 +209,10 @@ func (e *Engine) build() error {
 	if len(e.nodes) != len(e.stage.Operators) {
 		return fmt.Errorf("native: stage %s names operators missing from the pipeline", e.stage.ID)
 	}
+	if err := e.buildChannelKeys(consts); err != nil {
+		return err
+	}
+	e.pruneInputs()
 	return nil
 }
 
@@ -235,7 +267,7 @@ func (e *Engine) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 			if err := diagErr(op, "event_time", diags); err != nil {
 				return nil, err
 			}
-			s.eventTime = p
+			s.eventTime, s.eventTimeExpr = p, op.Source.EventTime
 		}
 		e.inputs[op.ID] = s
 		setOut(l)
@@ -287,7 +319,7 @@ func (e *Engine) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 		setOut(n.outLayout())
 		return n, nil
 	case ir.KindAggregate:
-		n, err := newAggregate(op, in[0], c)
+		n, err := newAggregate(op, in[0], c, e.cfg.cacheLimit)
 		if err != nil {
 			return nil, err
 		}
@@ -375,9 +407,7 @@ func (e *Engine) process(in Input) error {
 // stage's outputs when the stream leaves the stage or is tapped.
 func (e *Engine) emit(rt *route, x rec) error {
 	if rt.export {
-		e.buf = x.r.AppendJSON(e.buf[:0])
-		out := Output{Target: rt.stream, Value: append([]byte(nil), e.buf...), TimestampMs: x.ts}
-		if err := e.out.Emit(out); err != nil {
+		if err := e.export(rt, x); err != nil {
 			return err
 		}
 	}

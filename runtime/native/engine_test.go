@@ -448,10 +448,20 @@ func TestCheckpointRestore(t *testing.T) {
 	for i := range inputs {
 		inputs[i].Offset = int64(i)
 	}
-	for _, stateDir := range []bool{false, true} {
+	// cache=3 makes aggregates evict their keys to the store and fire from
+	// its index all the time.
+	for _, cfg := range []struct {
+		name     string
+		stateDir bool
+		cache    int
+	}{{"mem", false, 0}, {"disk", true, 0}, {"mem/cache=3", false, 3}, {"disk/cache=3", true, 3}} {
+		stateDir := cfg.stateDir
 		for _, cut := range []int{1, len(inputs) / 3, len(inputs) / 2, len(inputs) - 1} {
-			t.Run(fmt.Sprintf("%s/cut=%d", map[bool]string{false: "mem", true: "disk"}[stateDir], cut), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/cut=%d", cfg.name, cut), func(t *testing.T) {
 				var opts []Option
+				if cfg.cache > 0 {
+					opts = append(opts, WithCacheEntries(cfg.cache))
+				}
 				if stateDir {
 					opts = append(opts, WithStateDir(t.TempDir()))
 				}
@@ -489,7 +499,7 @@ func TestCheckpointRestore(t *testing.T) {
 				e1.Close()
 
 				if stateDir {
-					opts = []Option{WithStateDir(t.TempDir())}
+					opts = append(opts, WithStateDir(t.TempDir())) // the later option wins
 				}
 				e2, err := New(planOf(ops...), "s", opts...)
 				if err != nil {

@@ -19,6 +19,14 @@ import (
 // of the two arrives. Buffered records expire when the watermark passes
 // their time + within; a left join then emits each never-matched left record
 // with right bound to a record of nulls.
+//
+// Stream–stream buffers are a write-back cache like an aggregate's: keys
+// live in memory with a timer per buffered record, and are written to the
+// store at checkpoints and when more than the cache limit of keys are in
+// memory (then all are evicted), with an expiry index entry per record, so
+// that expiry finds records not in memory with a range scan. A restore
+// reads nothing back; a key is loaded when a record or an expiry touches
+// it.
 type joinNode struct {
 	op        *ir.Operator
 	table     bool
@@ -36,21 +44,35 @@ type joinNode struct {
 	kbuf      []byte
 	out       *route
 
-	// stream–stream state, in memory between checkpoints.
+	// stream–stream state: keys in memory, with timers; stored: the
+	// store may hold keys not in memory; idx: the expiry index of the
+	// records written to the store.
 	keys   map[string]*ssKey
 	timers timerHeap[string]
+	limit  int
+	stored bool
+	idx    *timeIndex
 }
 
 type ssEntry struct {
 	r       *eval.Record
 	ts      int64
 	matched bool
+	indexed bool // has an expiry index entry in the store
 }
 
 type ssKey struct {
 	left, right []ssEntry
 	dirty       bool
+	saved       bool // has an entry in the store
 }
+
+// Join state key tags.
+const (
+	tagJoinTable  = 'r' // stream–table: key bytes -> right record
+	tagJoinStream = 's' // stream–stream: key bytes -> buffered records
+	tagJoinIndex  = 'y' // stream–stream: expiry time, key bytes -> nothing
+)
 
 func newJoin(e *Engine, op *ir.Operator, l, r *eval.Layout, c eval.Consts) (*joinNode, error) {
 	j := op.Join
@@ -72,7 +94,12 @@ func newJoin(e *Engine, op *ir.Operator, l, r *eval.Layout, c eval.Consts) (*joi
 		prefix:  opPrefix(op.ID),
 		keys:    map[string]*ssKey{},
 		out:     e.route(op.ID),
+		limit:   e.cfg.cacheLimit,
 	}
+	if n.limit <= 0 {
+		n.limit = defaultCacheLimit
+	}
+	n.idx = newTimeIndex(n.prefix, tagJoinIndex)
 	if right := e.plan.Pipeline.Operator(op.Inputs[1]); right != nil && right.Source != nil && right.Source.Table {
 		n.table = true
 	}
@@ -165,7 +192,7 @@ func (n *joinNode) push(e *Engine, port int, x rec) error {
 }
 
 func (n *joinNode) tableKey(kb []byte) []byte {
-	return append(append(append([]byte(nil), n.prefix...), 'r'), kb...)
+	return append(append(append([]byte(nil), n.prefix...), tagJoinTable), kb...)
 }
 
 func (n *joinNode) pushTable(e *Engine, port int, kb []byte, x rec) error {
@@ -203,7 +230,20 @@ func (n *joinNode) pushStream(e *Engine, port int, kb []byte, x rec) error {
 	k := string(kb)
 	ks := n.keys[k]
 	if ks == nil {
-		ks = &ssKey{}
+		if len(n.keys) >= n.limit {
+			if err := n.evict(e); err != nil {
+				return fmt.Errorf("native: %s: %w", n.op.ID, err)
+			}
+		}
+		if n.stored {
+			var err error
+			if ks, err = n.read(e, k); err != nil {
+				return fmt.Errorf("native: %s: %w", n.op.ID, err)
+			}
+		}
+		if ks == nil {
+			ks = &ssKey{}
+		}
 		n.keys[k] = ks
 	}
 	ks.dirty = true
@@ -247,44 +287,90 @@ func (n *joinNode) advance(e *Engine, wm int64) error {
 }
 
 // expire drops buffered records with time + within < wm, emitting
-// unmatched left records of a left join.
+// unmatched left records of a left join. Timers in memory and the store's
+// expiry index are merged by time.
 func (n *joinNode) expire(e *Engine, wm int64) error {
-	for len(n.timers) > 0 && n.timers.peek() < wm {
-		key := n.timers.pop().v
-		ks := n.keys[key]
-		if ks == nil {
-			continue
+	if wm == math.MinInt64 {
+		return nil
+	}
+	for {
+		heapDue := len(n.timers) > 0 && n.timers.peek() < wm
+		idx, err := n.idx.peek(e.st, wm-1)
+		if err != nil {
+			return fmt.Errorf("native: %s: %w", n.op.ID, err)
 		}
-		keepL := ks.left[:0]
-		var gone []ssEntry
-		for _, en := range ks.left {
-			if satAdd(en.ts, n.within) < wm {
-				gone = append(gone, en)
-			} else {
-				keepL = append(keepL, en)
+		switch {
+		case idx != nil && (!heapDue || idx.at <= n.timers.peek()):
+			n.idx.pop()
+			key := idx.kb
+			ks := n.keys[key]
+			if ks == nil {
+				if ks, err = n.read(e, key); err != nil {
+					return fmt.Errorf("native: %s: %w", n.op.ID, err)
+				}
+				if ks == nil {
+					continue // a stale entry: the key has gone
+				}
+				n.keys[key] = ks
 			}
-		}
-		clear(ks.left[len(keepL):])
-		ks.left = keepL
-		keepR := ks.right[:0]
-		for _, en := range ks.right {
-			if satAdd(en.ts, n.within) >= wm {
-				keepR = append(keepR, en)
+			if err := n.expireKey(e, key, ks, wm); err != nil {
+				return err
 			}
+			if err := e.st.maybeFlush(); err != nil {
+				return err
+			}
+		case heapDue:
+			key := n.timers.pop().v
+			if ks := n.keys[key]; ks != nil {
+				if err := n.expireKey(e, key, ks, wm); err != nil {
+					return err
+				}
+			}
+		default:
+			return nil
 		}
-		clear(ks.right[len(keepR):])
-		ks.right = keepR
-		ks.dirty = true
-		if len(ks.left) == 0 && len(ks.right) == 0 {
-			delete(n.keys, key)
+	}
+}
+
+// expireKey drops key's records with time + within < wm; a key left with
+// none is deleted from memory and the store.
+func (n *joinNode) expireKey(e *Engine, key string, ks *ssKey, wm int64) error {
+	keepL := ks.left[:0]
+	var gone []ssEntry
+	for _, en := range ks.left {
+		if satAdd(en.ts, n.within) < wm {
+			gone = append(gone, en)
+			if en.indexed {
+				e.st.del(n.idx.key(satAdd(en.ts, n.within), key))
+			}
+		} else {
+			keepL = append(keepL, en)
+		}
+	}
+	clear(ks.left[len(keepL):])
+	ks.left = keepL
+	keepR := ks.right[:0]
+	for _, en := range ks.right {
+		if satAdd(en.ts, n.within) >= wm {
+			keepR = append(keepR, en)
+		} else if en.indexed {
+			e.st.del(n.idx.key(satAdd(en.ts, n.within), key))
+		}
+	}
+	clear(ks.right[len(keepR):])
+	ks.right = keepR
+	ks.dirty = true
+	if len(ks.left) == 0 && len(ks.right) == 0 {
+		delete(n.keys, key)
+		if ks.saved {
 			e.st.del(n.streamKey([]byte(key)))
 		}
-		if n.left {
-			for _, en := range gone {
-				if !en.matched {
-					if err := n.emitFields(e, eval.Frame{en.r, n.nullR}, en.ts); err != nil {
-						return err
-					}
+	}
+	if n.left {
+		for _, en := range gone {
+			if !en.matched {
+				if err := n.emitFields(e, eval.Frame{en.r, n.nullR}, en.ts); err != nil {
+					return err
 				}
 			}
 		}
@@ -300,10 +386,11 @@ func (n *joinNode) drain(e *Engine) error {
 }
 
 func (n *joinNode) streamKey(kb []byte) []byte {
-	return append(append(append([]byte(nil), n.prefix...), 's'), kb...)
+	return append(append(append([]byte(nil), n.prefix...), tagJoinStream), kb...)
 }
 
-// save writes the buffered records of every changed key.
+// save writes the buffered records of every changed key, and an expiry
+// index entry for each record not indexed yet.
 func (n *joinNode) save(e *Engine) error {
 	if n.table {
 		return nil
@@ -315,7 +402,8 @@ func (n *joinNode) save(e *Engine) error {
 		var b []byte
 		for _, side := range [][]ssEntry{ks.left, ks.right} {
 			b = binary.AppendUvarint(b, uint64(len(side)))
-			for _, en := range side {
+			for i := range side {
+				en := &side[i]
 				b = appendTime(b, en.ts)
 				if en.matched {
 					b = append(b, 1)
@@ -323,53 +411,88 @@ func (n *joinNode) save(e *Engine) error {
 					b = append(b, 0)
 				}
 				b = appendBytes(b, en.r.AppendJSON(nil))
+				if !en.indexed {
+					at := satAdd(en.ts, n.within)
+					e.st.set(n.idx.key(at, k), nil, nil)
+					n.idx.wrote(at)
+					en.indexed = true
+				}
 			}
 		}
 		e.st.set(n.streamKey([]byte(k)), b, nil)
-		ks.dirty = false
+		ks.dirty, ks.saved = false, true
+		n.stored = true
 	}
 	return nil
 }
 
+// evict writes every changed key and drops all keys from memory; their
+// records expire from the store's index.
+func (n *joinNode) evict(e *Engine) error {
+	if err := n.save(e); err != nil {
+		return err
+	}
+	clear(n.keys)
+	clear(n.timers)
+	n.timers = n.timers[:0]
+	// Index entries must be in Pebble for scans, which do not read the cache.
+	return e.st.flush(true)
+}
+
+// read decodes key's buffered records from the store; nil when there are
+// none. Its records are indexed, so they need no timers in memory.
+func (n *joinNode) read(e *Engine, key string) (*ssKey, error) {
+	v, ok, err := e.st.read(n.streamKey([]byte(key)))
+	if err != nil || !ok {
+		return nil, err
+	}
+	ks := &ssKey{saved: true}
+	for side, l := range []*eval.Layout{n.lLayout, n.rLayout} {
+		cnt, w := binary.Uvarint(v)
+		if w <= 0 {
+			return nil, fmt.Errorf("corrupt join state")
+		}
+		v = v[w:]
+		for range cnt {
+			if len(v) < 9 {
+				return nil, fmt.Errorf("corrupt join state")
+			}
+			en := ssEntry{ts: readTime(v), matched: v[8] == 1, indexed: true}
+			js, rest, err := readBytes(v[9:])
+			if err != nil {
+				return nil, err
+			}
+			v = rest
+			if en.r, err = eval.DecodeJSON(l, js); err != nil {
+				return nil, fmt.Errorf("corrupt join state: %w", err)
+			}
+			if side == 0 {
+				ks.left = append(ks.left, en)
+			} else {
+				ks.right = append(ks.right, en)
+			}
+		}
+	}
+	return ks, nil
+}
+
+// load resets the node to the store's state lazily: only the position of
+// the expiry index is read.
 func (n *joinNode) load(e *Engine) error {
 	n.keys = map[string]*ssKey{}
+	clear(n.timers)
 	n.timers = n.timers[:0]
+	n.stored = false
 	if n.table {
 		return nil
 	}
-	lo := append(append([]byte(nil), n.prefix...), 's')
-	return e.st.scan(lo, prefixEnd(lo), func(k, v []byte) error {
-		key := string(k[len(lo):])
-		ks := &ssKey{}
-		for side, l := range []*eval.Layout{n.lLayout, n.rLayout} {
-			cnt, w := binary.Uvarint(v)
-			if w <= 0 {
-				return fmt.Errorf("corrupt join state")
-			}
-			v = v[w:]
-			for range cnt {
-				if len(v) < 9 {
-					return fmt.Errorf("corrupt join state")
-				}
-				en := ssEntry{ts: readTime(v), matched: v[8] == 1}
-				js, rest, err := readBytes(v[9:])
-				if err != nil {
-					return err
-				}
-				v = rest
-				if en.r, err = eval.DecodeJSON(l, js); err != nil {
-					return fmt.Errorf("corrupt join state: %w", err)
-				}
-				if side == 0 {
-					ks.left = append(ks.left, en)
-				} else {
-					ks.right = append(ks.right, en)
-				}
-				n.timers.push(satAdd(en.ts, n.within), key)
-			}
-		}
-		n.keys[key] = ks
-		return nil
+	if err := n.idx.reset(e.st); err != nil {
+		return err
+	}
+	lo := append(append([]byte(nil), n.prefix...), tagJoinStream)
+	return e.st.iterate(lo, prefixEnd(lo), func([]byte, []byte) bool {
+		n.stored = true
+		return false
 	})
 }
 

@@ -227,12 +227,14 @@ func (n *sinkNode) push(e *Engine, _ int, x rec) error {
 		switch v.Kind {
 		case eval.KindNull:
 		case eval.KindString:
-			out.Key = []byte(v.Str)
+			e.buf = append(e.buf[:0], v.Str...)
+			out.Key = e.keep(e.buf)
 		default:
-			out.Key = eval.AppendValueJSON(nil, v)
+			e.buf = eval.AppendValueJSON(e.buf[:0], v)
+			out.Key = e.keep(e.buf)
 		}
 	}
 	e.buf = x.r.AppendJSON(e.buf[:0])
-	out.Value = append([]byte(nil), e.buf...)
+	out.Value = e.keep(e.buf)
 	return e.out.Emit(out)
 }

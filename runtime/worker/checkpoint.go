@@ -84,7 +84,7 @@ func (r *stageRunner) newGroup(pg int32, committed map[string]int64) (*pgroup, e
 	// Declare the group's partitions so that the watermark waits for all of
 	// them, not only those that delivered first.
 	for _, stream := range r.topicStreams {
-		eng.AddPartitions(stream, pg)
+		eng.AddPartitions(stream, r.enginePartitions(stream, pg)...)
 	}
 	for _, fi := range r.fileInputs {
 		eng.AddPartitions(fi.stream, 0)

@@ -1,7 +1,9 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -14,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
@@ -24,11 +27,129 @@ const (
 	crashChildEnv = "PIPELINE_CRASH_CHILD" // broker address, set in the worker subprocess
 	crashStateEnv = "PIPELINE_CRASH_STATE"
 	crashIdleEnv  = "PIPELINE_CRASH_IDLE"
+	crashCaseEnv  = "PIPELINE_CRASH_CASE"
 )
 
+// crashCase is a pipeline the crash test runs, with its input and the check
+// of its complete output.
+type crashCase struct {
+	plan   func() *ir.Plan
+	record func(i int) *kgo.Record
+	check  func(t *testing.T, records int, values [][]byte) (want int)
+}
+
+const windowBase = 1_767_225_600_000 // 2026-01-01T00:00:00Z
+
+var crashCases = map[string]crashCase{
+	// Stateless: every kept record exactly once.
+	"filter": {
+		plan:   func() *ir.Plan { return filterPlan("topic:orders", "topic:out", ir.ExactlyOnce) },
+		record: func(i int) *kgo.Record { return &kgo.Record{Key: []byte(strconv.Itoa(i)), Value: orderJSON(i)} },
+		check: func(t *testing.T, records int, values [][]byte) int {
+			want := expectedIDs(records)
+			got := ids(t, values)
+			if diff := cmp.Diff(want, got); diff != "" {
+				seen := map[int]int{}
+				for _, id := range got {
+					seen[id]++
+				}
+				var dup, lost int
+				for _, id := range want {
+					switch seen[id] {
+					case 0:
+						lost++
+					case 1:
+					default:
+						dup++
+					}
+				}
+				t.Errorf("%d records, want %d: %d lost, %d duplicated", len(got), len(want), lost, dup)
+			}
+			return len(want)
+		},
+	},
+	// Stateful: a count per key and one-second window. Record i has key
+	// i%10 and event time base+i ms, so every window of every key counts
+	// exactly 100 records. A lost or replayed state snapshot shows up as a
+	// wrong count, a missing window or a window emitted twice.
+	"window": {
+		plan: windowPlan,
+		record: func(i int) *kgo.Record {
+			v, _ := json.Marshal(map[string]int{"id": i, "k": i % 10, "ts": windowBase + i})
+			return &kgo.Record{Key: []byte(strconv.Itoa(i % 10)), Value: v}
+		},
+		check: func(t *testing.T, records int, values [][]byte) int {
+			type win struct {
+				K     int    `json:"k"`
+				N     int    `json:"n"`
+				Start string `json:"window_start"`
+			}
+			seen := map[[2]any]int{}
+			bad := 0
+			for _, v := range values {
+				var w win
+				if err := json.Unmarshal(v, &w); err != nil {
+					t.Fatalf("output %q: %v", v, err)
+				}
+				seen[[2]any{w.K, w.Start}]++
+				if w.N != 100 {
+					bad++
+					if bad <= 5 {
+						t.Errorf("window %s key %d counted %d, want 100", w.Start, w.K, w.N)
+					}
+				}
+			}
+			want := records / 100
+			dup := 0
+			for _, n := range seen {
+				if n > 1 {
+					dup++
+				}
+			}
+			if len(seen) != want || dup > 0 || bad > 0 {
+				t.Errorf("%d distinct windows, want %d; %d emitted more than once; %d with a wrong count", len(seen), want, dup, bad)
+			}
+			return want
+		},
+	},
+}
+
+// windowPlan is source.orders → aggregate.per_key (count per k, tumbling
+// 1s on record.ts) → sink.out, exactly once.
+func windowPlan() *ir.Plan {
+	in := ir.Schema{Type: cty.Object(map[string]cty.Type{"id": cty.Number, "k": cty.Number, "ts": cty.Number})}
+	out := ir.Schema{Type: cty.Object(map[string]cty.Type{"k": cty.Number, "n": cty.Number, "window_start": cty.String, "window_end": cty.String})}
+	return &ir.Plan{
+		FormatVersion: ir.FormatVersion,
+		Pipeline: &ir.Pipeline{
+			Name: "orders", Optimize: "cost", DeadLetterTopic: "orders.dlq",
+			Backends: []*ir.Backend{{Name: ir.BackendNative}},
+			Operators: []*ir.Operator{
+				{ID: "source.orders", Kind: ir.KindSource, Name: "orders", Schema: in,
+					Source: &ir.Source{Topic: "orders", Format: "json", EventTime: &ir.Expr{Source: "record.ts"}}},
+				{ID: "aggregate.per_key", Kind: ir.KindAggregate, Name: "per_key", Inputs: []string{"source.orders"}, Schema: out,
+					Aggregate: &ir.Aggregate{
+						Key:    []ir.Field{{Name: "k", Expr: ir.Expr{Source: "record.k"}}},
+						Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 1000},
+						Fields: []ir.AggField{{Name: "n", Func: ir.AggCount}},
+					}},
+				{ID: "sink.out", Kind: ir.KindSink, Name: "out", Inputs: []string{"aggregate.per_key"}, Schema: out,
+					Sink: &ir.Sink{Topic: "out", Format: "json", Delivery: ir.ExactlyOnce}},
+			},
+		},
+		Stages: []*ir.Stage{{
+			ID: "native.1", Backend: ir.BackendNative,
+			Operators: []string{"source.orders", "aggregate.per_key", "sink.out"},
+			Inputs:    []string{"orders"}, Outputs: []string{"out", "orders.dlq"},
+		}},
+	}
+}
+
 // TestCrashExactlyOnce kills the worker process with SIGKILL at random
-// moments while it moves records into an exactly_once sink, then checks
-// that a read_committed consumer sees every expected record exactly once.
+// moments (at least 10 of them while it makes progress) as it moves 100k
+// records into an exactly_once sink, then checks with read_committed
+// consumers (franz-go and kcat) that every expected record is there
+// exactly once.
 func TestCrashExactlyOnce(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "" {
 		t.Skip("in the worker subprocess")
@@ -36,7 +157,13 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: skipped with -short")
 	}
-	if _, err := native.New(filterPlan("topic:orders", "topic:out", ir.ExactlyOnce), "native.1"); err != nil {
+	for _, name := range []string{"filter", "window"} {
+		t.Run(name, func(t *testing.T) { crashTest(t, name, crashCases[name]) })
+	}
+}
+
+func crashTest(t *testing.T, name string, tc crashCase) {
+	if _, err := native.New(tc.plan(), "native.1"); err != nil {
 		skipIfNoEngine(t, err)
 		t.Fatal(err)
 	}
@@ -47,8 +174,8 @@ func TestCrashExactlyOnce(t *testing.T) {
 	start := time.Now()
 	addr := startBroker(t, "-partitions", "3")
 
-	// Records arrive as a stream over about 40 seconds, so that every kill
-	// lands while the worker has work to do.
+	// Records arrive as a stream over about 40 seconds, so that the kills
+	// land while the worker has work to do.
 	produced := make(chan error, 1)
 	go func() {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("orders"), kgo.AllowAutoTopicCreation())
@@ -61,7 +188,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		for c := range chunks {
 			var recs []*kgo.Record
 			for i := c * records / chunks; i < (c+1)*records/chunks; i++ {
-				recs = append(recs, &kgo.Record{Key: []byte(strconv.Itoa(i)), Value: orderJSON(i)})
+				recs = append(recs, tc.record(i))
 			}
 			if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 				produced <- err
@@ -75,7 +202,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	state := t.TempDir()
 	child := func(idle bool) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWorkerChild$", "-test.v")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+addr, crashStateEnv+"="+state)
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+addr, crashStateEnv+"="+state, crashCaseEnv+"="+name)
 		if idle {
 			cmd.Env = append(cmd.Env, crashIdleEnv+"=1")
 		}
@@ -130,36 +257,27 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if midStream < 10 {
 		t.Errorf("only %d of %d kills hit a worker in the middle of the stream, want at least 10", midStream, kills)
 	}
-	cmd := child(true)
-	out, err := cmd.Output()
-	if err != nil {
+	if out, err := child(true).Output(); err != nil {
 		t.Fatalf("final worker: %v\n%s", err, out)
 	}
 
-	want := expectedIDs(records)
 	var values [][]byte
 	for _, r := range consumeAll(t, []string{addr}, "out", -1, 3*time.Second) {
 		values = append(values, r.Value)
 	}
-	got := ids(t, values)
-	if diff := cmp.Diff(want, got); diff != "" {
-		seen := map[int]int{}
-		for _, id := range got {
-			seen[id]++
+	want := tc.check(t, records, values)
+	if kcat, err := exec.LookPath("kcat"); err == nil {
+		// Cross-check with an independent client; kcat reads read_committed.
+		out, err := exec.Command(kcat, "-b", addr, "-C", "-t", "out", "-o", "beginning", "-e", "-q").Output()
+		if err != nil {
+			t.Fatalf("kcat -C: %v", err)
 		}
-		var dup, lost int
-		for _, id := range want {
-			switch seen[id] {
-			case 0:
-				lost++
-			case 1:
-			default:
-				dup++
-			}
+		if n := bytes.Count(out, []byte("\n")); n != want {
+			t.Errorf("kcat read %d records, want %d", n, want)
 		}
-		t.Fatalf("after %d kills: %d records, want %d: %d lost, %d duplicated", kills, len(got), len(want), lost, dup)
 	}
-	t.Logf("%d kills, %d records in, %d out exactly once, %v", kills, records, len(got), time.Since(start))
+	t.Logf("%d kills (%d while the worker made progress), %d records in, %d out, %v",
+		kills, midStream, records, len(values), time.Since(start))
 }
 
 // TestCrashWorkerChild is the worker process of TestCrashExactlyOnce.
@@ -168,11 +286,15 @@ func TestCrashWorkerChild(t *testing.T) {
 	if addr == "" {
 		t.Skip("only runs as TestCrashExactlyOnce's subprocess")
 	}
+	tc, ok := crashCases[os.Getenv(crashCaseEnv)]
+	if !ok {
+		t.Fatalf("unknown crash case %q", os.Getenv(crashCaseEnv))
+	}
 	opts := []worker.Option{
 		worker.Brokers(addr),
 		worker.StateDir(os.Getenv(crashStateEnv)),
 		worker.InstanceID("crash"),
-		worker.Logger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))),
+		worker.Logger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 		worker.MaxPollRecords(500),
 		worker.ClientOptions(
 			kgo.ProducerLinger(0),
@@ -189,8 +311,7 @@ func TestCrashWorkerChild(t *testing.T) {
 	if os.Getenv("PIPELINE_CRASH_KGO_LOG") != "" {
 		opts = append(opts, worker.ClientOptions(kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelInfo, nil))))
 	}
-	err := worker.Run(context.Background(), filterPlan("topic:orders", "topic:out", ir.ExactlyOnce), opts...)
-	if err != nil {
+	if err := worker.Run(context.Background(), tc.plan(), opts...); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		t.Fatal(err)
 	}

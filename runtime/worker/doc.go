@@ -9,8 +9,47 @@
 // Partition N of every input topic of a stage forms partition group N, served
 // by one Engine on one goroutine (engines are not safe for concurrent use).
 // The consumer group uses the range balancer, which assigns the same
-// partition numbers of equally partitioned topics to the same member, so a
-// stream–table join sees both sides of a key.
+// partition numbers of equally partitioned topics to the same member.
+//
+// A keyed operator (aggregate, dedupe, stream–stream join) therefore sees
+// only the records of its partition group: the planner puts a repartition
+// channel in front of it (ir.Channel.Key), and the worker produces each
+// record of such a channel with the key the engine computed for it
+// (native.Output.Key, to the topic native.Output.Topic names), so the
+// producer's key hashing sends all records of one key to one partition.
+//
+// # Global tables
+//
+// Table sources are global, as Kafka Streams' GlobalKTable: in a stage that
+// also reads streams, a table topic whose only readers are stream–table
+// joins is not consumed through the consumer group but by direct assignment
+// of all its partitions, and every partition group's engine receives every
+// table record. The worker reads the tables to their end (last stable)
+// offsets before it joins the consumer group, then keeps following them;
+// before an engine processes stream records it is fed the table records it
+// has not seen yet. The table records read are kept in memory for the life
+// of the stage, so that an engine created later (a new partition, a
+// rebalance, a restore from a checkpoint that is older than the table)
+// replays them; replaying table records an engine already holds changes
+// nothing. Table offsets are not committed: a restart reads the tables from
+// their start again. A table's dead letter is emitted by the first engine
+// that processes it, not by every partition group.
+//
+// # Delivery
+//
+// If any sink of a stage is exactly_once, the stage consumes and produces in
+// a kgo.GroupTransactSession (read_committed, transactional ID
+// "<pipeline>.<stage>.<instance>"): the outputs, the dead letters and the
+// consumed offsets of one poll commit atomically, and a rebalance aborts the
+// transaction and rewinds the engines to their checkpoint. Otherwise
+// (at_least_once) the worker produces, flushes, then commits the offsets.
+// Input is always read read_committed, so a transactional upstream stage
+// never leaks aborted records. File sinks are flushed after each commit and
+// are not transactional.
+//
+// A stage whose inputs are files (bounded) reads them once, tables first,
+// into one engine, drains it and finishes; it may not also read topics. Its
+// topic outputs are at-least-once: re-running a bounded run produces again.
 //
 // # Checkpoints
 //

@@ -35,6 +35,7 @@ type batch struct {
 	files   []fileWrite
 	out     map[string]int64    // by target
 	dead    map[[2]string]int64 // by operator, reason
+	origin  int32               // the partition group, marked on channel records
 }
 
 func newBatch(r *stageRunner) *batch {
@@ -50,6 +51,19 @@ func (b *batch) Emit(o native.Output) error {
 	if !ok {
 		return fmt.Errorf("engine emitted to %q, which is no sink or channel of stage %s", o.Target, b.r.stage.ID)
 	}
+	if o.Topic != "" {
+		// A keyed channel: this copy goes to the one topic it names.
+		var one []target
+		for _, d := range dests {
+			if d.topic == o.Topic {
+				one = append(one, d)
+			}
+		}
+		if len(one) == 0 {
+			return fmt.Errorf("engine emitted %s to topic %q, which is no destination of it in stage %s", o.Target, o.Topic, b.r.stage.ID)
+		}
+		dests = one
+	}
 	key := clone(o.Key)
 	value := clone(o.Value)
 	for _, d := range dests {
@@ -57,7 +71,7 @@ func (b *batch) Emit(o native.Output) error {
 			b.files = append(b.files, fileWrite{path: d.file, value: value})
 			continue
 		}
-		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value}
+		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value, Headers: b.r.originHeader(d.topic, b.origin)}
 		if o.TimestampMs > 0 {
 			rec.Timestamp = time.UnixMilli(o.TimestampMs)
 		}
@@ -84,7 +98,7 @@ func (b *batch) DeadLetter(dl native.DeadLetter) error {
 			{Key: HeaderReason, Value: []byte(dl.Reason)},
 			{Key: HeaderOperator, Value: []byte(dl.Operator)},
 			{Key: HeaderSourceTopic, Value: []byte(origin)},
-			{Key: HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(in.Partition), 10))},
+			{Key: HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(b.r.sourcePartition(in.Stream, in.Partition)), 10))},
 			{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(in.Offset, 10))},
 		},
 	}

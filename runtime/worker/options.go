@@ -19,12 +19,13 @@ type config struct {
 	stateDir       string
 	idle           time.Duration
 	logger         *slog.Logger
-	progress       func(Progress)
+	progress       []func(Progress)
 	progressTick   time.Duration
 	metrics        *Metrics
 	stages         []string
 	partitions     int32
 	instance       string
+	static         bool
 	engineOpts     []native.Option
 	pollMax        int
 	deadLetterFile string
@@ -72,7 +73,10 @@ func Logger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 // OnProgress calls fn about every second, and once at the end, with the
 // counts so far. fn runs on its own goroutine and must not block for long;
 // whether to render anything (a terminal or not) is the caller's decision.
-func OnProgress(fn func(Progress)) Option { return func(c *config) { c.progress = fn } }
+// Several OnProgress options add up: each fn is called, in order.
+func OnProgress(fn func(Progress)) Option {
+	return func(c *config) { c.progress = append(c.progress, fn) }
+}
 
 // WithMetrics records metrics into m instead of a private registry, so that
 // the caller can serve m.Handler().
@@ -88,9 +92,12 @@ func TopicPartitions(n int32) Option { return func(c *config) { c.partitions = n
 // InstanceID names this worker among the workers of a stage (default: the
 // host name). The transactional ID of an exactly-once stage is
 // "<pipeline>.<stage>.<instance>": a restarted worker with the same instance
-// ID fences its crashed predecessor and aborts its open transaction at once,
-// so two workers running at the same time need different IDs.
-func InstanceID(id string) Option { return func(c *config) { c.instance = id } }
+// ID fences its crashed predecessor and aborts its open transaction at once.
+// An explicit instance ID also makes the worker a static member of its
+// consumer group (group.instance.id), so a restart takes over the crashed
+// member's partitions without waiting for its session to time out. Two
+// workers running at the same time need different IDs.
+func InstanceID(id string) Option { return func(c *config) { c.instance, c.static = id, true } }
 
 // EngineOptions passes options to every native.Engine.
 func EngineOptions(opts ...native.Option) Option {

@@ -26,6 +26,9 @@ const (
 	pollWait      = 250 * time.Millisecond
 	advanceEvery  = time.Second
 	fileBatchSize = 4096
+	// joinGrace is the least idle time before a worker that has not been
+	// assigned partitions yet gives up.
+	joinGrace = 30 * time.Second
 )
 
 func (r *stageRunner) run(ctx context.Context) error {
@@ -247,10 +250,19 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 		return fmt.Errorf("kafka client: %w", err)
 	}
 	err = r.ensureTopics(ctx, admin, append(r.inputTopics(), r.outputTopics()...))
+	if err == nil {
+		err = r.countOrigins(ctx, admin)
+	}
 	admin.Close()
 	if err != nil {
 		return err
 	}
+	// Global tables are read to their end before any stream record.
+	stopTables, err := r.tables.start(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer stopTables()
 
 	revoked := &revocations{}
 	var assignedAt atomic.Int64 // unix nanos of the last assignment
@@ -263,13 +275,16 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 			assignedAt.Store(time.Now().UnixNano())
 		}),
 		kgo.ConsumerGroup(r.group),
-		kgo.ConsumeTopics(r.inputTopics()...),
+		kgo.ConsumeTopics(r.groupTopics()...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.Balancers(kgo.RangeBalancer()),
 		kgo.OnPartitionsRevoked(revoked.add),
 		kgo.OnPartitionsLost(revoked.add),
 	)
+	if r.cfg.static {
+		opts = append(opts, kgo.InstanceID(r.pipeline+"."+r.stage.ID+"."+r.cfg.instance))
+	}
 	var (
 		sess *kgo.GroupTransactSession
 		cl   *kgo.Client
@@ -310,6 +325,7 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 		for pg, g := range groups {
 			if which(pg) {
 				g.eng.Close()
+				r.tables.forget(g)
 				delete(groups, pg)
 			}
 		}
@@ -317,8 +333,9 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 	defer closeGroups(func(int32) bool { return true })
 
 	lags := map[string]int64{}
-	lastInput := time.Now()
-	lastAdvance := time.Now()
+	started := time.Now()
+	lastInput := started
+	lastAdvance := started
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -363,14 +380,33 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 		if len(byPG) > 0 {
 			lastInput = now
 		}
-		if at := time.Unix(0, assignedAt.Load()); at.After(lastInput) {
-			lastInput = at // idle time counts from the last assignment
+		idleAfter := r.cfg.idle
+		if at := assignedAt.Load(); at == 0 {
+			// Not in the group yet: joining can take a rebalance.
+			idleAfter = max(idleAfter, joinGrace)
+		} else if t := time.Unix(0, at); t.After(lastInput) {
+			lastInput = t // idle time counts from the last assignment
 		}
 		advance := len(groups) > 0 && now.Sub(lastAdvance) >= advanceEvery
-		drain := r.cfg.idle > 0 && len(byPG) == 0 && now.Sub(lastInput) >= r.cfg.idle
-		if drain && len(groups) == 0 {
-			r.log.Info("idle; nothing to drain", "idle", r.cfg.idle)
-			return nil
+		drain := r.cfg.idle > 0 && len(byPG) == 0 && now.Sub(lastInput) >= idleAfter && r.upstreamDone()
+		committedOffs := cl.CommittedOffsets()
+		if drain {
+			// Partition groups without new input may still hold state
+			// restored from a checkpoint (open windows): drain them too.
+			for pg := range r.assignedGroups(committedOffs) {
+				if groups[pg] != nil {
+					continue
+				}
+				g, err := r.newGroup(pg, r.groupOffsets(committedOffs, pg))
+				if err != nil {
+					return err
+				}
+				groups[pg] = g
+			}
+			if len(groups) == 0 {
+				r.log.Info("idle; nothing to drain", "idle", r.cfg.idle)
+				return nil
+			}
 		}
 		if len(byPG) == 0 && !advance && !drain {
 			cons.AllowRebalance()
@@ -380,7 +416,6 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 			lastAdvance = now
 		}
 
-		committedOffs := cl.CommittedOffsets()
 		for pg := range byPG {
 			if groups[pg] != nil {
 				continue
@@ -410,6 +445,15 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 			err = prod.flush(ctx)
 		}
 		if err == nil {
+			// An Advance that emitted nothing needs no snapshot: no committed
+			// output depends on it, and replay calls Advance again.
+			var changed []*pgroup
+			for i, g := range touched {
+				if drain || len(byPG[g.id]) > 0 || len(batches[i].records)+len(batches[i].files) > 0 {
+					changed = append(changed, g)
+				}
+			}
+			touched = changed
 			err = r.checkpoint(touched, cl.UncommittedOffsets())
 		}
 		if err != nil {
@@ -469,6 +513,7 @@ func (r *stageRunner) process(ctx context.Context, groups map[int32]*pgroup, byP
 	var wg sync.WaitGroup
 	for i, g := range touched {
 		batches[i] = newBatch(r)
+		batches[i].origin = g.id
 		wg.Go(func() {
 			errs[i] = r.feed(ctx, g, byPG[g.id], batches[i], advance, drain, nowMs)
 		})
@@ -478,10 +523,13 @@ func (r *stageRunner) process(ctx context.Context, groups map[int32]*pgroup, byP
 }
 
 func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b *batch, advance, drain bool, nowMs int64) error {
+	if err := r.tables.catchUp(ctx, g, r, b); err != nil {
+		return err
+	}
 	for _, rec := range recs {
 		in := native.Input{
 			Stream:      r.topicStreams[rec.Topic],
-			Partition:   rec.Partition,
+			Partition:   r.inputPartition(rec),
 			Offset:      rec.Offset,
 			Key:         rec.Key,
 			Value:       rec.Value,
@@ -502,6 +550,23 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 		}
 	}
 	return nil
+}
+
+// assignedGroups returns the partition groups with committed offsets in the
+// client's view, which covers the partitions assigned to it.
+func (r *stageRunner) assignedGroups(offs map[string]map[int32]kgo.EpochOffset) map[int32]bool {
+	pgs := map[int32]bool{}
+	for topic, parts := range offs {
+		if _, ok := r.topicStreams[topic]; !ok {
+			continue
+		}
+		for p, eo := range parts {
+			if eo.Offset >= 0 {
+				pgs[p] = true
+			}
+		}
+	}
+	return pgs
 }
 
 // checkpoint snapshots the touched partition groups at the offsets about to

@@ -43,6 +43,12 @@ type stageRunner struct {
 
 	sinks map[string]*files.Sink // open file sinks by path
 
+	tables  globalTables // global table topics (tables.go)
+	origins origins      // channel topics and their producers (origin.go)
+	// upstream are the runners of this Run that produce the stage's
+	// channel inputs (see linkUpstream).
+	upstream []*stageRunner
+
 	in, out, dead, lag atomic.Int64
 	done               atomic.Bool
 }
@@ -152,6 +158,8 @@ func newStageRunner(plan *ir.Plan, st *ir.Stage, cfg *config) (*stageRunner, err
 	if len(r.topicStreams) == 0 && len(r.fileInputs) == 0 {
 		return nil, fmt.Errorf("stage %s: has no inputs", st.ID)
 	}
+	r.tables.topics = r.globalTableTopics()
+	r.initOrigins()
 	// Tables first: a stream–table join needs the table before the stream.
 	sort.SliceStable(r.fileInputs, func(i, j int) bool { return r.fileInputs[i].table && !r.fileInputs[j].table })
 	return r, nil

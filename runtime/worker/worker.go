@@ -59,19 +59,21 @@ func Run(ctx context.Context, plan *ir.Plan, opts ...Option) error {
 	defer cancel()
 	start := time.Now()
 	report := func() {
-		if cfg.progress == nil {
+		if len(cfg.progress) == 0 {
 			return
 		}
 		p := Progress{Elapsed: time.Since(start)}
 		for _, r := range runners {
 			p.Stages = append(p.Stages, r.progress())
 		}
-		cfg.progress(p)
+		for _, fn := range cfg.progress {
+			fn(p)
+		}
 	}
 	progressDone := make(chan struct{})
 	go func() {
 		defer close(progressDone)
-		if cfg.progress == nil {
+		if len(cfg.progress) == 0 {
 			return
 		}
 		t := time.NewTicker(cfg.progressTick)
@@ -132,5 +134,6 @@ func newRunners(plan *ir.Plan, cfg *config) ([]*stageRunner, error) {
 	for id := range want {
 		return nil, fmt.Errorf("worker: no native stage %q in the plan", id)
 	}
+	linkUpstream(runners)
 	return runners, nil
 }
