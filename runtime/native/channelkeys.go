@@ -61,11 +61,15 @@ func (e *Engine) buildChannelKeys(c eval.Consts) error {
 	return nil
 }
 
+// channelFormat is the record format of channel topics between stages: the
+// engine writes them and reads them back, whatever the sources' formats.
+const channelFormat = "json"
+
 // export emits a record of a stream that leaves the stage or is tapped:
 // once with no topic (every destination of the stream), or, for a stream
 // with keyed channels, once per channel topic with its key.
 func (e *Engine) export(rt *route, x rec) error {
-	e.buf = x.r.AppendJSON(e.buf[:0])
+	e.buf = x.r.AppendJSON(e.buf[:0]) // channelFormat
 	value := e.keep(e.buf)
 	if len(rt.channels) == 0 || rt.channels[0].tapped {
 		if err := e.out.Emit(Output{Target: rt.stream, Value: value, TimestampMs: x.ts}); err != nil {

@@ -127,13 +127,13 @@ type inputStream struct {
 	table         bool
 	// needed is the decode mask: the attributes the stage reads (nil: all).
 	needed []bool
-	dec    eval.Decoder
+	codec  eval.Codec  // the source's format; channels carry JSON
 	rec    eval.Record // reused: operators that keep a record copy it
 }
 
 // decode decodes one input value into the stream's reused record.
 func (s *inputStream) decode(b []byte) (*eval.Record, error) {
-	if err := s.dec.DecodeNeeded(s.layout, s.needed, b, &s.rec); err != nil {
+	if err := s.codec.Decode(s.layout, s.needed, b, &s.rec); err != nil {
 		return nil, err
 	}
 	return &s.rec, nil
@@ -180,7 +180,11 @@ func (e *Engine) build() error {
 			}
 			l := eval.NewLayout(prod.Schema.Type)
 			table := prod.Source != nil && prod.Source.Table
-			e.inputs[ch.Stream] = &inputStream{stream: ch.Stream, out: e.route(ch.Stream), opID: ch.To, layout: l, table: table}
+			codec, err := eval.NewCodec(channelFormat)
+			if err != nil {
+				return err
+			}
+			e.inputs[ch.Stream] = &inputStream{stream: ch.Stream, out: e.route(ch.Stream), opID: ch.To, layout: l, table: table, codec: codec}
 			e.layouts[ch.Stream] = l
 		}
 		prodID, _ := ir.StreamOperator(ch.From)
@@ -261,7 +265,11 @@ func (e *Engine) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 			return nil, fmt.Errorf("native: %s has no source settings", op.ID)
 		}
 		l := eval.NewLayout(op.Schema.Type)
-		s := &inputStream{stream: op.ID, out: e.route(op.ID), opID: op.ID, layout: l, table: op.Source.Table}
+		codec, err := eval.NewCodec(op.Source.Format)
+		if err != nil {
+			return nil, fmt.Errorf("native: %s: %w", op.ID, err)
+		}
+		s := &inputStream{stream: op.ID, out: e.route(op.ID), opID: op.ID, layout: l, table: op.Source.Table, codec: codec}
 		if !op.Source.EventTime.IsZero() {
 			p, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
 			if err := diagErr(op, "event_time", diags); err != nil {
@@ -327,7 +335,11 @@ func (e *Engine) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 		setOut(n.outLayout())
 		return n, nil
 	case ir.KindSink:
-		n := &sinkNode{op: op}
+		codec, err := eval.NewCodec(op.Sink.Format)
+		if err != nil {
+			return nil, fmt.Errorf("native: %s: %w", op.ID, err)
+		}
+		n := &sinkNode{op: op, codec: codec}
 		if op.Sink != nil && !op.Sink.Key.IsZero() {
 			p, diags := eval.Compile(*op.Sink.Key, record(), c)
 			if err := diagErr(op, "key", diags); err != nil {

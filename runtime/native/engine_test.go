@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -692,5 +693,26 @@ func TestDeadLetterCarriesInput(t *testing.T) {
 	want := DeadLetter{Input: bad, Operator: "filter.f", Reason: ReasonEval}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestUnknownFormatIsAnError(t *testing.T) {
+	for _, kind := range []string{"source", "sink"} {
+		t.Run(kind, func(t *testing.T) {
+			s := obj(map[string]cty.Type{"id": cty.String})
+			p := planOf(source("in", s, ""), sink("out", "source.in", s))
+			for _, op := range p.Pipeline.Operators {
+				if kind == "source" && op.Source != nil {
+					op.Source.Format = "avro"
+				}
+				if kind == "sink" && op.Sink != nil {
+					op.Sink.Format = "avro"
+				}
+			}
+			_, err := New(p, "s")
+			if err == nil || !strings.Contains(err.Error(), `unknown record format "avro"`) {
+				t.Errorf("New with an avro %s = %v, want an unknown-format error", kind, err)
+			}
+		})
 	}
 }

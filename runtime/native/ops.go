@@ -212,8 +212,9 @@ func (n *dedupeNode) load(e *Engine) error {
 // the sink's key expression (a string's raw bytes, JSON otherwise).
 type sinkNode struct {
 	stateless
-	op  *ir.Operator
-	key *eval.Program
+	op    *ir.Operator
+	key   *eval.Program
+	codec eval.Codec // the sink's format
 }
 
 func (n *sinkNode) operator() *ir.Operator { return n.op }
@@ -234,7 +235,7 @@ func (n *sinkNode) push(e *Engine, _ int, x rec) error {
 			out.Key = e.keep(e.buf)
 		}
 	}
-	e.buf = x.r.AppendJSON(e.buf[:0])
+	e.buf = n.codec.Append(e.buf[:0], x.r)
 	out.Value = e.keep(e.buf)
 	return e.out.Emit(out)
 }
