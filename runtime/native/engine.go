@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/internal/fsutil"
 )
 
 // Engine runs the operators of one native stage for one partition group.
@@ -535,26 +536,10 @@ func (e *Engine) checkpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("native: checkpoint: %w", err)
 	}
-	if err := writeFileSync(filepath.Join(dir, metaFile), b); err != nil {
+	if err := fsutil.WriteFileSync(filepath.Join(dir, metaFile), b); err != nil {
 		return fmt.Errorf("native: checkpoint: %w", err)
 	}
 	return nil
-}
-
-func writeFileSync(path string, b []byte) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func readMeta(dir string) (*meta, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/runtime/internal/fsutil"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
 )
 
@@ -174,7 +175,7 @@ func (g *pgroup) checkpoint(offs map[string]int64) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if err := writeFileSync(filepath.Join(tmp, offsetsFile), b); err != nil {
+	if err := fsutil.WriteFileSync(filepath.Join(tmp, offsetsFile), b); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	if err := os.RemoveAll(final); err != nil {
@@ -211,20 +212,4 @@ func (g *pgroup) prune() error {
 		}
 	}
 	return nil
-}
-
-func writeFileSync(path string, b []byte) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

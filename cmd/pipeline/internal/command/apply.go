@@ -48,18 +48,13 @@ func (c *ApplyCommand) Run(args []string) int {
 	var rf runFlags
 	rf.register(fs)
 	var v varFlags
-	fs.Var(&v.vars, "var", "")
-	fs.Var(&v.varFiles, "var-file", "")
+	v.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
 	}
-	path := "."
-	switch len(pos) {
-	case 0:
-	case 1:
-		path = pos[0]
-	default:
+	path, ok := optionalPath(pos)
+	if !ok {
 		return c.usageError("apply", "apply takes one PATH or PLANFILE, got %d arguments", len(pos))
 	}
 	plan, files, diags := c.planFor(path, &v)

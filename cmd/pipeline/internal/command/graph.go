@@ -24,8 +24,7 @@ func (c *GraphCommand) Run(args []string) int {
 	fs := c.newFlagSet("graph")
 	format := fs.String("format", planfmt.FormatDOT, "")
 	var v varFlags
-	fs.Var(&v.vars, "var", "")
-	fs.Var(&v.varFiles, "var-file", "")
+	v.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
@@ -33,12 +32,8 @@ func (c *GraphCommand) Run(args []string) int {
 	if *format != planfmt.FormatDOT && *format != planfmt.FormatMermaid {
 		return c.usageError("graph", "-format must be dot or mermaid, not %q", *format)
 	}
-	path := "."
-	switch len(pos) {
-	case 0:
-	case 1:
-		path = pos[0]
-	default:
+	path, ok := optionalPath(pos)
+	if !ok {
 		return c.usageError("graph", "graph takes one PATH, got %d arguments", len(pos))
 	}
 	ld, diags := c.loadAndPlan(path, &v)

@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -75,6 +76,24 @@ func (m *Meta) showDiags(diags hcl.Diagnostics, files map[string]*hcl.File) {
 type varFlags struct {
 	vars     stringList
 	varFiles stringList
+}
+
+// register adds -var and -var-file to fs.
+func (v *varFlags) register(fs *flag.FlagSet) {
+	fs.Var(&v.vars, "var", "")
+	fs.Var(&v.varFiles, "var-file", "")
+}
+
+// optionalPath is the one PATH argument of a command that defaults to the
+// working directory; ok is false when there are more.
+func optionalPath(pos []string) (path string, ok bool) {
+	switch len(pos) {
+	case 0:
+		return ".", true
+	case 1:
+		return pos[0], true
+	}
+	return "", false
 }
 
 func (v *varFlags) options(m *Meta) lang.Options {

@@ -38,8 +38,7 @@ func (c *RunCommand) Run(args []string) int {
 	var rf runFlags
 	rf.register(fs)
 	var v varFlags
-	fs.Var(&v.vars, "var", "")
-	fs.Var(&v.varFiles, "var-file", "")
+	v.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1

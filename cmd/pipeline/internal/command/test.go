@@ -38,8 +38,7 @@ func (c *TestCommand) Run(args []string) int {
 	backend := fs.String("backend", "native", "")
 	verbose := fs.Bool("v", false, "")
 	var v varFlags
-	fs.Var(&v.vars, "var", "")
-	fs.Var(&v.varFiles, "var-file", "")
+	v.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1

@@ -24,18 +24,13 @@ func (c *ValidateCommand) Run(args []string) int {
 	fs := c.newFlagSet("validate")
 	jsonOut := fs.Bool("json", false, "")
 	var v varFlags
-	fs.Var(&v.vars, "var", "")
-	fs.Var(&v.varFiles, "var-file", "")
+	v.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
 	}
-	path := "."
-	switch len(pos) {
-	case 0:
-	case 1:
-		path = pos[0]
-	default:
+	path, ok := optionalPath(pos)
+	if !ok {
 		return c.usageError("validate", "validate takes one PATH, got %d arguments", len(pos))
 	}
 
