@@ -47,7 +47,7 @@ func TestApplyOnTheEmbeddedBroker(t *testing.T) {
 			"Embedded Kafka-protocol broker listening on 127.0.0.1:",
 			"sink.big: 2 records in topic big-orders\n",
 			"sink.all: 3 records in " + filepath.Join(dir, "out/all.jsonl") + "\n",
-			"1 records went to the dead-letter topic local.dlq.",
+			"1 record went to the dead-letter topic local.dlq.",
 			"Apply complete.",
 		},
 	}.verify(t, res)

@@ -40,14 +40,14 @@ func (m *Meta) showResults(ctx context.Context, p *ir.Plan, s *session) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(m.Stdout, "\n%s: %d records in %s\n", op.ID, n, op.Sink.File)
+			fmt.Fprintf(m.Stdout, "\n%s: %s in %s\n", op.ID, records(n), op.Sink.File)
 			continue
 		}
 		recs, err := readTopic(ctx, cl, op.Sink.Topic)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", op.Sink.Topic, err)
 		}
-		fmt.Fprintf(m.Stdout, "\n%s: %d records in topic %s\n", op.ID, len(recs), op.Sink.Topic)
+		fmt.Fprintf(m.Stdout, "\n%s: %s in topic %s\n", op.ID, records(len(recs)), op.Sink.Topic)
 		writeTable(m.Stdout, op.Schema.Type.AttributeTypes(), recs)
 	}
 	dlq, err := readTopic(ctx, cl, p.Pipeline.DeadLetterTopic)
@@ -55,7 +55,7 @@ func (m *Meta) showResults(ctx context.Context, p *ir.Plan, s *session) error {
 		return fmt.Errorf("read %s: %w", p.Pipeline.DeadLetterTopic, err)
 	}
 	if len(dlq) > 0 {
-		fmt.Fprintf(m.Stdout, "\n%d records went to the dead-letter topic %s.\n", len(dlq), p.Pipeline.DeadLetterTopic)
+		fmt.Fprintf(m.Stdout, "\n%s went to the dead-letter topic %s.\n", records(len(dlq)), p.Pipeline.DeadLetterTopic)
 	}
 	return nil
 }
@@ -194,4 +194,12 @@ func countLines(path string) (int, error) {
 			return n, err
 		}
 	}
+}
+
+// records is "1 record" or "N records".
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
 }
