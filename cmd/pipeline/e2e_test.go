@@ -20,6 +20,52 @@ import (
 // -exit-when-idle`, and the outputs read back with kcat in read_committed
 // isolation.
 func TestEndToEnd(t *testing.T) {
+	e := startE2E(t)
+	run := exec.Command(filepath.Join(e.bin, "pipeline"), "run", "-exit-when-idle", "2s",
+		"-state-dir", t.TempDir(), "-var", "broker="+e.addr, "testdata/e2e")
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("pipeline run: %v\n%s", err, out)
+	}
+	e.check(t)
+}
+
+// TestTwoWorkersShareTheLoad runs two worker processes of one spec at once,
+// sharing a state directory: the consumer group splits the partitions, a
+// partition group that moves between them in a rebalance resumes from the
+// shared snapshots, and the output is still exactly the one-worker output.
+func TestTwoWorkersShareTheLoad(t *testing.T) {
+	e := startE2E(t)
+	state := t.TempDir()
+	var workers []*exec.Cmd
+	var logs []*bytes.Buffer
+	for _, id := range []string{"w1", "w2"} {
+		var log bytes.Buffer
+		w := exec.Command(filepath.Join(e.bin, "pipeline"), "run", "-exit-when-idle", "3s", "-instance-id", id,
+			"-state-dir", state, "-var", "broker="+e.addr, "testdata/e2e")
+		w.Stdout, w.Stderr = &log, &log
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		workers, logs = append(workers, w), append(logs, &log)
+	}
+	for i, w := range workers {
+		if err := w.Wait(); err != nil {
+			t.Fatalf("worker %d: %v\n%s", i+1, err, logs[i])
+		}
+	}
+	e.check(t)
+}
+
+// e2e is a broker in its own process holding the test's input, and what
+// the spec must produce from it.
+type e2e struct {
+	kcat, bin, addr string
+	wantBig         map[string]bool
+	wantAgg         map[string][2]float64 // customer|minute → orders, total
+}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
 	}
@@ -72,14 +118,14 @@ func TestEndToEnd(t *testing.T) {
 	if out, err := produce.CombinedOutput(); err != nil {
 		t.Fatalf("kcat -P: %v\n%s", err, out)
 	}
+	return &e2e{kcat: kcat, bin: bin, addr: addr, wantBig: wantBig, wantAgg: wantAgg}
+}
 
-	run := exec.Command(filepath.Join(bin, "pipeline"), "run", "-exit-when-idle", "2s",
-		"-state-dir", t.TempDir(), "-var", "broker="+addr, "testdata/e2e")
-	out, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("pipeline run: %v\n%s", err, out)
-	}
-
+// check reads the outputs with kcat (read_committed) and compares them, as
+// multisets, with what the input must give.
+func (e *e2e) check(t *testing.T) {
+	t.Helper()
+	kcat, addr, wantBig, wantAgg := e.kcat, e.addr, e.wantBig, e.wantAgg
 	consume := func(topic, format string) []string {
 		out, err := exec.Command(kcat, "-b", addr, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
 			"-X", "isolation.level=read_committed", "-f", format).Output()

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -67,7 +68,10 @@ func (r *stageRunner) newGroup(pg int32, committed map[string]int64) (*pgroup, e
 	opts := slices.Clone(r.cfg.engineOpts)
 	if r.cfg.stateDir != "" {
 		g.dir = filepath.Join(r.cfg.stateDir, r.pipeline, r.stage.ID, "pg-"+strconv.Itoa(int(pg)))
-		live := filepath.Join(g.dir, liveDirName)
+		// Snapshots are shared by every worker that points at this state
+		// directory, so a partition group that moves to another worker in a
+		// rebalance resumes from them; the live store is this worker's own.
+		live := filepath.Join(g.dir, liveDirName+"-"+safeName(r.cfg.instance))
 		// The live store holds state past the last commit: never trust it.
 		if err := os.RemoveAll(live); err != nil {
 			return nil, fmt.Errorf("reset state of partition group %d: %w", pg, err)
@@ -129,7 +133,7 @@ func findSnapshot(dir string, offs map[string]int64) (match string, others int, 
 	var best string
 	var bestTime time.Time
 	for _, e := range entries {
-		if !e.IsDir() || e.Name() == liveDirName {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), liveDirName) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
@@ -196,7 +200,7 @@ func (g *pgroup) prune() error {
 	if len(g.snaps) > keptSnapshots {
 		g.snaps = g.snaps[len(g.snaps)-keptSnapshots:]
 	}
-	keep := map[string]bool{liveDirName: true}
+	keep := map[string]bool{}
 	for _, s := range g.snaps {
 		keep[filepath.Base(s)] = true
 	}
@@ -205,11 +209,21 @@ func (g *pgroup) prune() error {
 		return fmt.Errorf("prune checkpoints: %w", err)
 	}
 	for _, e := range entries {
-		if !keep[e.Name()] {
+		if !keep[e.Name()] && !strings.HasPrefix(e.Name(), liveDirName) {
 			if err := os.RemoveAll(filepath.Join(g.dir, e.Name())); err != nil {
 				return fmt.Errorf("prune checkpoints: %w", err)
 			}
 		}
 	}
 	return nil
+}
+
+// safeName makes an instance ID usable as a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, s)
 }

@@ -67,6 +67,15 @@
 // still matches. Without a matching snapshot the engine starts empty and the
 // worker logs a warning.
 //
+// Snapshots are shared; the working store is not (STATE/.../pg-<N>/live-<instance>).
+// Workers that share a state directory (one host, or a shared file system)
+// therefore hand partition groups over in a rebalance without losing state:
+// rebalances happen only between iterations, after the checkpoint and the
+// commit, so the new owner finds the snapshot that matches the committed
+// offsets. Workers with private state directories lose the state of a
+// partition group that moves between them (the warning above): give every
+// worker of a stateful stage the same -state-dir.
+//
 // The worker must not know about HCL or operator semantics: it moves records
 // between Kafka, files and the engine.
 package worker
