@@ -2,6 +2,11 @@ package command
 
 import (
 	"os"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipeline-compiler/pipeline/ir"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,4 +125,27 @@ func TestPlanDetailedExitCodeAfterApply(t *testing.T) {
 	check{}.verify(t, run(t, nil, "", "apply", "-auto-approve", dir))
 	check{code: 0}.verify(t, run(t, nil, "", "plan", "-detailed-exitcode", dir))
 	check{code: 2}.verify(t, run(t, nil, "", "plan", "-detailed-exitcode", "-var", "min_amount=5", dir))
+}
+
+func TestResultColumnsFollowTheSpec(t *testing.T) {
+	schema := ir.Schema{Type: cty.Object(map[string]cty.Type{
+		"customer": cty.String, "total": cty.Number, "window_start": cty.String, "window_end": cty.String})}
+	p := &ir.Pipeline{Operators: []*ir.Operator{
+		{ID: "aggregate.rev", Schema: schema, Inputs: []string{"source.x"}, Aggregate: &ir.Aggregate{
+			Key: []ir.Field{{Name: "customer"}}, Fields: []ir.AggField{{Name: "total", Func: "sum"}}}},
+		{ID: "filter.big", Schema: schema, Inputs: []string{"aggregate.rev"}, Filter: &ir.Filter{}},
+		{ID: "sink.rev", Schema: schema, Inputs: []string{"filter.big"}, Sink: &ir.Sink{}},
+		{ID: "sink.raw", Schema: schema, Inputs: []string{"source.x"}, Sink: &ir.Sink{}},
+	}}
+	tests := map[string][]string{
+		// through the filter to the aggregate: keys, fields, window bounds
+		"sink.rev": {"customer", "total", "window_start", "window_end"},
+		// a source declares no order: sorted
+		"sink.raw": {"customer", "total", "window_end", "window_start"},
+	}
+	for sink, want := range tests {
+		if d := cmp.Diff(want, columns(p, p.Operator(sink))); d != "" {
+			t.Errorf("columns(%s) (-want +got):\n%s", sink, d)
+		}
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // maxResultRows is how many records of each sink apply prints.
@@ -48,7 +47,7 @@ func (m *Meta) showResults(ctx context.Context, p *ir.Plan, s *session) error {
 			return fmt.Errorf("read %s: %w", op.Sink.Topic, err)
 		}
 		fmt.Fprintf(m.Stdout, "\n%s: %s in topic %s\n", op.ID, records(len(recs)), op.Sink.Topic)
-		writeTable(m.Stdout, op.Schema.Type.AttributeTypes(), recs)
+		writeTable(m.Stdout, columns(p.Pipeline, op), recs)
 	}
 	dlq, err := readTopic(ctx, cl, p.Pipeline.DeadLetterTopic)
 	if err != nil {
@@ -117,17 +116,56 @@ func readTopic(ctx context.Context, cl *kgo.Client, topic string) ([][]byte, err
 	return out, nil
 }
 
-// writeTable prints JSON records as a table with one column per schema
-// attribute, at most maxResultRows rows.
-func writeTable(w io.Writer, attrs map[string]cty.Type, recs [][]byte) {
+// columns are the attributes of the records a sink receives, in the order
+// the spec declares them: the fields of the map, join or aggregate that shaped
+// them (filter, route and dedupe pass records through), an aggregate's key
+// fields first and the window bounds last; sorted for anything else.
+func columns(p *ir.Pipeline, sink *ir.Operator) []string {
+	var names []string
+	prod := sink
+	for prod != nil && len(prod.Inputs) == 1 && (prod == sink || prod.Filter != nil || prod.Route != nil || prod.Dedupe != nil) {
+		opID, _ := ir.StreamOperator(prod.Inputs[0])
+		prod = p.Operator(opID)
+	}
+	if prod != nil {
+		switch {
+		case prod.Map != nil:
+			names = fieldNames(prod.Map.Fields)
+		case prod.Join != nil:
+			names = fieldNames(prod.Join.Fields)
+		case prod.Aggregate != nil:
+			names = fieldNames(prod.Aggregate.Key)
+			for _, f := range prod.Aggregate.Fields {
+				names = append(names, f.Name)
+			}
+			names = append(names, "window_start", "window_end")
+		}
+	}
+	attrs := sink.Schema.Type.AttributeTypes()
+	if len(names) != len(attrs) {
+		names = names[:0]
+		for name := range attrs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+	}
+	return names
+}
+
+func fieldNames(fs []ir.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// writeTable prints JSON records as a table with the given columns, at most
+// maxResultRows rows.
+func writeTable(w io.Writer, cols []string, recs [][]byte) {
 	if len(recs) == 0 {
 		return
 	}
-	cols := make([]string, 0, len(attrs))
-	for name := range attrs {
-		cols = append(cols, name)
-	}
-	sort.Strings(cols)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  "+strings.ToUpper(strings.Join(cols, "\t")))
 	for i, rec := range recs {
