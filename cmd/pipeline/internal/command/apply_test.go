@@ -2,16 +2,15 @@ package command
 
 import (
 	"os"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/zclconf/go-cty/cty"
-
-	"github.com/pipeline-compiler/pipeline/ir"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
 // copySpec copies testdata/NAME into a temporary directory, so apply's state
