@@ -30,6 +30,26 @@ type Plan struct {
 	Cost        float64    `json:"cost"`
 	// CostProfile names the calibration profile used, "" for defaults.
 	CostProfile string `json:"cost_profile,omitempty"`
+	// Explain is, per operator, the backends it could have run on and why
+	// each lost; filled only when asked for (plan -explain).
+	Explain []OperatorChoice `json:"explain,omitempty"`
+}
+
+// OperatorChoice is the optimizer's choice of backend for one operator.
+type OperatorChoice struct {
+	Operator     string        `json:"operator"`
+	Backend      string        `json:"backend"`
+	Alternatives []Alternative `json:"alternatives"`
+}
+
+// Alternative is one backend an operator could have been placed on: the
+// plan's cost with only this operator moved there (0 when infeasible), and
+// why it lost.
+type Alternative struct {
+	Backend    string  `json:"backend"`
+	Cost       float64 `json:"cost"`
+	Infeasible bool    `json:"infeasible,omitempty"`
+	Why        string  `json:"why"`
 }
 
 // Stage is a set of operators fused to run together on one backend.

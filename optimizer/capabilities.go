@@ -26,6 +26,8 @@ type Capabilities struct {
 	Limit string
 	// Notes are facts a reviewer needs about every stage on this backend.
 	Notes []string
+	// Costs are what running operators on the backend costs (see Costs).
+	Costs Costs
 }
 
 // DefaultCapabilities are the capabilities of the built-in backends, as
@@ -39,9 +41,14 @@ func DefaultCapabilities() map[string]Capabilities {
 			Notes: []string{
 				"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",
 			},
+			// In place: no network hop to read or write topics.
+			Costs: Costs{Fixed: 0.05, CPUPerRecord: perRecord(0.5e-6, 0, 1e-6), ChannelPerByte: 3e-9},
 		},
-		ir.BackendNative: {Stateful: true, Files: true, ExactlyOnce: true},
-		ir.BackendBeam:   {Stateful: true, Files: true, ExactlyOnce: true, ShufflesByKey: true},
+		ir.BackendNative: {Stateful: true, Files: true, ExactlyOnce: true,
+			Costs: Costs{Fixed: 0.5, CPUPerRecord: perRecord(1e-6, 3e-6, 1e-6), IOPerByte: 1e-9, ChannelPerByte: 3e-9,
+				StateBudget: 8 << 30, RecordsPerPartition: 100000}},
+		ir.BackendBeam: {Stateful: true, Files: true, ExactlyOnce: true, ShufflesByKey: true,
+			Costs: Costs{Fixed: 5, CPUPerRecord: perRecord(2e-6, 4e-6, 2e-6), IOPerByte: 1.5e-9, ChannelPerByte: 3e-9}},
 	}
 }
 
@@ -62,4 +69,15 @@ func (c Capabilities) hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " has more route outputs than the backend supports"
 	}
 	return true, ""
+}
+
+// perRecord is a CPU cost table: stateless for filter, map and route, keyed
+// for join, dedupe and aggregate, io for decoding a source's or encoding a
+// sink's records.
+func perRecord(stateless, keyed, io float64) map[ir.Kind]float64 {
+	return map[ir.Kind]float64{
+		ir.KindSource: io, ir.KindFilter: stateless, ir.KindMap: stateless,
+		ir.KindRoute: stateless, ir.KindSink: io,
+		ir.KindJoin: keyed, ir.KindDedupe: keyed, ir.KindAggregate: keyed,
+	}
 }

@@ -10,10 +10,19 @@
 // input comes from files (one partition group). Table sources are global and
 // need none (see repartition.go).
 //
-// This is the interim planner: unpinned compute operators go to native, pins
-// are obeyed or rejected with a diagnostic that says why, and costs are 0.
-// The cost-based optimizer replaces placement (place) behind the same Plan
-// entry point and options; fusion, channels and explanations stay.
+// Placement is cost-based (place.go). Each backend declares Capabilities and
+// Costs (capabilities.go); estimate (cost.go) derives every stream's rate and
+// record size, and every keyed operator's state, from stats hints and
+// defaults; opCost prices an operator on a backend or names the limit it
+// breaks (a capability, the state budget, the partition ceiling). solve
+// (enumerate.go) then finds a least-cost assignment exactly, by dynamic
+// programming over the topological order keeping the cheapest partial plan
+// per (backends used, placement of the frontier): Σ operator costs + a
+// channel for every edge between backends + each used backend's fixed cost
+// once. Only enabled backends are candidates, so with no backend block
+// everything stays on native. Pins are obeyed or rejected with a diagnostic
+// that says why. Stage.Why, Stage.Cost, Channel.Cost and Plan.Cost come from
+// the decision; WithExplain adds every operator's alternatives.
 //
 // It must not know how a backend runs code, nor about HCL documents, the CLI
 // or the runtime. What it knows about backends is their declared

@@ -20,7 +20,12 @@ type Option func(*config)
 type config struct {
 	specHash string
 	caps     map[string]Capabilities
+	explain  bool
 }
+
+// WithExplain fills Plan.Explain: per operator, every backend it could have
+// run on, what the plan would cost there, and why it lost.
+func WithExplain() Option { return func(c *config) { c.explain = true } }
 
 // WithSpecHash records the hash of the spec and variable values the plan is
 // made from (lang.Result.SpecHash), so apply can refuse a stale plan.
@@ -48,12 +53,16 @@ func Plan(p *ir.Pipeline, opts ...Option) (*ir.Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	placed, pdiags := place(g, cfg)
+	d, pdiags := place(g, cfg)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return build(g, placed, cfg), diags
+	plan := build(g, d, cfg)
+	if cfg.explain {
+		plan.Explain = d.explain()
+	}
+	return plan, diags
 }
 
 // graph indexes the operators of a pipeline by position (its topological
@@ -101,81 +110,6 @@ func newGraph(p *ir.Pipeline) (*graph, hcl.Diagnostics) {
 	return g, diags
 }
 
-// placement is where one operator runs.
-type placement struct {
-	backend string
-	pinned  bool
-}
-
-// place decides a backend for every operator. Pins are obeyed or rejected;
-// other compute operators go to the default backend; unpinned sources and
-// sinks go with their neighbours when those agree on a backend that can host
-// them, so a broker stage reads and writes topics directly instead of through
-// a channel.
-func place(g *graph, cfg *config) ([]placement, hcl.Diagnostics) {
-	enabled := map[string]bool{defaultBackend: true}
-	for _, b := range g.p.Backends {
-		enabled[b.Name] = true
-	}
-	placed := make([]placement, len(g.p.Operators))
-	var diags hcl.Diagnostics
-
-	// Pins and compute operators first: sources and sinks follow them.
-	for i, op := range g.p.Operators {
-		if op.Backend != "" {
-			if d := checkPin(op, enabled, cfg.caps); d != nil {
-				diags = append(diags, d)
-			}
-			placed[i] = placement{backend: op.Backend, pinned: true}
-			continue
-		}
-		if op.Kind != ir.KindSource && op.Kind != ir.KindSink {
-			placed[i] = placement{backend: defaultBackend}
-		}
-	}
-	for i, op := range g.p.Operators {
-		if op.Backend != "" || op.Kind != ir.KindSource {
-			continue
-		}
-		var want []string
-		for _, c := range g.consumers[i] {
-			if b := placed[c].backend; b != "" && !slices.Contains(want, b) {
-				want = append(want, b)
-			}
-		}
-		placed[i] = placement{backend: follow(op, want, cfg.caps)}
-	}
-	for i, op := range g.p.Operators {
-		if op.Backend != "" || op.Kind != ir.KindSink {
-			continue
-		}
-		var want []string
-		for _, pr := range g.producers[i] {
-			if b := placed[pr].backend; !slices.Contains(want, b) {
-				want = append(want, b)
-			}
-		}
-		placed[i] = placement{backend: follow(op, want, cfg.caps)}
-	}
-	return placed, diags
-}
-
-// follow returns the one backend neighbours agree on if it can host op, else
-// the default backend.
-func follow(op *ir.Operator, want []string, caps map[string]Capabilities) string {
-	if len(want) != 1 {
-		return defaultBackend
-	}
-	c, ok := caps[want[0]]
-	if !ok {
-		return defaultBackend
-	}
-	if ok, _ := c.hosts(op); !ok {
-		return defaultBackend
-	}
-	return want[0]
-}
-
 // checkPin returns an error diagnostic when op's pin cannot be obeyed.
 func checkPin(op *ir.Operator, enabled map[string]bool, caps map[string]Capabilities) *hcl.Diagnostic {
 	pin := op.Backend
@@ -220,8 +154,9 @@ func checkPin(op *ir.Operator, enabled map[string]bool, caps map[string]Capabili
 
 // build fuses placed operators into stages (maximal connected groups on one
 // backend) and turns every edge between stages into a channel.
-func build(g *graph, placed []placement, cfg *config) *ir.Plan {
+func build(g *graph, d *decision, cfg *config) *ir.Plan {
 	p := g.p
+	placed := d.placed
 	n := len(p.Operators)
 
 	// Union-find over edges whose ends share a backend.
@@ -337,7 +272,7 @@ func build(g *graph, placed []placement, cfg *config) *ir.Plan {
 			if stageOf[g.producers[i][k]] == stageOf[i] {
 				continue
 			}
-			ch := &ir.Channel{From: in, To: op.ID, Stream: in, Key: keys[i][k], Repartition: cut[i][k]}
+			ch := &ir.Channel{From: in, To: op.ID, Stream: in, Key: keys[i][k], Repartition: cut[i][k], Cost: d.channelCost(i, k)}
 			channels = append(channels, ch)
 			chanInto[i][k] = ch
 		}
@@ -373,7 +308,8 @@ func build(g *graph, placed []placement, cfg *config) *ir.Plan {
 	}
 	for s, st := range stages {
 		st.Outputs = appendUnique(st.Outputs, dlq)
-		st.Why = why(p, placed, stageOf, s, st.Backend, onlyDefault)
+		st.Why = why(p, d, stageOf, s, st.Backend, onlyDefault)
+		st.Cost = d.stageCost(stageOf, s)
 		inStage := func(id string) bool { return stageOf[g.index[id]] == s }
 		if rep := repartitionWhy(channels, inStage); rep != "" {
 			st.Why += "; " + rep
@@ -386,40 +322,8 @@ func build(g *graph, placed []placement, cfg *config) *ir.Plan {
 		SpecHash:      cfg.specHash,
 		Stages:        stages,
 		Channels:      channels,
+		Cost:          round(d.cost),
 	}
-}
-
-// why explains in plain words why a stage runs where it does. onlyDefault,
-// when set, is the explanation for a pipeline with no other backend enabled.
-func why(p *ir.Pipeline, placed []placement, stageOf []int, s int, backend string, onlyDefault string) string {
-	if onlyDefault != "" {
-		return onlyDefault
-	}
-	var pinned []string
-	unpinnedCompute := false
-	for i, op := range p.Operators {
-		if stageOf[i] != s {
-			continue
-		}
-		switch {
-		case placed[i].pinned:
-			pinned = append(pinned, op.ID)
-		case op.Kind != ir.KindSource && op.Kind != ir.KindSink:
-			unpinnedCompute = true
-		}
-	}
-	var parts []string
-	if len(pinned) > 0 {
-		parts = append(parts, fmt.Sprintf("pinned to %s by backend = %q (%s)", backend, backend, strings.Join(pinned, ", ")))
-	}
-	if unpinnedCompute || len(parts) == 0 {
-		if backend == defaultBackend {
-			parts = append(parts, fmt.Sprintf("not pinned: %s is the default until cost-based placement lands", defaultBackend))
-		} else {
-			parts = append(parts, fmt.Sprintf("sources and sinks run with the operators they feed or drain on %s", backend))
-		}
-	}
-	return strings.Join(parts, "; ")
 }
 
 // endpoint names a source's or sink's topic, or "file:PATH" for a file.

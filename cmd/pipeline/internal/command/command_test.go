@@ -209,7 +209,7 @@ Stage broker.1 on broker
 Stage native.1 on native
   operators: dedupe.once, sink.out
   topics:    orders.filter.big → out, orders.dlq
-  why:       not pinned: native is the default until cost-based placement lands; repartitioned by the key of dedupe.once: record.id
+  why:       not pinned: native is the only enabled backend; repartitioned by the key of dedupe.once: record.id
 
 Channels:
   filter.big → dedupe.once via topic orders.filter.big (broker.1 → native.1)

@@ -12,6 +12,7 @@ import (
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/optimizer"
 )
 
 // PlanCommand compiles a spec into a physical plan and shows it.
@@ -32,6 +33,7 @@ error and 2 when the plan has changes.`,
 			"-json", "Print the plan as JSON with sensitive values redacted.",
 			"-out FILE", "Save the full plan to FILE (mode 0600) for show and apply.",
 			"-detailed-exitcode", "Exit 2 when the plan has changes (see above).",
+			"-explain", "Also show, per operator, every backend it could run on, its cost there and why it lost.",
 		}, varOptions...)...)
 }
 
@@ -40,6 +42,7 @@ func (c *PlanCommand) Run(args []string) int {
 	jsonOut := fs.Bool("json", false, "")
 	out := fs.String("out", "", "")
 	detailed := fs.Bool("detailed-exitcode", false, "")
+	explain := fs.Bool("explain", false, "")
 	var v varFlags
 	v.register(fs)
 	pos, err := parse(fs, args)
@@ -62,6 +65,14 @@ func (c *PlanCommand) Run(args []string) int {
 	}
 	c.showDiags(diags, ld.files) // warnings
 	plan := ld.plan
+	if *explain {
+		// Planning is deterministic: the same pipeline planned again with
+		// explanations gives the same stages, plus the alternatives.
+		ex, _ := optimizer.Plan(plan.Pipeline, optimizer.WithSpecHash(plan.SpecHash), optimizer.WithExplain())
+		if ex != nil {
+			plan.Explain = ex.Explain
+		}
+	}
 
 	if *out != "" {
 		if err := writePlan(*out, plan); err != nil {

@@ -70,6 +70,19 @@ func Write(w io.Writer, p *ir.Plan) error {
 			fmt.Fprintf(&b, "  %s → %s via topic %s (%s → %s)\n", c.From, c.To, c.Topic, from, to)
 		}
 	}
+	if len(p.Explain) > 0 {
+		fmt.Fprintf(&b, "\nAlternatives (plan cost %.6g):\n", p.Cost)
+		for _, c := range p.Explain {
+			fmt.Fprintf(&b, "  %s on %s\n", c.Operator, c.Backend)
+			for _, a := range c.Alternatives {
+				if a.Infeasible {
+					fmt.Fprintf(&b, "    %s: cannot: %s\n", a.Backend, a.Why)
+				} else {
+					fmt.Fprintf(&b, "    %s: cost %.6g: %s\n", a.Backend, a.Cost, a.Why)
+				}
+			}
+		}
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }

@@ -2,6 +2,7 @@ package planfmt
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -131,5 +132,28 @@ Channels:
 `
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteExplain(t *testing.T) {
+	p := routePlan()
+	p.Cost = 1.5
+	p.Explain = []ir.OperatorChoice{
+		{Operator: "route.r", Backend: "broker", Alternatives: []ir.Alternative{{Backend: "native", Cost: 2, Why: "costs more by 0.5"}}},
+		{Operator: "aggregate.a", Backend: "native", Alternatives: []ir.Alternative{{Backend: "broker", Infeasible: true, Why: "aggregate.a keeps state across records"}}},
+	}
+	var b bytes.Buffer
+	if err := Write(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+Alternatives (plan cost 1.5):
+  route.r on broker
+    native: cost 2: costs more by 0.5
+  aggregate.a on native
+    broker: cannot: aggregate.a keeps state across records
+`
+	if got := b.String(); !strings.HasSuffix(got, want) {
+		t.Errorf("Write = %q, want it to end with %q", got, want)
 	}
 }
