@@ -61,6 +61,11 @@ func (c *ApplyCommand) Run(args []string) int {
 	if plan != nil && plan.SpecPath != "" && path != plan.SpecPath {
 		diags = append(diags, c.checkStale(plan)...)
 	}
+	if plan != nil {
+		if err := runnable(plan); err != nil {
+			diags = append(diags, errorDiag("Cannot apply: %v", err))
+		}
+	}
 	c.showDiags(diags, files)
 	if diags.HasErrors() {
 		return 1

@@ -148,3 +148,18 @@ func TestResultColumnsFollowTheSpec(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyRefusesStagesItCannotRunBeforeTouchingAnything(t *testing.T) {
+	dir := copySpec(t, "local")
+	spec := filepath.Join(dir, "local.hcl")
+	b, _ := os.ReadFile(spec)
+	pinned := strings.Replace(string(b), "where = record.amount >= var.min_amount", "where = record.amount >= var.min_amount\n  backend = \"broker\"", 1)
+	if err := os.WriteFile(spec, []byte(pinned+"\nbackend \"broker\" {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check{code: 1, errHas: []string{"Cannot apply: stage broker.1 is placed on broker, which this build cannot run yet"}, outLacks: []string{"Embedded"}}.verify(t, run(t, nil, "", "apply", "-auto-approve", dir))
+	if _, err := os.Stat(filepath.Join(state.Dir(dir), "state.json")); err == nil {
+		t.Error("apply recorded state for a plan it could not run")
+	}
+	check{code: 1, errHas: []string{"Cannot run: stage broker.1"}}.verify(t, run(t, nil, "", "run", dir))
+}

@@ -83,10 +83,8 @@ func (m *Meta) connect(ctx context.Context, p *ir.Plan, rf *runFlags) (*session,
 // execute runs the plan's native stages until they finish, ctx ends, or the
 // process is interrupted, showing progress on a terminal.
 func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags, stateDir string) error {
-	for _, st := range p.Stages {
-		if st.Backend != ir.BackendNative {
-			return fmt.Errorf("stage %s is placed on %s, which this build cannot run yet", st.ID, st.Backend)
-		}
+	if err := runnable(p); err != nil {
+		return err
 	}
 	metrics := worker.NewMetrics()
 	if rf.metricsAddr != "" {
@@ -135,6 +133,17 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 	if len(last.Stages) > 0 {
 		last.Elapsed = time.Since(start)
 		writeProgress(m.Stdout, last, true)
+	}
+	return nil
+}
+
+// runnable reports the first stage this build cannot run: only native
+// stages run today. apply and run check it before they touch anything.
+func runnable(p *ir.Plan) error {
+	for _, st := range p.Stages {
+		if st.Backend != ir.BackendNative {
+			return fmt.Errorf("stage %s is placed on %s, which this build cannot run yet; pin its operators with backend = \"native\" or remove the backend %q block", st.ID, st.Backend, st.Backend)
+		}
 	}
 	return nil
 }

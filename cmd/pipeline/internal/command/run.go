@@ -47,6 +47,11 @@ func (c *RunCommand) Run(args []string) int {
 		return c.usageError("run", "run takes one PATH or PLANFILE, got %d arguments", len(pos))
 	}
 	plan, files, diags := c.planFor(pos[0], &v)
+	if plan != nil {
+		if err := runnable(plan); err != nil {
+			diags = append(diags, errorDiag("Cannot run: %v", err))
+		}
+	}
 	c.showDiags(diags, files)
 	if diags.HasErrors() {
 		return 1
