@@ -90,19 +90,19 @@ func (s *store) read(k []byte) ([]byte, bool, error) {
 
 // set stores v (and its decoded form obj) under k.
 func (s *store) set(k, v []byte, obj any) {
-	e, ok := s.cache[string(k)]
-	if !ok {
-		e = &entry{}
-		s.cache[string(k)] = e
-	}
-	if !e.dirty {
-		s.dirty = append(s.dirty, string(k))
-	}
-	e.val, e.obj, e.dirty, e.deleted = v, obj, true, false
+	e := s.write(k)
+	e.val, e.obj, e.deleted = v, obj, false
 }
 
 // del deletes k.
 func (s *store) del(k []byte) {
+	e := s.write(k)
+	e.val, e.obj, e.deleted = nil, nil, true
+}
+
+// write returns k's cache entry, created if needed, marked dirty so the
+// next flush writes it.
+func (s *store) write(k []byte) *entry {
 	e, ok := s.cache[string(k)]
 	if !ok {
 		e = &entry{}
@@ -110,8 +110,9 @@ func (s *store) del(k []byte) {
 	}
 	if !e.dirty {
 		s.dirty = append(s.dirty, string(k))
+		e.dirty = true
 	}
-	e.val, e.obj, e.dirty, e.deleted = nil, nil, true, true
+	return e
 }
 
 // maybeFlush flushes when the cache has grown past its limit.

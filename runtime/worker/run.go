@@ -390,18 +390,26 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 		advance := len(groups) > 0 && now.Sub(lastAdvance) >= advanceEvery
 		drain := r.cfg.idle > 0 && len(byPG) == 0 && now.Sub(lastInput) >= idleAfter && r.upstreamDone()
 		committedOffs := cl.CommittedOffsets()
+		// ensureGroup builds partition group pg's engine, restored at the
+		// committed offsets, unless it is already running.
+		ensureGroup := func(pg int32) error {
+			if groups[pg] != nil {
+				return nil
+			}
+			g, err := r.newGroup(pg, r.groupOffsets(committedOffs, pg))
+			if err != nil {
+				return err
+			}
+			groups[pg] = g
+			return nil
+		}
 		if drain {
 			// Partition groups without new input may still hold state
 			// restored from a checkpoint (open windows): drain them too.
 			for pg := range r.assignedGroups(committedOffs) {
-				if groups[pg] != nil {
-					continue
-				}
-				g, err := r.newGroup(pg, r.groupOffsets(committedOffs, pg))
-				if err != nil {
+				if err := ensureGroup(pg); err != nil {
 					return err
 				}
-				groups[pg] = g
 			}
 			if len(groups) == 0 {
 				r.log.Info("idle; nothing to drain", "idle", r.cfg.idle)
@@ -417,14 +425,9 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 		}
 
 		for pg := range byPG {
-			if groups[pg] != nil {
-				continue
-			}
-			g, err := r.newGroup(pg, r.groupOffsets(committedOffs, pg))
-			if err != nil {
+			if err := ensureGroup(pg); err != nil {
 				return err
 			}
-			groups[pg] = g
 		}
 		if sess != nil {
 			if err := sess.Begin(); err != nil {
