@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -15,8 +16,11 @@ import (
 
 // Result is the outcome of one test block.
 type Result struct {
-	Test     string
-	Passed   bool
+	Test   string
+	Passed bool
+	// Skipped is why the runner could not run the test (its backend cannot
+	// host an operator the test covers); empty when it ran.
+	Skipped  string
 	Failures []Failure
 	// DeadLetters are the records the pipeline rejected (decode and
 	// evaluation errors, late records), in the order they occurred.
@@ -37,6 +41,7 @@ type Option func(*config)
 
 type config struct {
 	engine []native.Option
+	runner Runner
 }
 
 // WithEngineOptions passes options to the native engine (WithStateDir, …).
@@ -44,21 +49,47 @@ func WithEngineOptions(opts ...native.Option) Option {
 	return func(c *config) { c.engine = append(c.engine, opts...) }
 }
 
-const stageID = "test"
+// WithRunner runs the tests on another backend's runner instead of the
+// native engine. The comparison is the same for every runner.
+func WithRunner(r Runner) Option { return func(c *config) { c.runner = r } }
 
-// Run runs one test block of p.
+// A Runner feeds one test block's given records through a pipeline on one
+// backend and reports what reached each target. Tests compare its Outputs
+// with the expected records, so every backend is held to the same result.
+type Runner interface {
+	// Run feeds t.Given through p: table sources first, then every stream
+	// in its given order (record i has offset i on partition 0), and drains
+	// at the end of input (every open window fires). Outputs are keyed by
+	// sink operator ID and by every stream named in taps.
+	//
+	// A runner that cannot host the operators the test covers returns a
+	// *SkipError saying why.
+	Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps []string) (Outputs, error)
+}
+
+// Outputs are the records a run produced.
+type Outputs struct {
+	// Got holds the encoded records per sink operator ID or tapped stream.
+	Got map[string][][]byte
+	// DeadLetters are the records the pipeline rejected, in the order they
+	// occurred.
+	DeadLetters []native.DeadLetter
+}
+
+// SkipError reports a test a runner cannot run: its backend cannot host
+// an operator the test covers.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return "skipped: " + e.Reason }
+
+// Run runs one test block of p. A test the runner cannot host is not an
+// error: its Result has Skipped set.
 func Run(p *ir.Pipeline, t *ir.Test, opts ...Option) (Result, error) {
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
 	res := Result{Test: t.Name, Got: map[string][]string{}}
-
-	stage := &ir.Stage{ID: stageID, Backend: ir.BackendNative}
-	for _, op := range p.Operators {
-		stage.Operators = append(stage.Operators, op.ID)
-	}
-	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
 
 	// Expected targets that are not sinks are observed through taps.
 	var taps []string
@@ -71,44 +102,24 @@ func Run(p *ir.Pipeline, t *ir.Test, opts ...Option) (Result, error) {
 		}
 		taps = append(taps, ex.Target)
 	}
-	eng, err := native.New(plan, stageID, append(cfg.engine, native.WithTaps(taps...))...)
+	for _, g := range t.Given {
+		if op := p.Operator(g.Target); op == nil || op.Kind != ir.KindSource {
+			return res, fmt.Errorf("test %q: given %q: not a source", t.Name, g.Target)
+		}
+	}
+	runner := cfg.runner
+	if runner == nil {
+		runner = nativeRunner{engine: cfg.engine}
+	}
+	out, err := runner.Run(context.Background(), p, t, taps)
+	if skip := (*SkipError)(nil); errors.As(err, &skip) {
+		res.Skipped = skip.Reason
+		return res, nil
+	}
 	if err != nil {
 		return res, fmt.Errorf("test %q: %w", t.Name, err)
 	}
-	defer eng.Close()
-
-	// Table sources first: a table is the state a stream is joined against,
-	// and a test's given blocks describe that state, not an arrival order.
-	// Then the streams, each in its given order, on one partition each; all
-	// stream partitions are declared up front so the watermark waits for
-	// every given stream.
-	var tables, streams []ir.TestData
-	for _, g := range t.Given {
-		op := p.Operator(g.Target)
-		if op == nil || op.Kind != ir.KindSource {
-			return res, fmt.Errorf("test %q: given %q: not a source", t.Name, g.Target)
-		}
-		if op.Source != nil && op.Source.Table {
-			tables = append(tables, g)
-		} else {
-			streams = append(streams, g)
-			eng.AddPartitions(g.Target, 0)
-		}
-	}
-	c := &collector{got: map[string][][]byte{}}
-	ctx := context.Background()
-	for _, g := range append(tables, streams...) {
-		for i, r := range g.Records {
-			in := native.Input{Stream: g.Target, Offset: int64(i), Value: r}
-			if err := eng.Process(ctx, in, c); err != nil {
-				return res, fmt.Errorf("test %q: %s record %d: %w", t.Name, g.Target, i, err)
-			}
-		}
-	}
-	if err := eng.Drain(ctx, c); err != nil {
-		return res, fmt.Errorf("test %q: drain: %w", t.Name, err)
-	}
-	res.DeadLetters = c.dead
+	res.DeadLetters = out.DeadLetters
 
 	res.Passed = true
 	for _, ex := range t.Expect {
@@ -116,7 +127,7 @@ func Run(p *ir.Pipeline, t *ir.Test, opts ...Option) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("test %q: expect %q: %w", t.Name, ex.Target, err)
 		}
-		got, err := normalizeAll(c.got[ex.Target])
+		got, err := normalizeAll(out.Got[ex.Target])
 		if err != nil {
 			return res, fmt.Errorf("test %q: output of %q: %w", t.Name, ex.Target, err)
 		}
@@ -155,6 +166,61 @@ func streamExists(p *ir.Pipeline, stream string) bool {
 		}
 	}
 	return false
+}
+
+// nativeRunner runs a test through one runtime/native engine holding every
+// operator of the pipeline.
+type nativeRunner struct{ engine []native.Option }
+
+const stageID = "test"
+
+func (r nativeRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps []string) (Outputs, error) {
+	stage := &ir.Stage{ID: stageID, Backend: ir.BackendNative}
+	for _, op := range p.Operators {
+		stage.Operators = append(stage.Operators, op.ID)
+	}
+	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
+	eng, err := native.New(plan, stageID, append(r.engine, native.WithTaps(taps...))...)
+	if err != nil {
+		return Outputs{}, err
+	}
+	defer eng.Close()
+
+	// Table sources first: a table is the state a stream is joined against,
+	// and a test's given blocks describe that state, not an arrival order.
+	// Then the streams, each in its given order, on one partition each; all
+	// stream partitions are declared up front so the watermark waits for
+	// every given stream.
+	tables, streams := SplitGiven(p, t)
+	for _, g := range streams {
+		eng.AddPartitions(g.Target, 0)
+	}
+	c := &collector{got: map[string][][]byte{}}
+	for _, g := range append(tables, streams...) {
+		for i, rec := range g.Records {
+			in := native.Input{Stream: g.Target, Offset: int64(i), Value: rec}
+			if err := eng.Process(ctx, in, c); err != nil {
+				return Outputs{}, fmt.Errorf("%s record %d: %w", g.Target, i, err)
+			}
+		}
+	}
+	if err := eng.Drain(ctx, c); err != nil {
+		return Outputs{}, fmt.Errorf("drain: %w", err)
+	}
+	return Outputs{Got: c.got, DeadLetters: c.dead}, nil
+}
+
+// SplitGiven splits a test's given blocks into table sources and streams,
+// each in spec order: runners feed the tables first.
+func SplitGiven(p *ir.Pipeline, t *ir.Test) (tables, streams []ir.TestData) {
+	for _, g := range t.Given {
+		if op := p.Operator(g.Target); op != nil && op.Source != nil && op.Source.Table {
+			tables = append(tables, g)
+		} else {
+			streams = append(streams, g)
+		}
+	}
+	return tables, streams
 }
 
 // collector gathers a run's outputs by target.

@@ -1,6 +1,7 @@
 package testrun
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -135,5 +136,33 @@ func TestRunAllFilter(t *testing.T) {
 	}
 	if len(res) != 1 || res[0].Test != "one" || !res[0].Passed {
 		t.Errorf("RunAll = %+v, want test one, passed", res)
+	}
+}
+
+type skipRunner struct{}
+
+func (skipRunner) Run(context.Context, *ir.Pipeline, *ir.Test, []string) (Outputs, error) {
+	return Outputs{}, &SkipError{Reason: "aggregate.sum keeps state"}
+}
+
+type fixedRunner struct{ got map[string][][]byte }
+
+func (r fixedRunner) Run(context.Context, *ir.Pipeline, *ir.Test, []string) (Outputs, error) {
+	return Outputs{Got: r.got}, nil
+}
+
+func TestRunWithRunner(t *testing.T) {
+	test := &ir.Test{Name: "r", Given: given, Expect: []ir.TestData{{Target: "sink.out", Records: raws(`{"id":"b"}`)}}}
+	res, err := Run(pipeline(), test, WithRunner(skipRunner{}))
+	if err != nil || res.Skipped != "aggregate.sum keeps state" || res.Passed {
+		t.Fatalf("skip: got %+v, %v", res, err)
+	}
+	res, err = Run(pipeline(), test, WithRunner(fixedRunner{got: map[string][][]byte{"sink.out": {[]byte(`{ "id" : "b" }`)}}}))
+	if err != nil || !res.Passed {
+		t.Fatalf("runner outputs are compared after normalization: got %+v, %v", res, err)
+	}
+	res, err = Run(pipeline(), test, WithRunner(fixedRunner{got: map[string][][]byte{"sink.out": {[]byte(`{"id":"c"}`)}}}))
+	if err != nil || res.Passed || len(res.Failures) != 1 {
+		t.Fatalf("a differing runner output fails: got %+v, %v", res, err)
 	}
 }
