@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pipeline-compiler/pipeline/backends/beam/beamconfig"
+	"github.com/pipeline-compiler/pipeline/backends/broker"
+	"github.com/pipeline-compiler/pipeline/backends/native"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
 	"github.com/pipeline-compiler/pipeline/optimizer"
@@ -21,6 +24,16 @@ import (
 var examples = []string{"orders", "iot", "payments", "lognorm"}
 
 const minTests = 2
+
+// backendOptions declare the backends as their packages do, as the CLI
+// does when it plans.
+func backendOptions() []optimizer.Option {
+	return []optimizer.Option{
+		optimizer.WithCapabilities(ir.BackendBroker, broker.Capabilities()),
+		optimizer.WithCapabilities(ir.BackendNative, native.Capabilities()),
+		optimizer.WithCapabilities(ir.BackendBeam, beamconfig.Capabilities()),
+	}
+}
 
 func load(t *testing.T, dir string) *ir.Pipeline {
 	t.Helper()
@@ -269,7 +282,7 @@ func TestPlansRoundTrip(t *testing.T) {
 				if diags.HasErrors() {
 					t.Fatal(diags)
 				}
-				plan, diags := optimizer.Plan(res.Pipeline, optimizer.WithSpecHash(res.SpecHash))
+				plan, diags := optimizer.Plan(res.Pipeline, append(backendOptions(), optimizer.WithSpecHash(res.SpecHash))...)
 				if diags.HasErrors() {
 					t.Fatal(diags)
 				}

@@ -28,11 +28,59 @@ type Plan struct {
 	Stages      []*Stage   `json:"stages"`
 	Channels    []*Channel `json:"channels"`
 	Cost        float64    `json:"cost"`
-	// CostProfile names the calibration profile used, "" for defaults.
-	CostProfile string `json:"cost_profile,omitempty"`
+	// CostProfile is the calibration profile the backends' costs came
+	// from; nil means their built-in defaults. Apply refuses a saved plan
+	// whose profile differs from the one planning would use now.
+	CostProfile *CostProfile `json:"cost_profile,omitempty"`
+	// Changes is what applying the plan changes, compared with what the
+	// last apply deployed; nil when there is no local state.
+	Changes *Changes `json:"changes,omitempty"`
 	// Explain is, per operator, the backends it could have run on and why
 	// each lost; filled only when asked for (plan -explain).
 	Explain []OperatorChoice `json:"explain,omitempty"`
+	// Rewrites are the changes the optimizer made to the pipeline before
+	// placing it, in the order made; Pipeline is the rewritten pipeline.
+	Rewrites []Rewrite `json:"rewrites,omitempty"`
+}
+
+// CostProfile identifies a calibration profile (pipeline calibrate).
+type CostProfile struct {
+	File       string `json:"file"`        // as found or given
+	Hash       string `json:"hash"`        // Hash of the file's bytes
+	MeasuredAt string `json:"measured_at"` // RFC 3339
+	Cores      int    `json:"cores"`       // of the machine it was measured on
+}
+
+// Changes compares a plan with the stages the last apply deployed, in the
+// plan's order: operators that move to another backend, and stages to add,
+// to change (redeploy: other operators, or a changed spec) and to delete.
+type Changes struct {
+	Moves  []Move        `json:"moves"`
+	Add    []StageChange `json:"add"`
+	Change []StageChange `json:"change"`
+	Delete []StageChange `json:"delete"`
+}
+
+// Move is one operator that runs on another backend than before.
+type Move struct {
+	Operator string `json:"operator"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Why      string `json:"why"` // the new stage's why
+}
+
+// StageChange is one stage added, changed or deleted.
+type StageChange struct {
+	Stage     string   `json:"stage"`
+	Backend   string   `json:"backend"`
+	Operators []string `json:"operators"`
+	// Was is a changed stage's operators as deployed.
+	Was []string `json:"was,omitempty"`
+}
+
+// Empty reports whether there is nothing to change.
+func (c *Changes) Empty() bool {
+	return c == nil || len(c.Moves)+len(c.Add)+len(c.Change)+len(c.Delete) == 0
 }
 
 // OperatorChoice is the optimizer's choice of backend for one operator.
@@ -66,6 +114,9 @@ type Stage struct {
 	Cost    float64  `json:"cost"`
 	// Notes are warnings and facts about the stage (module size, memory).
 	Notes []string `json:"notes,omitempty"`
+	// Decodes are, per input stream with a known schema, the fields the
+	// stage's operators read: a backend decodes only those.
+	Decodes []Decode `json:"decodes,omitempty"`
 }
 
 // Channel moves one stream between two stages through an intermediate topic.

@@ -1,6 +1,11 @@
 package optimizer
 
-import "github.com/pipeline-compiler/pipeline/ir"
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/ir"
+)
 
 // Capabilities are what a backend declares it can host. Placement checks
 // operators against them; it never switches on a backend's name.
@@ -19,6 +24,13 @@ type Capabilities struct {
 	// aggregate, dedupe and stream–stream join they host. The zero value
 	// is the safe one: repartition.
 	ShufflesByKey bool
+	// KeepsInputTimestamps: records leave the backend with their input
+	// record's timestamp, not with an event time computed on the way (a
+	// Redpanda transform cannot set its output's timestamp). Such a backend
+	// cannot host a source with an event_time expression whose event time
+	// an operator downstream orders by: that operator runs elsewhere, behind
+	// a channel, and would see the wrong time.
+	KeepsInputTimestamps bool
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -30,31 +42,26 @@ type Capabilities struct {
 	Costs Costs
 }
 
-// DefaultCapabilities are the capabilities of the built-in backends, as
-// DESIGN.md's hosting table states them. Backend packages will declare their
-// own through WithCapabilities.
-func DefaultCapabilities() map[string]Capabilities {
-	return map[string]Capabilities{
-		ir.BackendBroker: {
-			MaxRouteOutputs: 8,
-			Limit:           "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
-			Notes: []string{
-				"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",
-			},
-			// In place: no network hop to read or write topics.
-			Costs: Costs{Fixed: 0.05, CPUPerRecord: perRecord(0.5e-6, 0, 1e-6), ChannelPerByte: 3e-9},
-		},
-		ir.BackendNative: {Stateful: true, Files: true, ExactlyOnce: true,
-			Costs: Costs{Fixed: 0.5, CPUPerRecord: perRecord(1e-6, 3e-6, 1e-6), IOPerByte: 1e-9, ChannelPerByte: 3e-9,
-				StateBudget: 8 << 30, RecordsPerPartition: 100000}},
-		ir.BackendBeam: {Stateful: true, Files: true, ExactlyOnce: true, ShufflesByKey: true,
-			Costs: Costs{Fixed: 5, CPUPerRecord: perRecord(2e-6, 4e-6, 2e-6), IOPerByte: 1.5e-9, ChannelPerByte: 3e-9}},
+// checkDeclared reports a configuration without the default backend's
+// capabilities: backends are declared by their packages (WithCapabilities),
+// and the default backend must be among them because it is always enabled.
+func checkDeclared(caps map[string]Capabilities) hcl.Diagnostics {
+	if _, ok := caps[defaultBackend]; ok {
+		return nil
 	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("No capabilities declared for the %s backend", defaultBackend),
+		Detail: fmt.Sprintf("The %s backend is always enabled, so the planner needs its capabilities: "+
+			"pass optimizer.WithCapabilities(%q, ...) with what its backend package declares.", defaultBackend, defaultBackend),
+	}}
 }
 
 // hosts reports whether a backend with these capabilities can run op, and if
-// not, the reason in plain words.
-func (c Capabilities) hosts(op *ir.Operator) (ok bool, reason string) {
+// not, the reason in plain words. eventTimeUser is, for a source with an
+// event_time expression, the first operator downstream that orders records
+// by event time ("" when none does).
+func (c Capabilities) hosts(op *ir.Operator, eventTimeUser string) (ok bool, reason string) {
 	props := op.Properties()
 	switch {
 	case !c.Stateful && !(props.Stateless && props.SingleRecord):
@@ -65,16 +72,19 @@ func (c Capabilities) hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " writes a file"
 	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
 		return false, op.ID + " asks for exactly-once delivery"
+	case c.KeepsInputTimestamps && eventTimeUser != "":
+		return false, op.ID + " computes the event time " + eventTimeUser + " orders by, and records leave the backend with their input timestamps"
 	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
 		return false, op.ID + " has more route outputs than the backend supports"
 	}
 	return true, ""
 }
 
-// perRecord is a CPU cost table: stateless for filter, map and route, keyed
-// for join, dedupe and aggregate, io for decoding a source's or encoding a
-// sink's records.
-func perRecord(stateless, keyed, io float64) map[ir.Kind]float64 {
+// PerRecord is a Costs.CPUPerRecord table for backends that price operators
+// in three classes: stateless for filter, map and route, keyed for join,
+// dedupe and aggregate, io for decoding a source's or encoding a sink's
+// records.
+func PerRecord(stateless, keyed, io float64) map[ir.Kind]float64 {
 	return map[ir.Kind]float64{
 		ir.KindSource: io, ir.KindFilter: stateless, ir.KindMap: stateless,
 		ir.KindRoute: stateless, ir.KindSink: io,

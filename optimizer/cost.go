@@ -18,7 +18,9 @@ type Costs struct {
 	// Fixed is paid once when any operator runs on the backend: deploying a
 	// module, starting a worker, submitting a job.
 	Fixed float64
-	// CPUPerRecord is the cost of one input record per operator kind.
+	// CPUPerRecord is the cost of one input record per operator kind, in
+	// CPU-seconds (a unit is one core busy for a second), so measured costs
+	// (pipeline calibrate, see optimizer/costprofile) replace it directly.
 	CPUPerRecord map[ir.Kind]float64
 	// IOPerByte is the cost of a byte of a source or sink topic read or
 	// written by the backend (0 for a backend that runs inside the broker).
@@ -173,7 +175,7 @@ func orDefault(v, d float64) float64 {
 // infeasible with the violated limit in plain words.
 func opCost(g *graph, e *estimates, obj objective, i int, c Capabilities) (cost float64, limit string) {
 	op := g.p.Operators[i]
-	if ok, reason := c.hosts(op); !ok {
+	if ok, reason := c.hosts(op, g.eventTimeUser[i]); !ok {
 		return math.Inf(1), reason
 	}
 	cc := c.Costs
@@ -205,7 +207,7 @@ func opCost(g *graph, e *estimates, obj objective, i int, c Capabilities) (cost 
 	}
 	if !c.ShufflesByKey {
 		for k, s := range op.Inputs {
-			if kk := partitionKey(g.p, op, k); kk != nil && !partitionedBy(g.p, s, kk) && !fromFilesOnly(g.p, s) {
+			if kk := partitionKey(g.p, op, k); kk != nil && !partitionedBy(g.p, s, kk) && !g.fromFilesOnly(s) {
 				repartBytes += e.in[i][k].bytesPerSec()
 			}
 		}

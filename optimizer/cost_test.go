@@ -79,7 +79,7 @@ func TestCostPlacement(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, diags := Plan(tt.p)
+			plan, diags := Plan(tt.p, testBackends)
 			if tt.errHas != "" {
 				if !diags.HasErrors() || !strings.Contains(diags.Error(), tt.errHas) {
 					t.Fatalf("diagnostics = %v, want an error containing %q", diags, tt.errHas)
@@ -122,7 +122,7 @@ func TestObjectiveChangesWeights(t *testing.T) {
 		p := bigState()
 		p.Operators[1].Stats.KeyCardinality = 1000
 		p.Optimize = o
-		plan, diags := Plan(p)
+		plan, diags := Plan(p, testBackends)
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
@@ -139,7 +139,7 @@ func TestExplain(t *testing.T) {
 		op(3, ir.KindDedupe, "once", "filter.big"), op(4, ir.KindSink, "out", "dedupe.once"))
 	p.Operators[0].Stats.Rate = 200000
 	p.Operators[1].Stats.Selectivity = 0.1
-	plan, diags := Plan(p, WithExplain())
+	plan, diags := Plan(p, testBackends, WithExplain())
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -157,7 +157,7 @@ func TestExplain(t *testing.T) {
 		!strings.Contains(d.Alternatives[0].Why, "keeps state across records") {
 		t.Errorf("dedupe.once choice = %+v, want native with the broker infeasible", d)
 	}
-	if plain, _ := Plan(p); plain.Explain != nil {
+	if plain, _ := Plan(p, testBackends); plain.Explain != nil {
 		t.Error("Explain filled without WithExplain")
 	}
 }

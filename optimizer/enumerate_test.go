@@ -217,7 +217,7 @@ func generatedPipeline(n int) *ir.Pipeline {
 func BenchmarkPlan1000(b *testing.B) {
 	p := generatedPipeline(1000)
 	for b.Loop() {
-		if _, diags := Plan(p); diags.HasErrors() {
+		if _, diags := Plan(p, testBackends); diags.HasErrors() {
 			b.Fatal(diags)
 		}
 	}

@@ -31,7 +31,7 @@ func TestExamplePlacements(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
-			plan, diags := optimizer.Plan(res.Pipeline, optimizer.WithExplain())
+			plan, diags := optimizer.Plan(res.Pipeline, optimizer.TestBackends, optimizer.WithExplain())
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
@@ -52,7 +52,7 @@ func TestExamplePlacements(t *testing.T) {
 			if len(plan.Explain) != len(res.Pipeline.Operators) {
 				t.Errorf("explain has %d operators, want %d", len(plan.Explain), len(res.Pipeline.Operators))
 			}
-			again, _ := optimizer.Plan(res.Pipeline, optimizer.WithExplain())
+			again, _ := optimizer.Plan(res.Pipeline, optimizer.TestBackends, optimizer.WithExplain())
 			a, _ := plan.Encode()
 			b, _ := again.Encode()
 			if !bytes.Equal(a, b) {

@@ -30,6 +30,7 @@ type decision struct {
 	cost    float64
 	exact   bool
 	enabled int
+	used    []int // per label: operators placed there (see moved)
 }
 
 // place decides a backend for every operator: the enabled backends that can
@@ -83,7 +84,7 @@ func place(g *graph, cfg *config) (*decision, hcl.Diagnostics) {
 			pr.weights[i][k] = est.in[i][k].bytesPerSec()
 		}
 		if op.Backend != "" {
-			if d := checkPin(op, enabled, cfg.caps); d != nil {
+			if d := checkPin(g, i, enabled, cfg.caps); d != nil {
 				diags = append(diags, d)
 				continue
 			}
@@ -152,13 +153,61 @@ func (d *decision) stageCost(stageOf []int, s int) float64 {
 	return round(c)
 }
 
-// moved is the plan's cost with the operators in ops moved to label l.
+// moved is the plan's cost with the operators in ops moved to label l: the
+// plan's cost plus what changes, which is the operators' own costs, the
+// edges that touch them and the backends started or stopped. Explanations
+// ask it for every stage and operator, so it must not cost a whole plan.
 func (d *decision) moved(ops []int, l int) float64 {
-	labels := slices.Clone(d.labels)
-	for _, i := range ops {
-		labels[i] = l
+	pr := d.pr
+	if d.used == nil {
+		d.used = make([]int, pr.labels)
+		for _, lab := range d.labels {
+			d.used[lab]++
+		}
 	}
-	return d.pr.cost(labels)
+	in := make(map[int]bool, len(ops))
+	for _, i := range ops {
+		in[i] = true
+	}
+	label := func(i int) int {
+		if in[i] {
+			return l
+		}
+		return d.labels[i]
+	}
+	delta := 0.0
+	left := slices.Clone(d.used)
+	for _, i := range ops {
+		cur := d.labels[i]
+		delta += pr.unary[i][l] - pr.unary[i][cur]
+		left[cur]--
+		left[l]++
+		// Edges into i, and out of i to operators that stay.
+		for k, j := range pr.producers[i] {
+			w := pr.weights[i][k]
+			delta += pr.edgeCost(w, label(j), l) - pr.edgeCost(w, d.labels[j], cur)
+		}
+		for _, c := range d.g.consumers[i] {
+			if in[c] {
+				continue
+			}
+			for k, j := range pr.producers[c] {
+				if j == i {
+					w := pr.weights[c][k]
+					delta += pr.edgeCost(w, l, d.labels[c]) - pr.edgeCost(w, cur, d.labels[c])
+				}
+			}
+		}
+	}
+	for lab := range left {
+		switch {
+		case d.used[lab] == 0 && left[lab] > 0:
+			delta += pr.fixed[lab]
+		case d.used[lab] > 0 && left[lab] == 0:
+			delta -= pr.fixed[lab]
+		}
+	}
+	return d.cost + delta
 }
 
 // explain lists, per operator, the alternatives and why each lost.
@@ -208,11 +257,9 @@ func (d *decision) lost(i, l int, moved float64) string {
 	if moved <= d.cost {
 		verdict = "ties, and loses to the earlier backend"
 	}
-	return fmt.Sprintf("%s by %s: running it %+.6g, channels %+.6g, backends started or stopped %+.6g",
-		verdict, fmtCost(moved-d.cost), run, ch, round(fixed))
+	return fmt.Sprintf("%s by %s: running it %s, channels %s, backends started or stopped %s",
+		verdict, ir.FormatCost(round(moved-d.cost)), ir.FormatCostDelta(round(run)), ir.FormatCostDelta(round(ch)), ir.FormatCostDelta(round(fixed)))
 }
-
-func fmtCost(c float64) string { return fmt.Sprintf("%.6g", c) }
 
 // why explains in plain words why a stage runs where it does. onlyDefault,
 // when set, is the explanation for a pipeline with no other backend enabled.
@@ -224,7 +271,7 @@ func why(p *ir.Pipeline, d *decision, stageOf []int, s int, backend string, only
 	var chosen []int    // unpinned compute operators of the stage that had a choice
 	var followers []int // unpinned sources and sinks that had a choice
 	forced := false     // unpinned compute operators with no alternative
-	var only []string   // why, for forced operators off the default backend
+	var only []string   // why, for forced operators other enabled backends cannot host
 	compute := false
 	label := d.labels[slices.Index(stageOf, s)]
 	for i, op := range p.Operators {
@@ -250,13 +297,13 @@ func why(p *ir.Pipeline, d *decision, stageOf []int, s int, backend string, only
 			followers = append(followers, i)
 		case isCompute:
 			forced = true
-			if backend != defaultBackend {
-				var not []string
-				for l, name := range d.names {
-					if l != label && d.limits[i][l] != "" {
-						not = append(not, fmt.Sprintf("not %s: %s", name, d.limits[i][l]))
-					}
+			var not []string
+			for l, name := range d.names {
+				if l != label && d.limits[i][l] != "" {
+					not = append(not, fmt.Sprintf("not %s: %s", name, d.limits[i][l]))
 				}
+			}
+			if len(not) > 0 {
 				only = append(only, fmt.Sprintf("only %s can host %s (%s)", backend, op.ID, strings.Join(not, "; ")))
 			}
 		}
@@ -331,7 +378,7 @@ func (d *decision) chosenWhy(stageOf []int, s int, ops []int, label int) string 
 	if in > 0 && out < in {
 		fmt.Fprintf(&b, " and cuts %.0f%% of bytes before they leave the %s", 100*(1-out/in), d.names[label])
 	}
-	fmt.Fprintf(&b, ": cheapest at cost %s", fmtCost(d.cost))
+	fmt.Fprintf(&b, ": cheapest at cost %s", ir.FormatCost(d.cost))
 	for l, name := range d.names {
 		if l == label {
 			continue
@@ -347,7 +394,8 @@ func (d *decision) chosenWhy(stageOf []int, s int, ops []int, label int) string 
 			fmt.Fprintf(&b, "; not %s: %s", name, limit)
 			continue
 		}
-		fmt.Fprintf(&b, "; %s would cost %s", name, fmtCost(d.moved(ops, l)))
+		moved := d.moved(ops, l)
+		fmt.Fprintf(&b, "; %s would cost %s (%s)", name, ir.FormatCost(moved), ir.FormatCostDelta(round(moved-d.cost)))
 	}
 	return b.String()
 }

@@ -21,6 +21,9 @@ type config struct {
 	specHash string
 	caps     map[string]Capabilities
 	explain  bool
+	// noFusion puts every operator in a stage of its own, and noRewrite
+	// plans the pipeline as written: tests show plans before and after.
+	noFusion, noRewrite bool
 }
 
 // WithExplain fills Plan.Explain: per operator, every backend it could have
@@ -32,22 +35,33 @@ func WithExplain() Option { return func(c *config) { c.explain = true } }
 func WithSpecHash(h string) Option { return func(c *config) { c.specHash = h } }
 
 // WithCapabilities declares (or replaces) what the named backend can host.
+// The planner knows only the backends declared this way; the default
+// backend must be one of them.
 func WithCapabilities(backend string, caps Capabilities) Option {
 	return func(c *config) { c.caps[backend] = caps }
 }
 
-// Plan places every operator of p on an enabled backend, fuses operators into
-// stages and joins stages with channels. Errors (a pin the planner cannot
+// Plan rewrites p (rewrite.go: Plan.Rewrites says what changed, and
+// Plan.Pipeline is the rewritten pipeline; p itself is never modified),
+// places every operator on an enabled backend, fuses operators into stages
+// and joins stages with channels. Errors (a pin the planner cannot
 // obey, a dangling input) are diagnostics at the operator's declaration; the
 // plan is nil when there are errors. The same pipeline and options always give
 // the same plan.
 func Plan(p *ir.Pipeline, opts ...Option) (*ir.Plan, hcl.Diagnostics) {
-	cfg := &config{caps: DefaultCapabilities()}
+	cfg := &config{caps: map[string]Capabilities{}}
 	for _, o := range opts {
 		o(cfg)
 	}
 	if p == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No pipeline to plan"}}
+	}
+	if diags := checkDeclared(cfg.caps); diags.HasErrors() {
+		return nil, diags
+	}
+	var rewrites []ir.Rewrite
+	if !cfg.noRewrite {
+		p, rewrites = rewrite(p)
 	}
 	g, diags := newGraph(p)
 	if diags.HasErrors() {
@@ -59,6 +73,7 @@ func Plan(p *ir.Pipeline, opts ...Option) (*ir.Plan, hcl.Diagnostics) {
 		return nil, diags
 	}
 	plan := build(g, d, cfg)
+	plan.Rewrites = rewrites
 	if cfg.explain {
 		plan.Explain = d.explain()
 	}
@@ -72,6 +87,11 @@ type graph struct {
 	index     map[string]int // operator ID → position
 	producers [][]int        // per operator, per input: producer position
 	consumers [][]int        // per operator: consumer positions, sorted, unique
+	filesOnly []int8         // per operator: 1 fed by files only, -1 not, 0 unknown
+	// eventTimeUser, per source with an event_time expression, is the
+	// first operator downstream that orders records by event time
+	// (aggregate, join, dedupe); "" when none does or for other operators.
+	eventTimeUser []string
 }
 
 func newGraph(p *ir.Pipeline) (*graph, hcl.Diagnostics) {
@@ -107,11 +127,48 @@ func newGraph(p *ir.Pipeline) (*graph, hcl.Diagnostics) {
 	for _, c := range g.consumers {
 		sort.Ints(c)
 	}
+	g.eventTimeUser = make([]string, len(p.Operators))
+	for i, op := range p.Operators {
+		if op.Source != nil && !op.Source.EventTime.IsZero() {
+			g.eventTimeUser[i] = g.firstEventTimeUser(i)
+		}
+	}
 	return g, diags
 }
 
+// firstEventTimeUser is the first operator downstream of i, in topological
+// order, that orders records by event time.
+func (g *graph) firstEventTimeUser(i int) string {
+	seen := map[int]bool{}
+	queue := []int{i}
+	best := -1
+	for len(queue) > 0 {
+		j := queue[0]
+		queue = queue[1:]
+		for _, k := range g.consumers[j] {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			switch g.p.Operators[k].Kind {
+			case ir.KindAggregate, ir.KindJoin, ir.KindDedupe:
+				if best < 0 || k < best {
+					best = k
+				}
+			default:
+				queue = append(queue, k)
+			}
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return g.p.Operators[best].ID
+}
+
 // checkPin returns an error diagnostic when op's pin cannot be obeyed.
-func checkPin(op *ir.Operator, enabled map[string]bool, caps map[string]Capabilities) *hcl.Diagnostic {
+func checkPin(g *graph, i int, enabled map[string]bool, caps map[string]Capabilities) *hcl.Diagnostic {
+	op := g.p.Operators[i]
 	pin := op.Backend
 	c, known := caps[pin]
 	switch {
@@ -136,7 +193,7 @@ func checkPin(op *ir.Operator, enabled map[string]bool, caps map[string]Capabili
 			Subject: op.Range.Ptr(),
 		}
 	}
-	if ok, reason := c.hosts(op); !ok {
+	if ok, reason := c.hosts(op, g.eventTimeUser[i]); !ok {
 		detail := fmt.Sprintf("%s is pinned to backend = %q, but %s", op.ID, pin, reason)
 		if c.Limit != "" {
 			detail += ", and " + c.Limit
@@ -197,7 +254,7 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 				continue
 			}
 			keys[i][k] = kk
-			cut[i][k] = !cfg.caps[placed[i].backend].ShufflesByKey && !fromFilesOnly(p, in)
+			cut[i][k] = !cfg.caps[placed[i].backend].ShufflesByKey && !g.fromFilesOnly(in)
 		}
 	}
 	isTableSource := func(j int) bool {
@@ -206,7 +263,7 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 	}
 	for i := range p.Operators {
 		for k, j := range g.producers[i] {
-			if placed[i].backend == placed[j].backend && !cut[i][k] && !isTableSource(j) {
+			if placed[i].backend == placed[j].backend && !cut[i][k] && !isTableSource(j) && !cfg.noFusion {
 				union(i, j)
 			}
 		}
@@ -215,7 +272,7 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 	// (tables are global, any partition group reads all of them); a table
 	// read by several stages runs alone and feeds them through channels.
 	for j := range p.Operators {
-		if !isTableSource(j) {
+		if !isTableSource(j) || cfg.noFusion {
 			continue
 		}
 		root := -1
@@ -306,16 +363,24 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 	case len(p.Backends) == 1 && p.Backends[0].Name == defaultBackend:
 		onlyDefault = fmt.Sprintf("only the %s backend is enabled: everything runs on it", defaultBackend)
 	}
+	repartitions := make([][]*ir.Channel, len(stages)) // per stage: repartition channels into it
+	for _, ch := range channels {
+		if ch.Repartition {
+			s := stageOf[g.index[ch.To]]
+			repartitions[s] = append(repartitions[s], ch)
+		}
+	}
+	into := func(string) bool { return true }
 	for s, st := range stages {
 		st.Outputs = appendUnique(st.Outputs, dlq)
 		st.Why = why(p, d, stageOf, s, st.Backend, onlyDefault)
 		st.Cost = d.stageCost(stageOf, s)
-		inStage := func(id string) bool { return stageOf[g.index[id]] == s }
-		if rep := repartitionWhy(channels, inStage); rep != "" {
+		if rep := repartitionWhy(repartitions[s], into); rep != "" {
 			st.Why += "; " + rep
 		}
 		st.Notes = slices.Clone(cfg.caps[st.Backend].Notes)
 	}
+	setDecodes(g, stages, stageOf, channels)
 	return &ir.Plan{
 		FormatVersion: ir.FormatVersion,
 		Pipeline:      p,

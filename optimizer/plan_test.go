@@ -2,6 +2,9 @@ package optimizer
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -100,12 +103,12 @@ func TestPlan(t *testing.T) {
 					Operators: []string{"source.orders", "filter.big", "map.norm"},
 					Why:       `pinned to broker by backend = "broker" (filter.big, map.norm)`,
 					Inputs:    []string{"orders"}, Outputs: []string{"orders.map.norm", "orders.dlq"},
-					Notes: DefaultCapabilities()["broker"].Notes,
+					Notes: testCapabilities()["broker"].Notes,
 				},
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"dedupe.once", "sink.out"},
-					Why:       "not pinned: native is the only enabled backend; repartitioned by the key of dedupe.once: record.id",
+					Why:       "only native can host dedupe.once (not broker: dedupe.once keeps state across records); repartitioned by the key of dedupe.once: record.id",
 					Inputs:    []string{"orders.map.norm"}, Outputs: []string{"out-out", "orders.dlq"},
 				},
 			},
@@ -126,12 +129,12 @@ func TestPlan(t *testing.T) {
 					Operators: []string{"source.orders", "route.tier", "sink.other"},
 					Why:       `pinned to broker by backend = "broker" (route.tier)`,
 					Inputs:    []string{"orders"}, Outputs: []string{"orders.route.tier.gold", "other-out", "orders.dlq"},
-					Notes: DefaultCapabilities()["broker"].Notes,
+					Notes: testCapabilities()["broker"].Notes,
 				},
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"aggregate.rev", "sink.rev"},
-					Why:       "not pinned: native is the only enabled backend; repartitioned by the key of aggregate.rev: 0",
+					Why:       "only native can host aggregate.rev (not broker: aggregate.rev keeps state across records); repartitioned by the key of aggregate.rev: 0",
 					Inputs:    []string{"orders.route.tier.gold"}, Outputs: []string{"rev-out", "orders.dlq"},
 				},
 			},
@@ -158,7 +161,7 @@ func TestPlan(t *testing.T) {
 					Operators: []string{"filter.big"},
 					Why:       `pinned to broker by backend = "broker" (filter.big)`,
 					Inputs:    []string{"orders.source.in"}, Outputs: []string{"orders.filter.big", "orders.dlq"},
-					Notes: DefaultCapabilities()["broker"].Notes,
+					Notes: testCapabilities()["broker"].Notes,
 				},
 				{
 					ID: "native.2", Backend: "native",
@@ -192,7 +195,7 @@ func TestPlan(t *testing.T) {
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"source.b"},
-					Why:       "stateless: cheapest at cost 5.51782; beam would cost 5.52012",
+					Why:       "stateless: cheapest at cost 5.52; beam would cost 5.52 (+0.0023)",
 					Inputs:    []string{"b"}, Outputs: []string{"orders.source.b", "orders.dlq"},
 				},
 				{
@@ -234,7 +237,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, diags := Plan(tt.p, WithSpecHash("abc"))
+			plan, diags := Plan(tt.p, testBackends, WithSpecHash("abc"))
 			if diags.HasErrors() {
 				t.Fatalf("Plan: %v", diags)
 			}
@@ -323,7 +326,7 @@ func TestPlanErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, diags := Plan(tt.p)
+			plan, diags := Plan(tt.p, testBackends)
 			if plan != nil {
 				t.Errorf("Plan returned a plan with errors")
 			}
@@ -359,7 +362,7 @@ func TestPlanDeterministic(t *testing.T) {
 	}
 	var first []byte
 	for i := range 5 {
-		plan, diags := Plan(build(), WithSpecHash("h"))
+		plan, diags := Plan(build(), testBackends, WithSpecHash("h"))
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
@@ -380,7 +383,7 @@ func TestPlanDeterministic(t *testing.T) {
 func TestWithCapabilities(t *testing.T) {
 	// A backend declared able to hold state accepts a stateful pin.
 	p := pipeline([]string{"broker", "native"}, op(1, ir.KindSource, "orders"), pin(op(2, ir.KindDedupe, "d", "source.orders"), "broker"))
-	plan, diags := Plan(p, WithCapabilities("broker", Capabilities{Stateful: true}))
+	plan, diags := Plan(p, testBackends, WithCapabilities("broker", Capabilities{Stateful: true}))
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -546,7 +549,7 @@ func TestRepartition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, diags := Plan(tt.p)
+			plan, diags := Plan(tt.p, testBackends)
 			if diags.HasErrors() {
 				t.Fatalf("Plan: %v", diags)
 			}
@@ -582,3 +585,77 @@ func TestRenameRoot(t *testing.T) {
 // noCost ignores costs: cost_test.go checks them; these cases are about
 // structure.
 var noCost = cmp.Options{cmpopts.IgnoreFields(ir.Stage{}, "Cost"), cmpopts.IgnoreFields(ir.Channel{}, "Cost")}
+
+// A source whose event time a window downstream orders by stays off a
+// backend whose records keep their input timestamps: the window would run
+// behind a channel and see the wrong time. Without such a window the same
+// source may move.
+func TestEventTimeSourceStaysWhereEventTimeTravels(t *testing.T) {
+	const spec = `
+pipeline "evb" {}
+backend "broker" {}
+source "clicks" {
+  topic      = "clicks"
+  format     = "json"
+  schema     = object({ user = string, ts = string, bytes = number })
+  event_time = record.ts
+%s
+}
+filter "big" {
+  input = source.clicks
+  where = record.bytes > 1000
+  stats {
+    selectivity = 0.1
+  }
+}
+%s
+`
+	window := `
+aggregate "per_user" {
+  input  = filter.big
+  key    = { user = record.user }
+  window = tumbling("1m")
+  fields = { n = count() }
+}
+sink "out" {
+  input  = aggregate.per_user
+  topic  = "per-user"
+  format = "json"
+}`
+	plain := `
+sink "out" {
+  input  = filter.big
+  topic  = "big"
+  format = "json"
+}`
+	tests := []struct {
+		name, pin, rest string
+		wantSource      string // backend of source.clicks
+		wantErr         string
+	}{
+		{"window downstream keeps the source on native", "", window, ir.BackendNative, ""},
+		{"no window: the source may go to the broker", "", plain, ir.BackendBroker, ""},
+		{"a pin to the broker is rejected with the reason", `backend = "broker"`, window, "", "computes the event time aggregate.per_user orders by"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(fmt.Sprintf(spec, tt.pin, tt.rest)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			plan, diags := Plan(loadSpec(t, dir), testBackends)
+			if tt.wantErr != "" {
+				if !diags.HasErrors() || !strings.Contains(diags.Error(), tt.wantErr) {
+					t.Fatalf("want an error containing %q, got %v", tt.wantErr, diags)
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if got := plan.StageOf("source.clicks").Backend; got != tt.wantSource {
+				t.Errorf("source.clicks on %s, want %s", got, tt.wantSource)
+			}
+		})
+	}
+}

@@ -70,25 +70,39 @@ func partitionedBy(p *ir.Pipeline, stream string, keys []ir.Expr) bool {
 
 // fromFilesOnly reports whether every record of stream comes from file
 // sources: a stage that reads only files runs in one partition group, so
-// keyed operators in it need no repartitioning.
-func fromFilesOnly(p *ir.Pipeline, stream string) bool {
+// keyed operators in it need no repartitioning. Answers are kept per
+// operator: costing and building ask for every keyed input.
+func (g *graph) fromFilesOnly(stream string) bool {
 	id, _ := ir.StreamOperator(stream)
-	op := p.Operator(id)
-	if op == nil {
+	i, ok := g.index[id]
+	if !ok {
 		return false
 	}
-	if op.Source != nil {
-		return op.Source.File != ""
+	if g.filesOnly == nil {
+		g.filesOnly = make([]int8, len(g.p.Operators))
 	}
-	if len(op.Inputs) == 0 {
-		return false
+	if v := g.filesOnly[i]; v != 0 {
+		return v > 0
 	}
-	for _, in := range op.Inputs {
-		if !fromFilesOnly(p, in) {
-			return false
+	op := g.p.Operators[i]
+	files := false
+	switch {
+	case op.Source != nil:
+		files = op.Source.File != ""
+	case len(op.Inputs) > 0:
+		files = true
+		for _, in := range op.Inputs {
+			if !g.fromFilesOnly(in) {
+				files = false
+				break
+			}
 		}
 	}
-	return true
+	g.filesOnly[i] = -1
+	if files {
+		g.filesOnly[i] = 1
+	}
+	return files
 }
 
 // renameRoot returns e with every variable reference rooted at from

@@ -136,3 +136,47 @@ func BenchmarkFilterGo(b *testing.B) {
 	}
 	_ = n
 }
+
+// benchLookup is the level normalization of examples/lognorm over a
+// constant map(string): native, without cty values or allocations.
+const benchLookup = `lookup(var.aliases, record.country, record.customer_id)`
+
+var benchLookupConsts = Consts{Vars: map[string]cty.Value{
+	"aliases": cty.MapVal(map[string]cty.Value{
+		"US": cty.StringVal("United States"), "us": cty.StringVal("United States"),
+		"DE": cty.StringVal("Germany"), "FR": cty.StringVal("France"),
+	}),
+}}
+
+func BenchmarkLookupCompiled(b *testing.B) {
+	recs, _ := benchRecords(1024)
+	p, diags := Compile(ir.Expr{Source: benchLookup}, []Root{{Name: "record", Layout: recs[0].Layout}}, benchLookupConsts)
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Eval(Frame{recs[i&1023]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLookupHCL(b *testing.B) {
+	_, ctys := benchRecords(1024)
+	expr, diags := hclsyntax.ParseExpression([]byte(benchLookup), "", hcl.InitialPos)
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	funcs := Functions()
+	vars := cty.ObjectVal(benchLookupConsts.Vars)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"record": ctys[i&1023], "var": vars}, Functions: funcs}
+		if _, diags := expr.Value(ctx); diags.HasErrors() {
+			b.Fatal(diags)
+		}
+	}
+}

@@ -43,10 +43,28 @@ var diffConsts = Consts{
 		"min_amount": cty.NumberIntVal(100),
 		"country":    cty.StringVal("us"),
 		"list":       cty.TupleVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")}),
+		// Lookup tables, as a map(...) variable gives them. "K" and "é"
+		// are hit by un-normalized keys ("\u212a", "e\u0301").
+		"levels": cty.MapVal(map[string]cty.Value{
+			"us": cty.StringVal("US-LEVEL"), "a": cty.StringVal("A"), "K": cty.StringVal("kelvin"),
+			"\u00e9": cty.StringVal("eacute"), "12": cty.StringVal("twelve"), "true": cty.StringVal("T"),
+			"100": cty.StringVal("hundred"), "": cty.StringVal("empty"),
+		}),
+		"weights": cty.MapVal(map[string]cty.Value{
+			"us": cty.NumberIntVal(1), "a": cty.NumberFloatVal(2.5), "12": cty.NumberIntVal(12),
+		}),
+		"flags": cty.MapVal(map[string]cty.Value{"us": cty.True, "x": cty.False}),
+		"maybe": cty.MapVal(map[string]cty.Value{"us": cty.StringVal("x"), "a": cty.NullVal(cty.String)}),
+		"none":  cty.MapValEmpty(cty.String),
 	},
 	Locals: map[string]cty.Value{
 		"factor": cty.NumberIntVal(2),
 		"prefix": cty.StringVal("x-"),
+		// An object-typed table of mixed attribute types, as a local gives.
+		"mixed": cty.ObjectVal(map[string]cty.Value{
+			"us": cty.StringVal("s"), "a": cty.NumberIntVal(1), "x": cty.True, "k": cty.NullVal(cty.String),
+		}),
+		"deep": cty.ObjectVal(map[string]cty.Value{"us": cty.TupleVal([]cty.Value{cty.StringVal("t")})}),
 	},
 }
 
@@ -124,6 +142,20 @@ var diffExprs = []string{
 	`element(record.tags, 0)`, `concat(record.tags, ["z"])`, `distinct(record.tags)`,
 	`flatten([record.tags, ["q"]])`, `keys(record.m)`, `values(record.m)`,
 	`lookup(record.m, "k", "def")`, `merge(record.m, {z = "1"})`, `reverse(record.tags)`,
+	// lookup on a constant table (native) and on computed ones (cty)
+	`lookup(var.levels, record.name, "def")`, `lookup(var.levels, record.code, record.name)`,
+	`lookup(var.levels, record.amount, "n")`, `lookup(var.levels, record.flag, "b")`,
+	`lookup(var.levels, record.any, "x")`, `lookup(var.levels, record.tags[0], "d")`,
+	`lookup(var.levels, record.name, record.amount)`, `lookup(var.levels, record.name, record.flag)`,
+	`lookup(var.levels, record.name, "d") == "A"`, `lookup(var.weights, record.name, 0)`,
+	`lookup(var.weights, record.name, record.code)`, `lookup(var.weights, record.code, record.amount) + 1`,
+	`try(lookup(var.weights, record.name, "x"), "caught")`, `lookup(var.flags, record.name, record.code)`,
+	`lookup(var.flags, record.name, false) || record.flag`, `lookup(var.maybe, record.name, "d")`,
+	`lookup(var.none, record.name, record.name)`, `lookup(local.mixed, record.name, "d")`,
+	`lookup(local.mixed, record.name, record.amount)`, `lookup(local.mixed, record.name, "d") == 1`,
+	`lookup(local.deep, record.name, ["d"])`, `lookup(record.m, record.name, record.code)`,
+	`lookup(var.levels, lower(trimspace(coalesce(record.name, "info"))), upper(trimspace(coalesce(record.name, "info"))))`,
+	`lookup({a = record.name}, record.code, "d")`, `try(lookup(var.levels, record.name, null), "caught")`,
 	`compact(record.tags)`,
 	// json
 	`jsonencode(record.name)`, `jsonencode(record.nested)`, `jsonencode(record.tags)`,

@@ -58,8 +58,9 @@ func init() {
 }
 
 // call compiles a function call: try and can natively (they catch errors of
-// their arguments), a native implementation when there is one, else the cty
-// function itself on converted arguments.
+// their arguments), lookup natively on a constant map (it needs exact result
+// types, see funcs_lookup.go), a native implementation when there is one,
+// else the cty function itself on converted arguments.
 func (c *compiler) call(e *hclsyntax.FunctionCallExpr) (node, bool) {
 	fn, ok := c.funcs[e.Name]
 	if !ok || e.ExpandFinal {
@@ -88,6 +89,10 @@ func (c *compiler) call(e *hclsyntax.FunctionCallExpr) (node, bool) {
 			_, err := a(f)
 			return Bool(err == nil), nil
 		}}, true
+	case "lookup":
+		if n, ok := nativeLookup(args); ok {
+			return n, true
+		}
 	}
 	if b, ok := natives[e.Name]; ok {
 		if ev, ok := b(args); ok {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // channelOut is one channel topic that a stream of the stage feeds, with
@@ -63,7 +64,7 @@ func (e *Engine) buildChannelKeys(c eval.Consts) error {
 
 // channelFormat is the record format of channel topics between stages: the
 // engine writes them and reads them back, whatever the sources' formats.
-const channelFormat = "json"
+const channelFormat = stateless.ChannelFormat
 
 // export emits a record of a stream that leaves the stage or is tapped:
 // once with no topic (every destination of the stream), or, for a stream
@@ -101,31 +102,10 @@ func (e *Engine) export(rt *route, x rec) error {
 // values the JSON array of them. A null key is "null", not a missing key:
 // the partitioner must send every null-keyed record to one partition.
 func (e *Engine) channelKey(ch *channelOut, x rec) ([]byte, error) {
-	f := eval.Frame{x.r}
-	if len(ch.key) == 1 {
-		v, err := ch.key[0].Eval(f)
-		if err != nil {
-			return nil, err
-		}
-		if v.Kind == eval.KindString {
-			e.buf = append(e.buf[:0], v.Str...)
-		} else {
-			e.buf = eval.AppendValueJSON(e.buf[:0], v)
-		}
-		return e.keep(e.buf), nil
+	b, err := stateless.AppendChannelKey(e.buf[:0], ch.key, eval.Frame{x.r})
+	if err != nil {
+		return nil, err
 	}
-	b := append(e.buf[:0], '[')
-	for i, p := range ch.key {
-		v, err := p.Eval(f)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = eval.AppendValueJSON(b, v)
-	}
-	b = append(b, ']')
 	e.buf = b
 	return e.keep(b), nil
 }

@@ -89,3 +89,49 @@ func TestUnreadAttributeNotDecoded(t *testing.T) {
 		t.Errorf("dead letters (-want +got):\n%s", d)
 	}
 }
+
+// TestDecodesFromPlan: the engine decodes the fields the plan's stage lists
+// for an input (the optimizer computed them), and computes them itself
+// when a tap adds a stream that leaves the stage.
+func TestDecodesFromPlan(t *testing.T) {
+	aggOut := obj(map[string]cty.Type{"k": cty.String, "total": cty.Number, "window_start": cty.String, "window_end": cty.String})
+	ops := []*ir.Operator{source("e", event, ""),
+		{ID: "aggregate.a", Kind: ir.KindAggregate, Inputs: []string{"source.e"}, Schema: aggOut,
+			Aggregate: &ir.Aggregate{Key: fields("k", "record.k"), Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 60_000},
+				Fields: []ir.AggField{{Name: "total", Func: ir.AggSum, Arg: xp("record.n")}}}},
+		sink("out", "aggregate.a", aggOut)}
+	tests := []struct {
+		name    string
+		decodes []ir.Decode
+		taps    []string
+		want    []string // nil: every attribute
+	}{
+		{"computed without a plan entry", nil, nil, []string{"k", "n"}},
+		{"the plan's fields", []ir.Decode{{Stream: "source.e", Fields: []string{"id", "k", "n"}, Of: 4}}, nil, []string{"id", "k", "n"}},
+		{"a tap overrides the plan", []ir.Decode{{Stream: "source.e", Fields: []string{"k", "n"}, Of: 4}}, []string{"source.e"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := planOf(ops...)
+			plan.Stages[0].Decodes = tt.decodes
+			e, err := New(plan, "s", WithTaps(tt.taps...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			s := e.inputs["source.e"]
+			var got []string
+			if s.needed != nil {
+				got = []string{}
+				for i, ok := range s.needed {
+					if ok {
+						got = append(got, s.layout.Names[i])
+					}
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("decoded attributes (-want +got):\n%s", d)
+			}
+		})
+	}
+}

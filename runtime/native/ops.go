@@ -6,20 +6,21 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
-// stateless is embedded by operators without time-driven state.
-type stateless struct{}
+// noState is embedded by operators without time-driven state.
+type noState struct{}
 
-func (stateless) advance(*Engine, int64) error { return nil }
-func (stateless) drain(*Engine) error          { return nil }
-func (stateless) save(*Engine) error           { return nil }
-func (stateless) load(*Engine) error           { return nil }
+func (noState) advance(*Engine, int64) error { return nil }
+func (noState) drain(*Engine) error          { return nil }
+func (noState) save(*Engine) error           { return nil }
+func (noState) load(*Engine) error           { return nil }
 
 // sourceNode is a source in the stage; Engine.process decodes its records
 // and emits them on the source's stream, so it never receives a push.
 type sourceNode struct {
-	stateless
+	noState
 	op *ir.Operator
 }
 
@@ -29,7 +30,7 @@ func (n *sourceNode) push(*Engine, int, rec) error {
 }
 
 type filterNode struct {
-	stateless
+	noState
 	op    *ir.Operator
 	where *eval.Program
 	out   *route
@@ -48,7 +49,7 @@ func (n *filterNode) push(e *Engine, _ int, x rec) error {
 }
 
 type mapNode struct {
-	stateless
+	noState
 	op     *ir.Operator
 	fields *eval.ObjectProgram
 	out    *route
@@ -72,7 +73,7 @@ type routeOut struct {
 // routeNode sends a record to the first output whose when is true, else to
 // the default output, else drops it and counts the drop.
 type routeNode struct {
-	stateless
+	noState
 	op   *ir.Operator
 	outs []routeOut
 }
@@ -211,7 +212,7 @@ func (n *dedupeNode) load(e *Engine) error {
 // sinkNode emits records to a sink: the value as JSON, the key evaluated from
 // the sink's key expression (a string's raw bytes, JSON otherwise).
 type sinkNode struct {
-	stateless
+	noState
 	op    *ir.Operator
 	key   *eval.Program
 	codec eval.Codec // the sink's format
@@ -225,13 +226,8 @@ func (n *sinkNode) push(e *Engine, _ int, x rec) error {
 		if err != nil {
 			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
 		}
-		switch v.Kind {
-		case eval.KindNull:
-		case eval.KindString:
-			e.buf = append(e.buf[:0], v.Str...)
-			out.Key = e.keep(e.buf)
-		default:
-			e.buf = eval.AppendValueJSON(e.buf[:0], v)
+		if v.Kind != eval.KindNull {
+			e.buf = stateless.AppendKey(e.buf[:0], v)
 			out.Key = e.keep(e.buf)
 		}
 	}

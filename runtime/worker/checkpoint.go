@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,7 +32,7 @@ const (
 // pgroup is the engine of one partition group and its checkpoints.
 type pgroup struct {
 	id  int32
-	eng *native.Engine
+	eng Engine
 	// dir is STATE/<pipeline>/<stage>/pg-<N>, "" without a state directory.
 	dir   string
 	snaps []string // snapshot directories written by this process, newest last
@@ -63,9 +64,9 @@ func offsetsTag(offs map[string]int64) string {
 
 // newGroup builds the engine of partition group pg and restores the
 // snapshot matching committed, the group's committed offsets.
-func (r *stageRunner) newGroup(pg int32, committed map[string]int64) (*pgroup, error) {
+func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[string]int64) (*pgroup, error) {
 	g := &pgroup{id: pg}
-	opts := slices.Clone(r.cfg.engineOpts)
+	var opts []native.Option
 	if r.cfg.stateDir != "" {
 		g.dir = filepath.Join(r.cfg.stateDir, r.pipeline, r.stage.ID, "pg-"+strconv.Itoa(int(pg)))
 		// Snapshots are shared by every worker that points at this state
@@ -81,7 +82,7 @@ func (r *stageRunner) newGroup(pg int32, committed map[string]int64) (*pgroup, e
 		}
 		opts = append(opts, native.WithStateDir(live))
 	}
-	eng, err := native.New(r.plan, r.stage.ID, opts...)
+	eng, err := r.newEngine(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("engine for partition group %d: %w", pg, err)
 	}

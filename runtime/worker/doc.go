@@ -4,6 +4,12 @@
 // produces outputs and dead letters, and commits consumed offsets either
 // transactionally (exactly_once sinks) or after a flush (at_least_once).
 //
+// Stages of other backends run the same way when the caller gives their
+// local runtime with StageEngines: an Engine is the part of native.Engine
+// the worker drives, and an engine that buffers inputs (a Flusher, such as
+// the WebAssembly host that runs broker transforms) is flushed after every
+// poll's records and before every commit.
+//
 // # Partition groups
 //
 // Partition N of every input topic of a stage forms partition group N, served

@@ -29,6 +29,8 @@ type config struct {
 	engineOpts     []native.Option
 	pollMax        int
 	deadLetterFile string
+	engines        map[string]EngineFactory   // by backend (StageEngines)
+	external       map[string]<-chan struct{} // by stage ID (ExternalUpstream)
 }
 
 func defaults() config {
@@ -82,7 +84,8 @@ func OnProgress(fn func(Progress)) Option {
 // the caller can serve m.Handler().
 func WithMetrics(m *Metrics) Option { return func(c *config) { c.metrics = m } }
 
-// Stages restricts Run to the native stages with these IDs (default: all).
+// Stages restricts Run to the stages with these IDs (default: all that it
+// runs: native ones, and those of backends given StageEngines).
 func Stages(ids ...string) Option { return func(c *config) { c.stages = append(c.stages, ids...) } }
 
 // TopicPartitions sets the partition count of topics the worker creates
@@ -114,3 +117,17 @@ func DeadLetterFile(path string) Option { return func(c *config) { c.deadLetterF
 // records per transaction or offset commit (default 10000). Smaller values
 // commit more often and redo less work after a crash.
 func MaxPollRecords(n int) Option { return func(c *config) { c.pollMax = max(n, 1) } }
+
+// ExternalUpstream tells Run that stage stageID of the plan runs outside
+// it (a Beam job of the same apply) and is finished once done is closed.
+// With ExitWhenIdle, a stage reading stageID's channel topics drains only
+// after that, as it waits for upstream stages of its own Run: the
+// upstream's last outputs may arrive after the reader went idle.
+func ExternalUpstream(stageID string, done <-chan struct{}) Option {
+	return func(c *config) {
+		if c.external == nil {
+			c.external = map[string]<-chan struct{}{}
+		}
+		c.external[stageID] = done
+	}
+}

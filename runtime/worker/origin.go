@@ -64,8 +64,9 @@ func (r *stageRunner) initOrigins() {
 
 // countOrigins asks the broker how many partition groups produce each
 // channel stream the stage reads: the greatest partition count among the
-// group topics of the producing native stage (one for a stage that reads
-// files, and for other backends, which do not mark origins).
+// group topics of the producing stage (one for a stage that reads files,
+// and for stages of backends this worker does not run, which do not mark
+// origins).
 func (r *stageRunner) countOrigins(ctx context.Context, cl *kgo.Client) error {
 	if len(r.origins.n) == 0 {
 		return nil
@@ -74,7 +75,7 @@ func (r *stageRunner) countOrigins(ctx context.Context, cl *kgo.Client) error {
 	for stream := range r.origins.n {
 		prod, _ := ir.StreamOperator(stream)
 		st := r.plan.StageOf(prod)
-		if st == nil || st.Backend != ir.BackendNative {
+		if st == nil || !r.cfg.runs(st.Backend) {
 			continue
 		}
 		up, err := newStageRunner(r.plan, st, r.cfg)
@@ -173,11 +174,30 @@ func linkUpstream(runners []*stageRunner) {
 	}
 }
 
-// upstreamDone reports whether every upstream runner of this Run finished.
+// upstreamDone reports whether every upstream runner of this Run, and
+// every external upstream stage (ExternalUpstream) this stage reads
+// channels of, finished.
 func (r *stageRunner) upstreamDone() bool {
 	for _, up := range r.upstream {
 		if !up.done.Load() {
 			return false
+		}
+	}
+	for _, ch := range r.plan.Channels {
+		if !r.origins.in[ch.Topic] {
+			continue
+		}
+		prod, _ := ir.StreamOperator(ch.From)
+		st := r.plan.StageOf(prod)
+		if st == nil {
+			continue
+		}
+		if done := r.cfg.external[st.ID]; done != nil {
+			select {
+			case <-done:
+			default:
+				return false
+			}
 		}
 	}
 	return true

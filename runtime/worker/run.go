@@ -34,7 +34,7 @@ const (
 func (r *stageRunner) run(ctx context.Context) error {
 	defer r.done.Store(true)
 	// Fail fast, before touching the broker, if the engine cannot be built.
-	probe, err := native.New(r.plan, r.stage.ID, r.cfg.engineOpts...)
+	probe, err := r.newEngine(ctx)
 	if err != nil {
 		return fmt.Errorf("build engine: %w", err)
 	}
@@ -107,7 +107,7 @@ func (r *stageRunner) ensureTopics(ctx context.Context, cl *kgo.Client, topics [
 // runFiles runs a stage whose inputs are bounded files: every file is read
 // once (tables first) into one engine, which is then drained.
 func (r *stageRunner) runFiles(ctx context.Context) error {
-	g, err := r.newGroup(0, nil)
+	g, err := r.newGroup(ctx, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -165,6 +165,10 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 			r.in.Add(1)
 			counter.Inc()
 			if len(b.records)+len(b.files) >= fileBatchSize {
+				if err := flush(ctx, g.eng, b); err != nil {
+					src.Close()
+					return fmt.Errorf("process %s: %w", fi.path, err)
+				}
 				if err := write(b); err != nil {
 					src.Close()
 					return err
@@ -177,6 +181,9 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 			}
 		}
 		src.Close()
+	}
+	if err := flush(ctx, g.eng, b); err != nil {
+		return fmt.Errorf("process: %w", err)
 	}
 	if err := g.eng.Drain(ctx, b); err != nil {
 		return fmt.Errorf("drain: %w", err)
@@ -317,7 +324,13 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 		cons = cl
 		r.log.Info("consuming", "group", r.group, "topics", r.inputTopics(), "delivery", "at_least_once")
 	}
-	defer cons.Close()
+	// With BlockRebalanceOnPoll, leaving the group waits for
+	// AllowRebalance: a stop between a poll and its commit must allow it,
+	// or Close never returns.
+	defer func() {
+		cons.AllowRebalance()
+		cons.Close()
+	}()
 	prod := &producer{cl: cl}
 
 	groups := map[int32]*pgroup{}
@@ -396,7 +409,7 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 			if groups[pg] != nil {
 				return nil
 			}
-			g, err := r.newGroup(pg, r.groupOffsets(committedOffs, pg))
+			g, err := r.newGroup(ctx, pg, r.groupOffsets(committedOffs, pg))
 			if err != nil {
 				return err
 			}
@@ -541,6 +554,9 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 		if err := g.eng.Process(ctx, in, b); err != nil {
 			return fmt.Errorf("process %s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)
 		}
+	}
+	if err := flush(ctx, g.eng, b); err != nil {
+		return fmt.Errorf("process partition group %d: %w", g.id, err)
 	}
 	if advance {
 		if err := g.eng.Advance(ctx, nowMs, b); err != nil {

@@ -16,7 +16,7 @@ type Progress struct {
 	Stages  []StageProgress
 }
 
-// StageProgress is the counts of one native stage.
+// StageProgress is the counts of one stage.
 type StageProgress struct {
 	Stage       string
 	RecordsIn   int64
@@ -28,10 +28,10 @@ type StageProgress struct {
 	Done bool
 }
 
-// Run runs the native stages of plan (those with Backend "native") until
-// ctx is cancelled, or until every stage has finished: a stage whose inputs
-// are all files finishes at their end, and with ExitWhenIdle a stage with
-// topic inputs finishes after being idle. Missing topics are created first.
+// Run runs the native stages of plan, and those of the backends given
+// StageEngines, until ctx is cancelled, or until every stage has finished:
+// a stage whose inputs are all files finishes at their end, and with
+// ExitWhenIdle a stage with topic inputs finishes after being idle. Missing topics are created first.
 // Run returns nil after a clean stop, including one caused by cancelling
 // ctx; it returns the first stage error otherwise, after stopping the other
 // stages.
@@ -51,7 +51,7 @@ func Run(ctx context.Context, plan *ir.Plan, opts ...Option) error {
 		return err
 	}
 	if len(runners) == 0 {
-		cfg.logger.Info("no native stages to run", "pipeline", plan.Pipeline.Name)
+		cfg.logger.Info("no stages to run", "pipeline", plan.Pipeline.Name)
 		return nil
 	}
 
@@ -121,7 +121,7 @@ func newRunners(plan *ir.Plan, cfg *config) ([]*stageRunner, error) {
 	}
 	var runners []*stageRunner
 	for _, st := range plan.Stages {
-		if st.Backend != ir.BackendNative || (len(want) > 0 && !want[st.ID]) {
+		if !cfg.runs(st.Backend) || (len(want) > 0 && !want[st.ID]) {
 			continue
 		}
 		delete(want, st.ID)
@@ -132,7 +132,7 @@ func newRunners(plan *ir.Plan, cfg *config) ([]*stageRunner, error) {
 		runners = append(runners, r)
 	}
 	for id := range want {
-		return nil, fmt.Errorf("worker: no native stage %q in the plan", id)
+		return nil, fmt.Errorf("worker: no stage %q in the plan that this worker runs", id)
 	}
 	linkUpstream(runners)
 	return runners, nil

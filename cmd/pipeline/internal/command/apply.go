@@ -37,9 +37,15 @@ loopback port it prints, runs every stage in-process until the inputs are
 exhausted (file sources), interrupted, or idle for -exit-when-idle, and then
 prints what each sink received.
 
-A saved plan is refused when the spec, its variables or the state changed
-since it was made.`,
-		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal)."}, runOptions...), varOptions...)...)
+With admin_url in backend "broker", broker stages are deployed to Redpanda
+through its Admin API after their topics are created: only transforms whose
+module changed (or that the cluster lacks) are deployed, and those the plan
+no longer has are deleted. "pipeline destroy" removes them.
+
+A saved plan is refused when the spec, its variables, the cost profile or
+the state changed since it was made.`,
+		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal).",
+			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec."}, runOptions...), varOptions...)...)
 }
 
 func (c *ApplyCommand) Run(args []string) int {
@@ -49,6 +55,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	rf.register(fs)
 	var v varFlags
 	v.register(fs)
+	fs.StringVar(&v.costProfile, "cost-profile", "", "")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
@@ -60,9 +67,14 @@ func (c *ApplyCommand) Run(args []string) int {
 	plan, files, diags := c.planFor(path, &v)
 	if plan != nil && plan.SpecPath != "" && path != plan.SpecPath {
 		diags = append(diags, c.checkStale(plan)...)
+		diags = append(diags, checkProfileStale(plan, v.costProfile)...)
 	}
+	var transforms *transformDeploy // non-nil: broker stages go to Redpanda
 	if plan != nil {
-		if err := runnable(plan); err != nil {
+		var tdiags hcl.Diagnostics
+		transforms, tdiags = prepareTransforms(plan)
+		diags = append(diags, tdiags...)
+		if err := runnable(transforms.local(plan)); err != nil {
 			diags = append(diags, errorDiag("Cannot apply: %v", err))
 		}
 	}
@@ -82,10 +94,13 @@ func (c *ApplyCommand) Run(args []string) int {
 		c.showDiags(diagsOf(errorDiag("Saved plan is stale: the state changed since the plan was made (serial %d, now %d); run plan again", plan.StateSerial, serial)), nil)
 		return 1
 	}
+	if transforms == nil {
+		c.showDiags(orphanedTransforms(stDir), nil)
+	}
 
 	_ = planfmt.Write(c.Stdout, plan)
 	if !*autoApprove {
-		ok, err := c.confirm()
+		ok, err := c.confirm("apply", "Do you want to apply this plan?")
 		if err != nil {
 			c.showDiags(diagsOf(errorDiag("%v", err)), nil)
 			return 1
@@ -105,11 +120,41 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer s.Close()
-	if err := state.Write(stDir, deployed(plan, s, state.Serial(stDir)+1)); err != nil {
+	next := deployed(plan, s, state.Serial(stDir)+1)
+	if transforms != nil {
+		prev, err := state.Read(stDir)
+		if err != nil {
+			c.showDiags(diagsOf(errorDiag("Cannot deploy the broker transforms: %v", err)), nil)
+			return 1
+		}
+		err = transforms.deploy(ctx, c.Meta, s, prev)
+		transforms.record(next) // what did deploy, even after a failure
+		if err != nil {
+			if werr := state.Write(stDir, next); werr != nil {
+				err = fmt.Errorf("%w; and cannot record the state: %v", err, werr)
+			}
+			c.showDiags(diagsOf(errorDiag("Cannot deploy the broker transforms: %v", err)), nil)
+			return 1
+		}
+	}
+	if err := state.Write(stDir, next); err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
 		return 1
 	}
-	runErr := c.execute(ctx, plan, s, &rf, filepath.Join(stDir, "run"))
+	beams, err := c.submitBeam(ctx, plan, s, &rf)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot submit the beam stages: %v", err)), nil)
+		return 1
+	}
+	if beams != nil {
+		beams.record(next)
+		if err := state.Write(stDir, next); err != nil {
+			beams.stop()
+			c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
+			return 1
+		}
+	}
+	runErr := c.execute(ctx, transforms.local(plan), s, &rf, filepath.Join(stDir, "run"), beams)
 	if runErr != nil {
 		c.showDiags(diagsOf(errorDiag("Apply failed while running: %v", runErr)), nil)
 	}
@@ -128,14 +173,15 @@ func (c *ApplyCommand) Run(args []string) int {
 	return 0
 }
 
-// confirm asks on a terminal; without one it refuses rather than guess.
-func (c *ApplyCommand) confirm() (bool, error) {
-	in, ok := c.Stdin.(*os.File)
+// confirm asks question on a terminal; without one it refuses rather than
+// guess. command names the command for the -auto-approve hint.
+func (m *Meta) confirm(command, question string) (bool, error) {
+	in, ok := m.Stdin.(*os.File)
 	if !ok || !isTerminal(in) {
-		return false, fmt.Errorf("apply needs -auto-approve when stdin is not a terminal")
+		return false, fmt.Errorf("%s needs -auto-approve when stdin is not a terminal", command)
 	}
-	fmt.Fprint(c.Stdout, "\nDo you want to apply this plan? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(c.Stdin).ReadString('\n')
+	fmt.Fprintf(m.Stdout, "\n%s Only 'yes' will be accepted: ", question)
+	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return false, nil
 	}
@@ -154,6 +200,11 @@ func (m *Meta) checkStale(p *ir.Plan) hcl.Diagnostics {
 	sort.Strings(names)
 	for _, name := range names {
 		v.vars = append(v.vars, name+"="+varLiteral(p.Pipeline.Vars[name]))
+	}
+	if p.CostProfile != nil {
+		if _, err := os.Stat(p.CostProfile.File); err == nil {
+			v.costProfile = p.CostProfile.File // checkProfileStale compares it
+		}
 	}
 	ld, diags := m.loadAndPlan(p.SpecPath, &v)
 	if diags.HasErrors() {
@@ -184,5 +235,6 @@ func deployed(p *ir.Plan, s *session, serial int64) *state.State {
 		st.Topics = append(st.Topics, t)
 	}
 	sort.Strings(st.Topics)
+	st.ChannelTopics = channelTopics(p)
 	return st
 }

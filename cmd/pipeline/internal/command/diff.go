@@ -2,7 +2,11 @@ package command
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
 // diffContext is the number of unchanged lines shown around a change.
@@ -148,4 +152,47 @@ func diffLines(a, b []string) []diffLine {
 		out = append(out, diffLine{'+', b[j]})
 	}
 	return out
+}
+
+// changesSince compares a plan with the stages the last apply deployed
+// (st): the operators that move to another backend, in the plan's stage
+// order, and the stages to add, to change and to delete. A stage is matched
+// by its ID; a matched stage changes when its operators differ or the spec
+// (or its variable values) changed since st, since apply then redeploys it.
+func changesSince(p *ir.Plan, st *state.State) *ir.Changes {
+	c := &ir.Changes{Moves: []ir.Move{}, Add: []ir.StageChange{}, Change: []ir.StageChange{}, Delete: []ir.StageChange{}}
+	was := map[string]string{} // operator → backend
+	deployed := map[string]state.Stage{}
+	for _, s := range st.Stages {
+		deployed[s.ID] = s
+		for _, op := range s.Operators {
+			was[op] = s.Backend
+		}
+	}
+	planned := map[string]bool{}
+	for _, s := range p.Stages {
+		planned[s.ID] = true
+		for _, op := range s.Operators {
+			if from, ok := was[op]; ok && from != s.Backend {
+				c.Moves = append(c.Moves, ir.Move{Operator: op, From: from, To: s.Backend, Why: s.Why})
+			}
+		}
+		sc := ir.StageChange{Stage: s.ID, Backend: s.Backend, Operators: slices.Clone(s.Operators)}
+		d, ok := deployed[s.ID]
+		switch {
+		case !ok:
+			c.Add = append(c.Add, sc)
+		case d.Backend != s.Backend || !slices.Equal(d.Operators, s.Operators):
+			sc.Was = slices.Clone(d.Operators)
+			c.Change = append(c.Change, sc)
+		case st.SpecHash != p.SpecHash:
+			c.Change = append(c.Change, sc)
+		}
+	}
+	for _, s := range st.Stages {
+		if !planned[s.ID] {
+			c.Delete = append(c.Delete, ir.StageChange{Stage: s.ID, Backend: s.Backend, Operators: slices.Clone(s.Operators)})
+		}
+	}
+	return c
 }

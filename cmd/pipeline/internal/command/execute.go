@@ -9,14 +9,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/backends/broker"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
+	"github.com/pipeline-compiler/pipeline/runtime/wasmhost"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
 
@@ -82,7 +85,11 @@ func (m *Meta) connect(ctx context.Context, p *ir.Plan, rf *runFlags) (*session,
 
 // execute runs the plan's native stages until they finish, ctx ends, or the
 // process is interrupted, showing progress on a terminal.
-func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags, stateDir string) error {
+//
+// Beam stages run as the jobs in beams (submitBeam), alongside the native
+// workers; execute waits for the jobs it must wait for, and stops those in
+// this process if the workers fail.
+func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags, stateDir string, beams *beamJobs) error {
 	if err := runnable(p); err != nil {
 		return err
 	}
@@ -116,18 +123,31 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 	if rf.exitWhenIdle > 0 {
 		opts = append(opts, worker.ExitWhenIdle(rf.exitWhenIdle))
 	}
+	if hostsTransforms(p) {
+		rt, err := wasmhost.NewRuntime(ctx)
+		if err != nil {
+			return err
+		}
+		defer rt.Close(context.WithoutCancel(ctx))
+		opts = append(opts, worker.StageEngines(ir.BackendBroker, broker.LocalEngines(rt)))
+	}
 	tty := isTerminal(m.Stderr)
 	if tty {
 		opts = append(opts, worker.OnProgress(func(pr worker.Progress) { writeProgress(m.Stderr, pr, false) }))
 	}
 	var last worker.Progress
 	opts = append(opts, worker.OnProgress(func(pr worker.Progress) { last = pr }))
+	opts = append(opts, beams.workerOptions()...)
 	start := time.Now()
 	err := worker.Run(ctx, p, opts...)
 	if tty {
 		fmt.Fprintln(m.Stderr)
 	}
 	if err != nil {
+		beams.stop()
+		return err
+	}
+	if err := beams.wait(p); err != nil {
 		return err
 	}
 	if len(last.Stages) > 0 {
@@ -137,11 +157,30 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 	return nil
 }
 
-// runnable reports the first stage this build cannot run: only native
-// stages run today. apply and run check it before they touch anything.
+// hostsTransforms reports whether p has broker stages to run in the local
+// WebAssembly host: there are some, and backend "broker" sets no admin_url
+// (with one, they run in Redpanda).
+func hostsTransforms(p *ir.Plan) bool {
+	if !slices.ContainsFunc(p.Stages, func(s *ir.Stage) bool { return s.Backend == ir.BackendBroker }) {
+		return false
+	}
+	cfg, diags := broker.DecodeConfig(p.Pipeline)
+	return !diags.HasErrors() && (cfg == nil || cfg.AdminURL == "")
+}
+
+// runnable reports the first stage this build cannot run: native stages
+// run in-process, broker stages in the local WebAssembly host, and beam
+// stages as Beam jobs (not in a binary built with -tags nobeam). apply and
+// run check it before they touch anything.
 func runnable(p *ir.Plan) error {
 	for _, st := range p.Stages {
-		if st.Backend != ir.BackendNative {
+		if st.Backend == ir.BackendBeam {
+			if err := beamRunnable(p); err != nil {
+				return fmt.Errorf("stage %s: %w", st.ID, err)
+			}
+			continue
+		}
+		if st.Backend != ir.BackendNative && st.Backend != ir.BackendBroker {
 			return fmt.Errorf("stage %s is placed on %s, which this build cannot run yet; pin its operators with backend = \"native\" or remove the backend %q block", st.ID, st.Backend, st.Backend)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pipeline-compiler/pipeline/backends/beam/beamconfig"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/backends/broker"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -72,10 +74,13 @@ func (m *Meta) showDiags(diags hcl.Diagnostics, files map[string]*hcl.File) {
 	_ = diagfmt.Write(m.Stderr, diags, files)
 }
 
-// varFlags are the flags that set variables: -var and -var-file.
+// varFlags are the flags that set variables: -var and -var-file; and the
+// cost profile that prices the backends (-cost-profile, on the commands
+// that register it; otherwise the one beside the spec, if any).
 type varFlags struct {
-	vars     stringList
-	varFiles stringList
+	vars        stringList
+	varFiles    stringList
+	costProfile string
 }
 
 // register adds -var and -var-file to fs.
@@ -104,41 +109,77 @@ func (v *varFlags) options(m *Meta) lang.Options {
 type loaded struct {
 	files map[string]*hcl.File
 	plan  *ir.Plan // nil when there are errors
+	// spec is the pipeline as the spec states it, before the optimizer's
+	// rewrites: tests run against it, so a test may expect records on any
+	// stream the spec names.
+	spec *ir.Pipeline
+	// opts are the options the plan was made with: planning again with
+	// them (plan -explain) prices the backends the same way.
+	opts []optimizer.Option
 }
 
-// loadAndPlan loads the spec at path and plans it. Problems come back as
-// diagnostics, including a missing path or var file.
-func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) {
-	out := &loaded{}
+// loadSpec loads the spec at path. Problems come back as diagnostics,
+// including a missing path or var file; res.Pipeline is set when there are
+// no errors.
+func (m *Meta) loadSpec(path string, v *varFlags) (res *lang.Result, files map[string]*hcl.File, diags hcl.Diagnostics) {
 	if _, err := os.Stat(path); err != nil {
-		return out, hcl.Diagnostics{fileError(path, err)}
+		return nil, nil, hcl.Diagnostics{fileError(path, err)}
 	}
 	for _, f := range v.varFiles {
 		if _, err := os.Stat(f); err != nil {
-			return out, hcl.Diagnostics{fileError(f, err)}
+			return nil, nil, hcl.Diagnostics{fileError(f, err)}
 		}
 	}
 	load := m.Load
 	if load == nil {
 		load = lang.Load
 	}
-	res, diags := load(path, v.options(m))
+	res, diags = load(path, v.options(m))
 	if res != nil {
-		out.files = res.Files
+		files = res.Files
 	}
 	if diags.HasErrors() || res == nil || res.Pipeline == nil {
 		if !diags.HasErrors() {
 			diags = append(diags, errorDiag("The spec at %s produced no pipeline", path))
 		}
+		return nil, files, diags
+	}
+	return res, files, diags
+}
+
+// loadAndPlan loads the spec at path and plans it with the cost profile
+// v names or the one beside the spec, and compares the plan with the last
+// apply's state. Problems come back as diagnostics.
+func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) {
+	out := &loaded{}
+	res, files, diags := m.loadSpec(path, v)
+	out.files = files
+	if res == nil {
 		return out, diags
 	}
 	resolveFiles(res.Pipeline, path)
-	plan, pdiags := optimizer.Plan(res.Pipeline, optimizer.WithSpecHash(res.SpecHash))
+	// Each backend checks its own block's settings (validate shows them).
+	diags = append(diags, broker.Validate(res.Pipeline)...)
+	if diags = append(diags, beamconfig.ValidateJobConfig(res.Pipeline)...); diags.HasErrors() {
+		return out, diags
+	}
+	prof, pdiags := readProfile(path, v.costProfile)
+	out.files = prof.addSource(out.files) // for the carets of its diagnostics
+	if diags = append(diags, pdiags...); diags.HasErrors() {
+		return out, diags
+	}
+	out.opts = append(planOptions(prof.profile), optimizer.WithSpecHash(res.SpecHash))
+	plan, pdiags := optimizer.Plan(res.Pipeline, out.opts...)
 	diags = append(diags, pdiags...)
 	if !diags.HasErrors() {
 		plan.SpecPath = path
 		plan.StateSerial = state.Serial(state.Dir(path))
+		plan.CostProfile = prof.ref
+		if st, err := state.Read(state.Dir(path)); err == nil && st != nil {
+			plan.Changes = changesSince(plan, st)
+		}
 		out.plan = plan
+		out.spec = res.Pipeline
 	}
 	return out, diags
 }

@@ -6,11 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
-	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/optimizer"
 )
@@ -26,6 +25,13 @@ Loads the spec at PATH (default "."), places every operator on a backend,
 fuses operators into stages and shows the stages, the topics each reads and
 writes, and why it runs where it does.
 
+Costs come from the cost profile beside the spec (cost-profile.json, written
+by "pipeline calibrate") or -cost-profile FILE, else from the backends'
+built-in defaults; the plan says which. When an earlier apply left its state
+(.pipeline/state.json beside the spec), the plan also lists what changes:
+operators that move to another backend, and stages to add, change and
+delete.
+
 With -detailed-exitcode the exit status is 0 when there is nothing to deploy
 (the last apply recorded the same spec, variable values and stages), 1 on
 error and 2 when the plan has changes.`,
@@ -34,6 +40,7 @@ error and 2 when the plan has changes.`,
 			"-out FILE", "Save the full plan to FILE (mode 0600) for show and apply.",
 			"-detailed-exitcode", "Exit 2 when the plan has changes (see above).",
 			"-explain", "Also show, per operator, every backend it could run on, its cost there and why it lost.",
+			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec.",
 		}, varOptions...)...)
 }
 
@@ -45,6 +52,7 @@ func (c *PlanCommand) Run(args []string) int {
 	explain := fs.Bool("explain", false, "")
 	var v varFlags
 	v.register(fs)
+	fs.StringVar(&v.costProfile, "cost-profile", "", "")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
@@ -55,6 +63,7 @@ func (c *PlanCommand) Run(args []string) int {
 	}
 
 	ld, diags := c.loadAndPlan(path, &v)
+	diags = append(diags, describeBroker(ld.plan)...) // module sizes and memory, in the notes
 	if diags.HasErrors() {
 		if *jsonOut {
 			_ = diagfmt.WriteJSON(c.Stdout, diags, ld.files)
@@ -68,7 +77,7 @@ func (c *PlanCommand) Run(args []string) int {
 	if *explain {
 		// Planning is deterministic: the same pipeline planned again with
 		// explanations gives the same stages, plus the alternatives.
-		ex, _ := optimizer.Plan(plan.Pipeline, optimizer.WithSpecHash(plan.SpecHash), optimizer.WithExplain())
+		ex, _ := optimizer.Plan(plan.Pipeline, append(slices.Clone(ld.opts), optimizer.WithExplain())...)
 		if ex != nil {
 			plan.Explain = ex.Explain
 		}
@@ -98,19 +107,12 @@ func (c *PlanCommand) Run(args []string) int {
 
 // hasChanges reports whether applying the plan would change anything: it
 // would not when the last apply recorded the same spec (sources and
-// variable values) and the same stages.
+// variable values) and the same stages (see changesSince).
 func hasChanges(p *ir.Plan) bool {
-	st, err := state.Read(state.Dir(p.SpecPath))
-	if err != nil || st == nil || st.SpecHash != p.SpecHash || len(st.Stages) != len(p.Stages) {
-		return len(p.Stages) > 0 || (st != nil && len(st.Stages) > 0)
+	if p.Changes == nil { // no state, or one that cannot be read
+		return len(p.Stages) > 0
 	}
-	for i, s := range p.Stages {
-		d := st.Stages[i]
-		if d.ID != s.ID || d.Backend != s.Backend || strings.Join(d.Operators, ",") != strings.Join(s.Operators, ",") {
-			return true
-		}
-	}
-	return false
+	return !p.Changes.Empty()
 }
 
 // printJSON prints the plan's redacted JSON encoding.
@@ -131,7 +133,13 @@ func writePlan(path string, p *ir.Plan) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".plan-*")
+	return writeFileAtomic(path, b, 0o600)
+}
+
+// writeFileAtomic replaces path with b (mode perm): a reader sees the old
+// file or the new one, never a mix.
+func writeFileAtomic(path string, b []byte, perm fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -140,7 +148,7 @@ func writePlan(path string, p *ir.Plan) error {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -47,6 +47,7 @@ func (c *RunCommand) Run(args []string) int {
 		return c.usageError("run", "run takes one PATH or PLANFILE, got %d arguments", len(pos))
 	}
 	plan, files, diags := c.planFor(pos[0], &v)
+	plan = localPart(plan) // with admin_url, Redpanda runs the broker stages
 	if plan != nil {
 		if err := runnable(plan); err != nil {
 			diags = append(diags, errorDiag("Cannot run: %v", err))
@@ -64,7 +65,12 @@ func (c *RunCommand) Run(args []string) int {
 		return 1
 	}
 	defer s.Close()
-	if err := c.execute(ctx, plan, s, &rf, c.stateDirFor(plan, &rf)); err != nil {
+	beams, err := c.submitBeam(ctx, plan, s, &rf)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot submit the beam stages: %v", err)), nil)
+		return 1
+	}
+	if err := c.execute(ctx, plan, s, &rf, c.stateDirFor(plan, &rf), beams); err != nil {
 		c.showDiags(diagsOf(errorDiag("Run failed: %v", err)), nil)
 		return 1
 	}

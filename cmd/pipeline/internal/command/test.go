@@ -80,7 +80,7 @@ func (c *TestCommand) Run(args []string) int {
 			continue
 		}
 		start := time.Now()
-		results, err := testrun.RunAll(ld.plan.Pipeline, filter, runOpts...)
+		results, err := testrun.RunAll(ld.spec, filter, runOpts...)
 		if err != nil {
 			fmt.Fprintf(c.Stdout, "FAIL\t%s\t%v\n", dir, err)
 			broken++

@@ -47,18 +47,32 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// Write renders the plan for a terminal: the summary, then every stage (its
-// backend, operators, topics read → written, why it is there, notes), then
-// the channels between stages.
+// Write renders the plan for a terminal: the summary and the cost profile,
+// then every stage (its backend, operators, topics read → written, why it
+// is there, notes), then the channels between stages, and last what changes
+// since the last apply.
 func Write(w io.Writer, p *ir.Plan) error {
 	var b bytes.Buffer
 	b.WriteString(Summary(p))
 	b.WriteString("\n")
+	b.WriteString(CostProfileLine(p))
+	b.WriteString("\n")
+	if len(p.Rewrites) > 0 {
+		b.WriteString("\nRewrites:\n")
+		for _, r := range p.Rewrites {
+			fmt.Fprintf(&b, "  %s\n", r)
+		}
+	}
 	for _, s := range p.Stages {
 		fmt.Fprintf(&b, "\nStage %s on %s\n", s.ID, s.Backend)
 		fmt.Fprintf(&b, "  operators: %s\n", list(s.Operators, ", "))
 		fmt.Fprintf(&b, "  topics:    %s → %s\n", list(s.Inputs, ", "), list(s.Outputs, ", "))
 		fmt.Fprintf(&b, "  why:       %s\n", s.Why)
+		for _, d := range s.Decodes {
+			if d.Pruned() {
+				fmt.Fprintf(&b, "  decodes:   %s\n", decodeLine(d))
+			}
+		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(&b, "  note:      %s\n", n)
 		}
@@ -71,20 +85,27 @@ func Write(w io.Writer, p *ir.Plan) error {
 		}
 	}
 	if len(p.Explain) > 0 {
-		fmt.Fprintf(&b, "\nAlternatives (plan cost %.6g):\n", p.Cost)
+		fmt.Fprintf(&b, "\nAlternatives (plan cost %s):\n", ir.FormatCost(p.Cost))
 		for _, c := range p.Explain {
 			fmt.Fprintf(&b, "  %s on %s\n", c.Operator, c.Backend)
 			for _, a := range c.Alternatives {
 				if a.Infeasible {
 					fmt.Fprintf(&b, "    %s: cannot: %s\n", a.Backend, a.Why)
 				} else {
-					fmt.Fprintf(&b, "    %s: cost %.6g: %s\n", a.Backend, a.Cost, a.Why)
+					fmt.Fprintf(&b, "    %s: cost %s: %s\n", a.Backend, ir.FormatCost(a.Cost), a.Why)
 				}
 			}
 		}
 	}
+	writeChanges(&b, p.Changes)
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// decodeLine says which fields of an input a stage decodes:
+// "source.orders: 3 of 5 fields (amount, country, id)".
+func decodeLine(d ir.Decode) string {
+	return fmt.Sprintf("%s: %d of %s (%s)", d.Stream, len(d.Fields), plural(d.Of, "field"), list(d.Fields, ", "))
 }
 
 // stageID names the stage hosting a stream's producer or an operator.

@@ -116,6 +116,7 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `Plan: 2 stages (broker, native), 1 channel, 5 operators
+Cost profile: built-in defaults
 
 Stage broker.1 on broker
   operators: source.s, route.r, sink.o
@@ -155,5 +156,50 @@ Alternatives (plan cost 1.5):
 `
 	if got := b.String(); !strings.HasSuffix(got, want) {
 		t.Errorf("Write = %q, want it to end with %q", got, want)
+	}
+}
+
+// TestWriteRewritesAndDecodes: the rewrites come before the stages, a
+// stage that skips fields of an input says which it decodes, and costs show
+// three significant digits.
+func TestWriteRewritesAndDecodes(t *testing.T) {
+	p := routePlan()
+	p.Cost = 1.19125
+	p.Rewrites = []ir.Rewrite{{Rule: ir.RuleFilterPushdown, Operator: "filter.f", Before: "map.m", Why: "reads only passed-through fields (amt = record.amount)"}}
+	p.Stages[0].Decodes = []ir.Decode{{Stream: "source.s", Fields: []string{"amount", "id"}, Of: 5}}
+	p.Stages[1].Decodes = []ir.Decode{{Stream: "route.r.gold", Fields: []string{"a", "b"}, Of: 2}}
+	p.Explain = []ir.OperatorChoice{{Operator: "route.r", Backend: "broker", Alternatives: []ir.Alternative{{Backend: "native", Cost: 2.0004567, Why: "costs more"}}}}
+	var b bytes.Buffer
+	if err := Write(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	// Each part in order; other lines (the cost profile) may come between.
+	parts := []string{`
+Rewrites:
+  filter.f pushed before map.m: reads only passed-through fields (amt = record.amount)
+
+Stage broker.1 on broker
+`, `
+  why:       
+  decodes:   source.s: 2 of 5 fields (amount, id)
+
+Stage native.1 on native
+  operators: aggregate.a
+  topics:    (none) → (none)
+  why:       
+
+`, `
+Alternatives (plan cost 1.19):
+  route.r on broker
+    native: cost 2: costs more
+`}
+	rest := got
+	for _, part := range parts {
+		i := strings.Index(rest, part)
+		if i < 0 {
+			t.Fatalf("Write output lacks, after the previous part:\n%s\nin:\n%s", part, got)
+		}
+		rest = rest[i+len(part):]
 	}
 }

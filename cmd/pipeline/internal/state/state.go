@@ -25,6 +25,10 @@ type State struct {
 	Broker []string `json:"broker"`
 	Stages []Stage  `json:"stages"`
 	Topics []string `json:"topics"`
+	// ChannelTopics are the intermediate topics among Topics: channels
+	// between stages, which only the pipeline reads and writes, so destroy
+	// may delete them. Source, sink and dead-letter topics are never here.
+	ChannelTopics []string `json:"channel_topics,omitempty"`
 }
 
 // Stage is one deployed stage.
@@ -32,6 +36,27 @@ type Stage struct {
 	ID        string   `json:"id"`
 	Backend   string   `json:"backend"`
 	Operators []string `json:"operators"`
+	// Transform is the Redpanda data transform apply deployed for a broker
+	// stage through the Admin API; nil when the stage was not deployed so.
+	Transform *Transform `json:"transform,omitempty"`
+	// BeamJob is the Beam job apply submitted to a job server for a beam
+	// stage; nil for a stage that ran on Prism inside apply (it stopped
+	// with apply).
+	BeamJob *BeamJob `json:"beam_job,omitempty"`
+}
+
+// BeamJob is a submitted Beam job, which destroy cancels.
+type BeamJob struct {
+	ID       string `json:"id"`
+	Endpoint string `json:"endpoint"` // the job server, host:port
+	Runner   string `json:"runner"`   // flink, spark, universal or prism
+}
+
+// Transform is a deployed Redpanda data transform.
+type Transform struct {
+	Name     string `json:"name"`
+	SHA256   string `json:"sha256"`    // of the module: unchanged modules are not redeployed
+	AdminURL string `json:"admin_url"` // where it was deployed (no credentials)
 }
 
 // Dir returns the state directory of the spec at specPath (a directory or a

@@ -1,0 +1,24 @@
+package beamconfig
+
+import (
+	"github.com/pipeline-compiler/pipeline/optimizer"
+)
+
+// Capabilities is what a Beam runner hosts and what it costs before
+// calibration: every operator, with GroupByKey shuffling keyed input itself
+// (so parallelism is not capped by the partition count and no repartition
+// topic is needed), at a high fixed cost: submitting a job takes seconds.
+func Capabilities() optimizer.Capabilities {
+	return optimizer.Capabilities{
+		Stateful:      true,
+		Files:         true,
+		ExactlyOnce:   false, // kafkaio: idempotent producer, no transactions; a retried bundle writes again
+		ShufflesByKey: true,
+		Costs: optimizer.Costs{
+			Fixed:          5, // submit a job
+			CPUPerRecord:   optimizer.PerRecord(2e-6, 4e-6, 2e-6),
+			IOPerByte:      1.5e-9,
+			ChannelPerByte: 3e-9,
+		},
+	}
+}

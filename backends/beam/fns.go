@@ -1,0 +1,311 @@
+package beam
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"reflect"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/ir/eval"
+)
+
+// This file holds the fixed set of generic DoFns and the CombineFn every
+// translated pipeline is built from. Each carries the serialized plan, the
+// stage and an operator ID, compiles them once per process in Setup
+// (compileStage) and evaluates records with ir/eval.
+
+func init() {
+	beam.RegisterType(typeOf[Record]())
+	beam.RegisterType(typeOf[DeadLetter]())
+	beam.RegisterType(typeOf[element]())
+	beam.RegisterType(typeOf[accum]())
+	beam.RegisterType(typeOf[keyState]())
+	beam.RegisterType(typeOf[wake]())
+
+	register.DoFn3x1[element, func(string, element), func(DeadLetter), error](&keyFn{})
+	register.DoFn3x1[element, func(beam.EventTime, string, element), func(DeadLetter), error](&assignFn{})
+	register.Combiner3[accum, element, accum](&combineFn{})
+	register.DoFn4x1[beam.Window, string, accum, func(beam.EventTime, element), error](&resultFn{})
+
+	register.Emitter2[beam.EventTime, element]()
+	register.Emitter1[element]()
+	register.Emitter1[DeadLetter]()
+	register.Emitter1[Record]()
+	register.Emitter2[string, element]()
+	register.Emitter3[beam.EventTime, string, element]()
+}
+
+// element is a record flowing between a stage's operators: its value as
+// JSON in its stream's layout, its event time, and the position and
+// watermark of the stage input that caused it (Record.Seq and
+// Record.WatermarkMs), which keyed operators order and time by.
+type element struct {
+	Value []byte
+	TsMs  int64
+	Seq   int64
+	WmMs  int64
+	// Side is the join input (0 left, 1 right) on a join's keyed input,
+	// and the output index on a route's output.
+	Side int32
+	// Target, Topic and Key are set on the outputs of a stateless
+	// segment: the sink, channel or tapped stream the element is for, the
+	// channel's topic, and the record key.
+	Target string
+	Topic  string
+	Key    []byte
+	// Origin is the stage input the element comes from, for dead letters.
+	OriginStream    string
+	OriginPartition int32
+	OriginOffset    int64
+}
+
+func (el element) deadLetter(op, reason string, err error) DeadLetter {
+	return DeadLetter{
+		Stream:   el.OriginStream,
+		Input:    Record{Partition: el.OriginPartition, Offset: el.OriginOffset, TimestampMs: el.TsMs, Seq: el.Seq, WatermarkMs: el.WmMs},
+		Operator: op,
+		Reason:   reason,
+		Err:      err.Error(),
+	}
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+func eventTime(ms int64) beam.EventTime { return mtime.FromMilliseconds(ms) }
+
+// fnBase is what every DoFn carries: the plan payload (encodePlan), the
+// stage and the operator it evaluates.
+type fnBase struct {
+	Plan  []byte
+	Stage string
+	Op    string
+
+	st *stage
+	c  *compiledOp
+}
+
+func (f *fnBase) setup() error {
+	st, err := compileStage(f.Plan, f.Stage)
+	if err != nil {
+		return err
+	}
+	f.st = st
+	if f.Op != "" {
+		if f.c = st.byID[f.Op]; f.c == nil {
+			return fmt.Errorf("beam: stage %s has no operator %s", f.Stage, f.Op)
+		}
+	}
+	return nil
+}
+
+// decode decodes an element with layout l.
+func decode(l *eval.Layout, el element) (*eval.Record, error) {
+	return eval.DecodeJSON(l, el.Value)
+}
+
+// keyFn keys the elements of a dedupe or of one join input by the
+// operator's key, for the keyed stateful DoFn.
+type keyFn struct {
+	fnBase
+	Side int32
+}
+
+func (f *keyFn) Setup() error { return f.setup() }
+
+func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func(DeadLetter)) error {
+	c := f.c
+	r, err := decode(c.in[f.Side], el)
+	if err != nil {
+		return fmt.Errorf("beam: %s: %w", c.op.ID, err)
+	}
+	var key []byte
+	switch c.op.Kind {
+	case ir.KindDedupe:
+		v, err := c.key.Eval(eval.Frame{r})
+		if err != nil {
+			dead(el.deadLetter(c.op.ID, ReasonEval, err))
+			return nil
+		}
+		key = appendKey(key, v)
+	case ir.KindJoin:
+		progs, fr := c.leftKeys, eval.Frame{r, c.nullR}
+		if f.Side == 1 {
+			progs, fr = c.rightKeys, eval.Frame{c.nullL, r}
+		}
+		for _, p := range progs {
+			v, err := p.Eval(fr)
+			if err != nil {
+				dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
+				return nil
+			}
+			key = appendKey(key, v)
+		}
+	}
+	el.Side = f.Side
+	emit(string(key), el)
+	return nil
+}
+
+// appendKey appends the canonical JSON of v and a separator: equal values
+// (1 and 1.0, differently ordered objects) give equal keys.
+func appendKey(b []byte, v eval.Value) []byte {
+	if v.Kind == eval.KindNumber && v.Num == 0 {
+		v = eval.Number(0) // fold -0
+	}
+	if v.Kind == eval.KindObject && v.Obj != nil {
+		return append(eval.KeyBytes(v.Obj, b), 0)
+	}
+	return append(eval.AppendValueJSON(b, v), 0)
+}
+
+// assignFn prepares an aggregate's input for Beam's windowing: it evaluates
+// the key, assigns windows with eval.AssignWindows, and dead-letters a
+// record as late when all its windows have fired by the watermark it
+// arrived under (element.WmMs minus allowed_lateness), as native does.
+// A tumbling or hopping record is emitted once per open window, stamped
+// with the window's end minus 1 ms (see Build); a session record once,
+// stamped with its event time.
+type assignFn struct {
+	fnBase
+	scratch *eval.Acc
+}
+
+func (f *assignFn) Setup() error {
+	if err := f.setup(); err != nil {
+		return err
+	}
+	f.scratch = f.c.agg.NewAcc()
+	return nil
+}
+
+func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, element), dead func(DeadLetter)) error {
+	c := f.c
+	r, err := decode(c.in[0], el)
+	if err != nil {
+		return fmt.Errorf("beam: %s: %w", c.op.ID, err)
+	}
+	fr := eval.Frame{r}
+	key, err := c.agg.Key(fr)
+	if err != nil {
+		dead(el.deadLetter(c.op.ID, ReasonEval, err))
+		return nil
+	}
+	// Add evaluates every argument: a record it rejects goes to the
+	// dead-letter topic here, since a CombineFn cannot emit one.
+	f.c.agg.Reset(f.scratch)
+	if err := c.agg.Add(f.scratch, fr, el.TsMs); err != nil {
+		dead(el.deadLetter(c.op.ID, ReasonEval, err))
+		return nil
+	}
+	fired := satSub(el.WmMs, c.op.Aggregate.AllowedLatenessMs)
+	w := c.op.Aggregate.Window
+	var open []eval.Interval
+	for _, iv := range eval.AssignWindows(w, el.TsMs, nil) {
+		if iv.End > fired {
+			open = append(open, iv)
+		}
+	}
+	if len(open) == 0 {
+		if len(eval.AssignWindows(w, el.TsMs, nil)) > 0 {
+			dead(el.deadLetter(c.op.ID, ReasonLate, fmt.Errorf("event time %s is behind the watermark %s: all its windows have fired",
+				eval.FormatTimestamp(el.TsMs), eval.FormatTimestamp(fired))))
+		}
+		return nil
+	}
+	k := string(eval.KeyBytes(key, nil))
+	if w.Kind == ir.WindowSession {
+		emit(eventTime(el.TsMs), k, el)
+		return nil
+	}
+	for _, iv := range open {
+		emit(eventTime(iv.End-1), k, el)
+	}
+	return nil
+}
+
+// accum is an aggregate's accumulator between Beam's combiner phases: an
+// eval.Acc in its deterministic binary form.
+type accum struct{ State []byte }
+
+// combineFn folds an aggregate's records with eval's Aggregator.
+type combineFn struct{ fnBase }
+
+func (f *combineFn) Setup() error { return f.setup() }
+
+func (f *combineFn) load(a accum) *eval.Acc {
+	if len(a.State) == 0 {
+		return f.c.agg.NewAcc()
+	}
+	acc, err := eval.UnmarshalAcc(f.c.agg, a.State)
+	if err != nil {
+		panic(fmt.Sprintf("beam: %s: %v", f.Op, err)) // written by this stage: a bug
+	}
+	return acc
+}
+
+func store(acc *eval.Acc) accum {
+	b, _ := acc.MarshalBinary()
+	return accum{State: b}
+}
+
+func (f *combineFn) CreateAccumulator() accum { return accum{} }
+
+func (f *combineFn) AddInput(a accum, el element) accum {
+	acc := f.load(a)
+	r, err := decode(f.c.in[0], el)
+	if err == nil {
+		err = f.c.agg.Add(acc, eval.Frame{r}, el.TsMs)
+	}
+	if err != nil {
+		// assignFn dead-lettered every record Add rejects on its own; this
+		// is a record whose dynamic type differs from the window's others.
+		slog.Warn("beam: aggregate record skipped", "operator", f.Op, "err", err)
+	}
+	return store(acc)
+}
+
+func (f *combineFn) MergeAccumulators(a, b accum) accum {
+	acc := f.load(a)
+	f.c.agg.Merge(acc, f.load(b))
+	return store(acc)
+}
+
+func (f *combineFn) ExtractOutput(a accum) accum { return a }
+
+// resultFn builds an aggregate's output record from a key, an accumulator
+// and the Beam window, whose bounds become window_start and window_end.
+type resultFn struct{ fnBase }
+
+func (f *resultFn) Setup() error { return f.setup() }
+
+func (f *resultFn) ProcessElement(w beam.Window, key string, a accum, emit func(beam.EventTime, element)) error {
+	c := f.c
+	iw, ok := w.(window.IntervalWindow)
+	if !ok {
+		return fmt.Errorf("beam: %s: unexpected window %v", c.op.ID, w)
+	}
+	iv := eval.Interval{Start: iw.Start.Milliseconds(), End: iw.End.Milliseconds()}
+	if aw := c.op.Aggregate.Window; aw.Kind != ir.WindowSession {
+		iv.Start = iv.End - aw.SizeMs
+	}
+	k, err := eval.DecodeJSON(c.agg.KeyLayout(), []byte(key))
+	if err != nil {
+		return fmt.Errorf("beam: %s: key: %w", c.op.ID, err)
+	}
+	acc, err := eval.UnmarshalAcc(c.agg, a.State)
+	if len(a.State) == 0 {
+		acc, err = c.agg.NewAcc(), nil
+	}
+	if err != nil {
+		return fmt.Errorf("beam: %s: %w", c.op.ID, err)
+	}
+	r := c.agg.Result(k, acc, iv)
+	ts := iv.End - 1
+	emit(eventTime(ts), element{Value: r.AppendJSON(nil), TsMs: ts, WmMs: math.MinInt64, OriginStream: c.op.ID})
+	return nil
+}

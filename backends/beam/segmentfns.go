@@ -1,0 +1,158 @@
+package beam
+
+import (
+	"fmt"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
+)
+
+func init() {
+	register.DoFn2x0[Record, func(element)](&entryFn{})
+	register.DoFn3x1[element, func(element), func(DeadLetter), error](&segmentFn{})
+	register.DoFn2x0[element, func(element)](&selectFn{})
+	register.DoFn2x0[element, func(Record)](&recordFn{})
+	register.DoFn3x1[element, func(Record), func(DeadLetter), error](&outputFn{})
+}
+
+// entryFn turns an input's records into elements.
+type entryFn struct{ Stream string }
+
+func (f *entryFn) ProcessElement(r Record, emit func(element)) {
+	emit(element{
+		Value: r.Value, Key: r.Key, TsMs: r.TimestampMs, Seq: r.Seq, WmMs: r.WatermarkMs,
+		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset,
+	})
+}
+
+// segmentFn runs a stateless segment (segment.go) on runtime/stateless's
+// Processor: every output comes out tagged with its Target and Topic and
+// carries the input element's arrival order and watermark.
+type segmentFn struct {
+	fnBase
+	Root string
+	Taps []string
+
+	proc *stateless.Processor
+}
+
+func (f *segmentFn) Setup() error {
+	if err := f.setup(); err != nil {
+		return err
+	}
+	var err error
+	f.proc, err = f.st.newProcessor(f.st.segment(f.Root, f.Taps))
+	return err
+}
+
+func (f *segmentFn) ProcessElement(el element, emit func(element), dead func(DeadLetter)) error {
+	in := stateless.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs}
+	return f.proc.Process(in, segmentEmitter{in: el, emit: emit, dead: dead})
+}
+
+// segmentEmitter attaches the input element's metadata to the Processor's
+// outputs and dead letters.
+type segmentEmitter struct {
+	in   element
+	emit func(element)
+	dead func(DeadLetter)
+}
+
+func (e segmentEmitter) Emit(o stateless.Output) error {
+	el := e.in
+	el.Target, el.Topic, el.TsMs, el.Side = o.Target, o.Topic, o.TimestampMs, 0
+	el.Value = append([]byte(nil), o.Value...)
+	el.Key = nil
+	if o.Key != nil {
+		el.Key = append([]byte{}, o.Key...)
+	}
+	e.emit(el)
+	return nil
+}
+
+func (e segmentEmitter) DeadLetter(d stateless.DeadLetter) error {
+	dl := e.in.deadLetter(d.Operator, d.Reason, fmt.Errorf("%s", d.Err))
+	if d.Reason == ReasonDecode {
+		dl.Input.Key, dl.Input.Value = e.in.Key, e.in.Value
+	}
+	e.dead(dl)
+	return nil
+}
+
+// selectFn keeps a segment's elements for one exported stream, for the
+// keyed operators that read it.
+type selectFn struct{ Target string }
+
+func (f *selectFn) ProcessElement(el element, emit func(element)) {
+	if el.Target == f.Target && el.Topic == "" {
+		el.Target, el.Key = "", nil
+		emit(el)
+	}
+}
+
+// recordFn keeps a segment's records for one sink, channel topic or tap.
+type recordFn struct {
+	Target string
+	Topic  string
+}
+
+func (f *recordFn) ProcessElement(el element, emit func(Record)) {
+	if el.Target == f.Target && el.Topic == f.Topic {
+		emit(el.record())
+	}
+}
+
+func (el element) record() Record {
+	return Record{Key: el.Key, Value: el.Value, TimestampMs: el.TsMs, Seq: el.Seq, WatermarkMs: el.WmMs}
+}
+
+// outputFn writes a keyed operator's output stream that leaves the stage
+// directly (no stateless operator between): as a tap, or on a channel
+// keyed by the channel's key (stateless.AppendChannelKey, as every backend
+// keys channels).
+type outputFn struct {
+	fnBase
+	Stream string
+	Topic  string
+
+	key []*eval.Program
+}
+
+func (f *outputFn) Setup() error {
+	if err := f.setup(); err != nil {
+		return err
+	}
+	l := f.st.layouts[f.Stream]
+	for _, ch := range f.st.plan.Channels {
+		if f.Topic == "" || ch.From != f.Stream || ch.Topic != f.Topic {
+			continue
+		}
+		for _, k := range ch.Key {
+			p, diags := eval.Compile(k, []eval.Root{{Name: "record", Layout: l}}, f.st.consts)
+			if diags.HasErrors() {
+				return fmt.Errorf("beam: key of channel %s → %s: %s", ch.From, ch.To, diags.Error())
+			}
+			f.key = append(f.key, p)
+		}
+		break
+	}
+	return nil
+}
+
+func (f *outputFn) ProcessElement(el element, emit func(Record), dead func(DeadLetter)) error {
+	out := el.record()
+	out.Key = nil
+	if len(f.key) > 0 {
+		r, err := decode(f.st.layouts[f.Stream], el)
+		if err != nil {
+			return fmt.Errorf("beam: output %s: %w", f.Stream, err)
+		}
+		if out.Key, err = stateless.AppendChannelKey(nil, f.key, eval.Frame{r}); err != nil {
+			dead(el.deadLetter(f.Stream, ReasonEval, fmt.Errorf("repartition key: %w", err)))
+			return nil
+		}
+	}
+	emit(out)
+	return nil
+}

@@ -1,0 +1,26 @@
+package broker
+
+import (
+	"github.com/pipeline-compiler/pipeline/optimizer"
+)
+
+// Capabilities is what a Redpanda Data Transform hosts and what it costs
+// before calibration: stateless single-record operators reading one topic,
+// at most eight outputs, at-least-once delivery, no files. It runs inside
+// the broker, so reading its input topic costs no network hop.
+func Capabilities() optimizer.Capabilities {
+	return optimizer.Capabilities{
+		MaxRouteOutputs: 8, // a transform writes at most eight topics
+		// A transform cannot set its output records' timestamps.
+		KeepsInputTimestamps: true,
+		Limit:                "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
+		Notes: []string{
+			"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",
+		},
+		Costs: optimizer.Costs{
+			Fixed:          0.05, // deploy a module
+			CPUPerRecord:   optimizer.PerRecord(0.5e-6, 0, 1e-6),
+			ChannelPerByte: 3e-9,
+		},
+	}
+}

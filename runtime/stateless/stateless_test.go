@@ -1,0 +1,161 @@
+package stateless
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+func x(src string) ir.Expr {
+	return ir.Expr{Source: src, Range: ir.Range{Filename: "test.hcl", Start: ir.Pos{Line: 1, Column: 1}, End: ir.Pos{Line: 1, Column: 1 + len(src), Byte: len(src)}}}
+}
+
+func xp(src string) *ir.Expr { e := x(src); return &e }
+
+var event = ir.Schema{Type: cty.Object(map[string]cty.Type{"id": cty.String, "level": cty.String, "n": cty.Number})}
+
+// testPlan is a stage reading source.logs: a filter, a map, a route with a
+// default output, two keyed sinks, and a keyed channel to another stage.
+func testPlan() *ir.Plan {
+	mapped := ir.Schema{Type: cty.Object(map[string]cty.Type{"id": cty.String, "level": cty.String, "double": cty.Number})}
+	ops := []*ir.Operator{
+		{ID: "source.logs", Kind: ir.KindSource, Name: "logs", Schema: event, Source: &ir.Source{Topic: "logs", Format: "json", EventTime: xp("record.n")}},
+		{ID: "filter.big", Kind: ir.KindFilter, Name: "big", Inputs: []string{"source.logs"}, Schema: event, Filter: &ir.Filter{Where: x("record.n > 1")}},
+		{ID: "map.m", Kind: ir.KindMap, Name: "m", Inputs: []string{"filter.big"}, Schema: mapped, Map: &ir.Map{Fields: []ir.Field{
+			{Name: "id", Expr: x("record.id")}, {Name: "level", Expr: x("upper(record.level)")}, {Name: "double", Expr: x("record.n * 2")}}}},
+		{ID: "route.r", Kind: ir.KindRoute, Name: "r", Inputs: []string{"map.m"}, Schema: mapped, Route: &ir.Route{Outputs: []ir.RouteOutput{
+			{Name: "errors", When: xp(`record.level == "ERROR"`)}, {Name: "rest", Default: true}}}},
+		{ID: "sink.errors", Kind: ir.KindSink, Name: "errors", Inputs: []string{"route.r.errors"}, Schema: mapped, Sink: &ir.Sink{Topic: "errors", Format: "json", Key: xp("record.id")}},
+		{ID: "sink.rest", Kind: ir.KindSink, Name: "rest", Inputs: []string{"route.r.rest"}, Schema: mapped, Sink: &ir.Sink{Topic: "rest", Format: "json", Key: xp("record.double")}},
+		{ID: "aggregate.a", Kind: ir.KindAggregate, Name: "a", Inputs: []string{"map.m"}, Schema: mapped},
+	}
+	st := &ir.Stage{ID: "b", Backend: ir.BackendBroker, Operators: []string{"source.logs", "filter.big", "map.m", "route.r", "sink.errors", "sink.rest"}}
+	agg := &ir.Stage{ID: "n", Backend: ir.BackendNative, Operators: []string{"aggregate.a"}}
+	return &ir.Plan{
+		FormatVersion: ir.FormatVersion,
+		Pipeline:      &ir.Pipeline{Name: "t", Operators: ops},
+		Stages:        []*ir.Stage{st, agg},
+		Channels: []*ir.Channel{{From: "map.m", To: "aggregate.a", Topic: "t.map.m", Stream: "map.m",
+			Key: []ir.Expr{x("record.level"), x("record.id")}}},
+	}
+}
+
+// collect records outputs as "target topic key value @ts" and dead letters
+// as "operator reason: error".
+type collect struct{ got []string }
+
+func (c *collect) Emit(o Output) error {
+	key := "<nil>"
+	if o.Key != nil {
+		key = string(o.Key)
+	}
+	c.got = append(c.got, fmt.Sprintf("%s %s %s %s @%d", o.Target, o.Topic, key, o.Value, o.TimestampMs))
+	return nil
+}
+
+func (c *collect) DeadLetter(d DeadLetter) error {
+	c.got = append(c.got, d.Operator+" "+d.Reason+": "+d.Err)
+	return nil
+}
+
+func TestProcess(t *testing.T) {
+	tests := []struct {
+		name  string
+		value string
+		want  []string
+	}{
+		{"filtered out", `{"id":"a","level":"info","n":1}`, nil},
+		{"error route, keyed channel", `{"id":"a","level":"error","n":2}`, []string{
+			`map.m t.map.m ["ERROR","a"] {"double":4,"id":"a","level":"ERROR"} @2`,
+			`sink.errors errors a {"double":4,"id":"a","level":"ERROR"} @2`,
+		}},
+		{"default route, number key as JSON", `{"id":"b","level":"warn","n":3}`, []string{
+			`map.m t.map.m ["WARN","b"] {"double":6,"id":"b","level":"WARN"} @3`,
+			`sink.rest rest 6 {"double":6,"id":"b","level":"WARN"} @3`,
+		}},
+		{"null sink key is no key", `{"level":"warn","n":3}`, []string{
+			`map.m t.map.m ["WARN",null] {"double":6,"id":null,"level":"WARN"} @3`,
+			`sink.rest rest 6 {"double":6,"id":null,"level":"WARN"} @3`,
+		}},
+		{"malformed", `{"id":`, []string{"source.logs decode: json: field id: unexpected end of JSON input (at byte 6)"}},
+		{"event time fails", `{"id":"a","level":"x"}`, []string{"source.logs eval: event_time: "}},
+		{"map fails", `{"id":"a","n":5}`, []string{"map.m eval: "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := New(testPlan(), "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c collect
+			if err := p.Process(Input{Stream: "source.logs", Value: []byte(tt.value), TimestampMs: 99}, &c); err != nil {
+				t.Fatal(err)
+			}
+			// Error texts come from the evaluator: compare their start.
+			for i := range c.got {
+				if i < len(tt.want) && strings.HasSuffix(tt.want[i], ": ") && strings.HasPrefix(c.got[i], tt.want[i]) {
+					c.got[i] = tt.want[i]
+				}
+			}
+			if d := cmp.Diff(tt.want, c.got); d != "" {
+				t.Errorf("outputs (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestTaps(t *testing.T) {
+	p, err := New(testPlan(), "b", WithTaps("filter.big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c collect
+	if err := p.Process(Input{Stream: "source.logs", Value: []byte(`{"id":"a","level":"error","n":2}`)}, &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.got) != 3 || c.got[0] != `filter.big  <nil> {"id":"a","level":"error","n":2} @2` {
+		t.Errorf("outputs with a tap on filter.big: %q", c.got)
+	}
+}
+
+func TestNewRefuses(t *testing.T) {
+	tests := []struct {
+		name  string
+		stage string
+		edit  func(*ir.Plan)
+		want  string
+	}{
+		{"stateful operator", "n", func(*ir.Plan) {}, "aggregate.a keeps state across records"},
+		{"unknown stage", "x", func(*ir.Plan) {}, `no stage "x"`},
+		{"bad expression", "b", func(p *ir.Plan) { p.Pipeline.Operators[1].Filter.Where = x("record.nope > 1") }, "filter.big where"},
+		{"table source", "b", func(p *ir.Plan) { p.Pipeline.Operators[0].Source.Table = true }, "table source"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := testPlan()
+			tt.edit(plan)
+			_, err := New(plan, tt.stage)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnknownStream(t *testing.T) {
+	p, err := New(testPlan(), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Process(Input{Stream: "source.other", Value: []byte(`{}`)}, &collect{}); err == nil {
+		t.Error("Process accepted a stream the stage does not read")
+	}
+	if got := p.Streams(); !cmp.Equal(got, []string{"source.logs"}) {
+		t.Errorf("Streams() = %q", got)
+	}
+}
