@@ -4,25 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pipeline-compiler/pipeline/backends/internal/calibration"
 	"time"
 
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/pipeline-compiler/pipeline/optimizer/costprofile"
 	engine "github.com/pipeline-compiler/pipeline/runtime/native"
 )
 
-// Calibration sizes: records generated per input stream (one engine pass),
+// Calibration sizes (calibration.Records are generated per input stream):
 // records run before measuring so that caches and the allocator are warm,
 // and the fewest records a measurement covers however short its duration.
 const (
-	calibrationRecords = 20000
-	calibrationWarmup  = 2000
-	calibrationMin     = 1000
+	calibrationWarmup = 2000
+	calibrationMin    = 1000
 )
-
-// calibrationStage is the ID of the one-operator stage being measured.
-const calibrationStage = "calibrate"
 
 // Calibrate measures, for each operator kind p has, the CPU cost per input
 // record of one of p's operators of that kind (costprofile.Subjects) run
@@ -58,7 +54,7 @@ func Calibrate(ctx context.Context, p *ir.Pipeline, c costprofile.Calibration) (
 
 // measure runs op as a stage of its own for d.
 func measure(ctx context.Context, p *ir.Pipeline, op *ir.Operator, d time.Duration) (costprofile.Measurement, error) {
-	plan, inputs, err := calibrationPlan(p, op)
+	plan, inputs, err := calibration.Plan(p, op, ir.BackendNative)
 	if err != nil {
 		return costprofile.Measurement{}, err
 	}
@@ -67,15 +63,15 @@ func measure(ctx context.Context, p *ir.Pipeline, op *ir.Operator, d time.Durati
 		taps = []string{op.ID}
 	}
 	run := func(inputs []engine.Input, deadline time.Time) (cpu time.Duration, n int64, err error) {
-		e, err := engine.New(plan, calibrationStage, engine.WithTaps(taps...))
+		e, err := engine.New(plan, calibration.Stage, engine.WithTaps(taps...))
 		if err != nil {
 			return 0, 0, err
 		}
 		defer e.Close()
-		var out discard
+		var out calibration.Discard
 		defer func() {
-			if err == nil && out.dead > n/2 {
-				err = fmt.Errorf("%d of %d synthetic records were dead-lettered (%s by %s: %s)", out.dead, n, out.first.Reason, out.first.Operator, out.first.Err)
+			if err == nil && out.Dead > n/2 {
+				err = fmt.Errorf("%d of %d synthetic records were dead-lettered (%s by %s: %s)", out.Dead, n, out.First.Reason, out.First.Operator, out.First.Err)
 			}
 		}()
 		start, _ := costprofile.CPUTime()
@@ -113,81 +109,4 @@ func measure(ctx context.Context, p *ir.Pipeline, op *ir.Operator, d time.Durati
 	m.Operator = op.ID
 	m.NsPerRecord = max(float64(cpu.Nanoseconds())/float64(max(m.Records, 1)), 0.1)
 	return m, nil
-}
-
-// calibrationPlan is a plan whose one stage runs op, fed by channels from
-// the producers of its inputs (or, for a source, by its own topic), and the
-// stage's input records: the inputs' synthetic records interleaved.
-func calibrationPlan(p *ir.Pipeline, op *ir.Operator) (*ir.Plan, []engine.Input, error) {
-	plan := &ir.Plan{
-		FormatVersion: ir.FormatVersion,
-		Pipeline:      p,
-		Stages:        []*ir.Stage{{ID: calibrationStage, Backend: ir.BackendNative, Operators: []string{op.ID}}},
-	}
-	type feed struct {
-		stream    string
-		layout    *eval.Layout
-		codec     eval.Codec
-		eventTime []string
-	}
-	var feeds []feed
-	if op.Kind == ir.KindSource {
-		if op.Source == nil {
-			return nil, nil, fmt.Errorf("%s has no source settings", op.ID)
-		}
-		codec, err := eval.NewCodec(op.Source.Format)
-		if err != nil {
-			return nil, nil, err
-		}
-		var et []string
-		if op.Source.EventTime != nil && !op.Source.EventTime.IsZero() {
-			et, _ = eval.ReadAttributes(*op.Source.EventTime, "record")
-		}
-		feeds = append(feeds, feed{op.ID, eval.NewLayout(op.Schema.Type), codec, et})
-	} else {
-		layouts, err := costprofile.InputLayouts(p, op)
-		if err != nil {
-			return nil, nil, err
-		}
-		codec, err := eval.NewCodec("json") // channels carry JSON
-		if err != nil {
-			return nil, nil, err
-		}
-		for k, s := range op.Inputs {
-			plan.Channels = append(plan.Channels, &ir.Channel{From: s, To: op.ID, Stream: s, Topic: calibrationStage + "." + s})
-			feeds = append(feeds, feed{stream: s, layout: layouts[k], codec: codec})
-		}
-	}
-	var inputs []engine.Input
-	var buf []byte
-	for i := range calibrationRecords {
-		for _, f := range feeds {
-			buf = f.codec.Append(buf[:0], costprofile.SyntheticRecord(f.layout, i, f.eventTime))
-			inputs = append(inputs, engine.Input{
-				Stream:      f.stream,
-				Offset:      int64(i),
-				Value:       append([]byte(nil), buf...),
-				TimestampMs: costprofile.SyntheticTime(i).UnixMilli(),
-			})
-		}
-	}
-	return plan, inputs, nil
-}
-
-// discard drops a stage's outputs (encoding them is the cost measured,
-// delivering them is the I/O layer's) and counts dead letters: synthetic
-// records the operator rejects would measure the wrong path.
-type discard struct {
-	dead  int64
-	first engine.DeadLetter
-}
-
-func (*discard) Emit(engine.Output) error { return nil }
-
-func (d *discard) DeadLetter(dl engine.DeadLetter) error {
-	if d.dead == 0 {
-		d.first = dl
-	}
-	d.dead++
-	return nil
 }

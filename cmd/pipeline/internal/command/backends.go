@@ -22,7 +22,7 @@ var planBackends = []struct {
 	calibrate    costprofile.Calibrator
 	uncalibrated string
 }{
-	{ir.BackendBroker, broker.Capabilities, nil, "the WebAssembly transform host has no calibrator yet"},
+	{ir.BackendBroker, broker.Capabilities, broker.Calibrate, ""},
 	{ir.BackendNative, nativebackend.Capabilities, nativebackend.Calibrate, ""},
 	{ir.BackendBeam, beamconfig.Capabilities, nil, "the Beam backend has no calibrator yet"},
 }

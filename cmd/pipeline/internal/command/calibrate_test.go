@@ -238,7 +238,7 @@ func TestCalibrateOrders(t *testing.T) {
 	r := run(t, nil, "", "calibrate", "-duration", "2ms", "-cost-profile", out, spec)
 	check{outHas: []string{
 		"Calibrating " + spec + " on this machine (",
-		"broker: not calibrated (the WebAssembly transform host has no calibrator yet); it keeps its built-in costs\n",
+		"\nbroker:\n  source     source.orders ",
 		"\nnative:\n  source     source.orders ",
 		"  aggregate  aggregate.revenue ",
 		"Wrote " + out + ".",
@@ -255,8 +255,12 @@ func TestCalibrateOrders(t *testing.T) {
 	for k := range p.Backends["native"] {
 		kinds = append(kinds, k)
 	}
-	if len(kinds) != 8 || len(p.Backends) != 1 || p.Pipeline != "orders" || p.Duration != "2ms" {
-		t.Errorf("profile measures %v on %d backends for %q over %s; want all 8 kinds on native for orders over 2ms", kinds, len(p.Backends), p.Pipeline, p.Duration)
+	if len(kinds) != 8 || len(p.Backends) != 2 || p.Pipeline != "orders" || p.Duration != "2ms" {
+		t.Errorf("profile measures %v on %d backends for %q over %s; want all 8 kinds on native (and broker's) for orders over 2ms", kinds, len(p.Backends), p.Pipeline, p.Duration)
+	}
+	// The broker measures only the kinds a transform can host.
+	if got, want := len(p.Backends["broker"]), 5; got != want {
+		t.Errorf("profile measures %d kinds on broker, want %d (source, filter, map, route, sink)", got, want)
 	}
 	// plan reads what calibrate wrote.
 	check{outHas: []string{"Cost profile: " + out + " (measured "}}.verify(t, run(t, nil, "", "plan", "-cost-profile", out, spec))

@@ -1,0 +1,64 @@
+package broker
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/lang"
+	"github.com/pipeline-compiler/pipeline/optimizer/costprofile"
+)
+
+// TestCalibrateExamples calibrates the broker backend on the examples for
+// a few milliseconds per kind: every kind a transform can host is measured
+// through the WebAssembly host on the operator that stands for it, with a
+// positive cost over many records, kinds it cannot host (dedupe, join,
+// aggregate) are absent, and the synthetic records are not dead-lettered
+// (Calibrate fails if they are).
+func TestCalibrateExamples(t *testing.T) {
+	tests := []struct {
+		example string
+		want    map[ir.Kind]string // kind → operator measured
+	}{
+		{"lognorm", map[ir.Kind]string{
+			ir.KindSource: "source.raw", ir.KindFilter: "filter.no_debug", ir.KindMap: "map.normalized",
+			ir.KindRoute: "route.by_level", ir.KindSink: "sink.errors"}},
+		{"orders", map[ir.Kind]string{
+			ir.KindSource: "source.orders", ir.KindFilter: "filter.big_us", ir.KindMap: "map.normalized",
+			ir.KindRoute: "route.by_tier", ir.KindSink: "sink.other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.example, func(t *testing.T) {
+			res, diags := lang.Load(filepath.Join("..", "..", "examples", tt.example), lang.Options{})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			var started, measured []ir.Kind
+			ms, err := Calibrate(context.Background(), res.Pipeline, costprofile.Calibration{
+				Duration: 5 * time.Millisecond,
+				Started:  func(k ir.Kind, _ string) { started = append(started, k) },
+				Measured: func(k ir.Kind, _ costprofile.Measurement) { measured = append(measured, k) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[ir.Kind]string{}
+			for k, m := range ms {
+				got[k] = m.Operator
+				if !(m.NsPerRecord > 0) || m.Records < calibrationMin {
+					t.Errorf("%s: %+v, want a positive cost over at least %d records", k, m, calibrationMin)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("measured operators (-want +got):\n%s", diff)
+			}
+			if len(started) != len(tt.want) || !slices.Equal(started, measured) {
+				t.Errorf("progress: started %v, measured %v; want each kind once", started, measured)
+			}
+		})
+	}
+}
