@@ -24,7 +24,7 @@ var planBackends = []struct {
 }{
 	{ir.BackendBroker, broker.Capabilities, broker.Calibrate, ""},
 	{ir.BackendNative, nativebackend.Capabilities, nativebackend.Calibrate, ""},
-	{ir.BackendBeam, beamconfig.Capabilities, nil, "the Beam backend has no calibrator yet"},
+	{ir.BackendBeam, beamconfig.Capabilities, beamCalibrator, beamUncalibrated}, // backends_beam.go
 }
 
 // testRunners are the backends `pipeline test -backend NAME` can run tests

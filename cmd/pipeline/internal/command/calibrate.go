@@ -87,6 +87,11 @@ func (c *CalibrateCommand) Run(args []string) int {
 	fmt.Fprintf(c.Stdout, "Calibrating %s on this machine (%d cores, %s/%s, %s), %s per operator kind.\n",
 		path, machine.Cores, machine.GOOS, machine.GOARCH, machine.GoVersion, duration)
 	for _, b := range planBackends {
+		if b.name != ir.BackendNative && res.Pipeline.Backend(b.name) == nil {
+			// Only enabled backends are candidates for placement.
+			fmt.Fprintf(c.Stdout, "\n%s: not enabled in the spec (add backend %q {} to place and calibrate it)\n", b.name, b.name)
+			continue
+		}
 		if b.calibrate == nil {
 			fmt.Fprintf(c.Stdout, "\n%s: not calibrated (%s); it keeps its built-in costs\n", b.name, b.uncalibrated)
 			continue

@@ -231,39 +231,56 @@ func TestBadCostProfile(t *testing.T) {
 }
 
 // TestCalibrateOrders calibrates the orders example briefly and checks the
-// progress it prints and the profile it writes.
+// progress it prints and the profile it writes: native measures every
+// kind, and backends the spec does not enable are not measured.
 func TestCalibrateOrders(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "orders-profile.json")
 	spec := filepath.Join("..", "..", "..", "..", "examples", "orders")
 	r := run(t, nil, "", "calibrate", "-duration", "2ms", "-cost-profile", out, spec)
 	check{outHas: []string{
 		"Calibrating " + spec + " on this machine (",
-		"\nbroker:\n  source     source.orders ",
+		"\nbroker: not enabled in the spec (add backend \"broker\" {} to place and calibrate it)\n",
+		"\nbeam: not enabled in the spec",
 		"\nnative:\n  source     source.orders ",
 		"  aggregate  aggregate.revenue ",
 		"Wrote " + out + ".",
 	}}.verify(t, r)
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, diags := costprofile.Parse(out, b, backendNames())
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	p := readProfileFile(t, out)
 	var kinds []ir.Kind
 	for k := range p.Backends["native"] {
 		kinds = append(kinds, k)
 	}
-	if len(kinds) != 8 || len(p.Backends) != 2 || p.Pipeline != "orders" || p.Duration != "2ms" {
-		t.Errorf("profile measures %v on %d backends for %q over %s; want all 8 kinds on native (and broker's) for orders over 2ms", kinds, len(p.Backends), p.Pipeline, p.Duration)
-	}
-	// The broker measures only the kinds a transform can host.
-	if got, want := len(p.Backends["broker"]), 5; got != want {
-		t.Errorf("profile measures %d kinds on broker, want %d (source, filter, map, route, sink)", got, want)
+	if len(kinds) != 8 || len(p.Backends) != 1 || p.Pipeline != "orders" || p.Duration != "2ms" {
+		t.Errorf("profile measures %v on %d backends for %q over %s; want all 8 kinds on native only for orders over 2ms", kinds, len(p.Backends), p.Pipeline, p.Duration)
 	}
 	// plan reads what calibrate wrote.
 	check{outHas: []string{"Cost profile: " + out + " (measured "}}.verify(t, run(t, nil, "", "plan", "-cost-profile", out, spec))
 
 	check{code: 1, errHas: []string{"-duration must be positive"}}.verify(t, run(t, nil, "", "calibrate", "-duration", "0s", spec))
+}
+
+// TestCalibrateLognorm: lognorm enables the broker, which measures only
+// the kinds a transform can host, through the WebAssembly host.
+func TestCalibrateLognorm(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "lognorm-profile.json")
+	spec := filepath.Join("..", "..", "..", "..", "examples", "lognorm")
+	r := run(t, nil, "", "calibrate", "-duration", "2ms", "-cost-profile", out, spec)
+	check{outHas: []string{"\nbroker:\n  source     source.raw ", "\nnative:\n"}}.verify(t, r)
+	p := readProfileFile(t, out)
+	if got, want := len(p.Backends["broker"]), 5; got != want || len(p.Backends) != 2 {
+		t.Errorf("profile measures %d kinds on broker and %d backends, want %d (source, filter, map, route, sink) and 2", got, len(p.Backends), want)
+	}
+}
+
+func readProfileFile(t *testing.T, file string) *costprofile.Profile {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, diags := costprofile.Parse(file, b, backendNames())
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
 }
