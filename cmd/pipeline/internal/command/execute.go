@@ -83,8 +83,8 @@ func (m *Meta) connect(ctx context.Context, p *ir.Plan, rf *runFlags) (*session,
 	return &session{brokers: p.Pipeline.Broker.Brokers, clientOpts: opts}, nil
 }
 
-// execute runs the plan's native stages until they finish, ctx ends, or the
-// process is interrupted, showing progress on a terminal.
+// execute runs the plan's native and broker stages until they finish, ctx
+// ends, or the process is interrupted, showing progress on a terminal.
 //
 // Beam stages run as the jobs in beams (submitBeam), alongside the native
 // workers; execute waits for the jobs it must wait for, and stops those in
