@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"github.com/pipeline-compiler/pipeline/backends/internal/calibration"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -49,8 +50,8 @@ func TestCalibrateExamples(t *testing.T) {
 			got := map[ir.Kind]string{}
 			for k, m := range ms {
 				got[k] = m.Operator
-				if !(m.NsPerRecord > 0) || m.Records < calibrationMin {
-					t.Errorf("%s: %+v, want a positive cost over at least %d records", k, m, calibrationMin)
+				if !(m.NsPerRecord > 0) || m.Records < calibration.Min {
+					t.Errorf("%s: %+v, want a positive cost over at least %d records", k, m, calibration.Min)
 				}
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {

@@ -8,7 +8,9 @@
 package calibration
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
@@ -97,4 +99,76 @@ func (d *Discard) DeadLetter(dl native.DeadLetter) error {
 	}
 	d.Dead++
 	return nil
+}
+
+// Engine is what a calibrator measures: a stage that processes inputs and
+// drains at their end (runtime/native's Engine, runtime/wasmhost's).
+type Engine interface {
+	Process(ctx context.Context, in native.Input, out native.Emitter) error
+	Drain(ctx context.Context, out native.Emitter) error
+	Close() error
+}
+
+// Measurement sizes: records run before measuring so that caches and the
+// allocator are warm, and the fewest records a measurement covers however
+// short its duration.
+const (
+	Warmup = 2000
+	Min    = 1000
+)
+
+// Measure runs passes of inputs through fresh engines from newEngine for d
+// (after a warm-up pass) and returns the process CPU time per input record.
+// Each pass ends with a drain, so windows firing at the end of input are
+// part of the cost. It fails when more than half the records of a pass are
+// dead-lettered: a measurement of synthetic records the operator rejects
+// would measure the wrong thing.
+func Measure(ctx context.Context, op *ir.Operator, inputs []native.Input, d time.Duration, newEngine func() (Engine, error)) (costprofile.Measurement, error) {
+	run := func(inputs []native.Input, deadline time.Time) (cpu time.Duration, n int64, err error) {
+		e, err := newEngine()
+		if err != nil {
+			return 0, 0, err
+		}
+		defer e.Close()
+		var out Discard
+		defer func() {
+			if err == nil && out.Dead > n/2 {
+				err = fmt.Errorf("%d of %d synthetic records were dead-lettered (%s by %s: %s)", out.Dead, n, out.First.Reason, out.First.Operator, out.First.Err)
+			}
+		}()
+		start, _ := costprofile.CPUTime()
+		for i, in := range inputs {
+			if err := e.Process(ctx, in, &out); err != nil {
+				return 0, 0, err
+			}
+			n++
+			if i%256 == 255 && n >= Min && time.Now().After(deadline) {
+				break
+			}
+		}
+		if err := e.Drain(ctx, &out); err != nil {
+			return 0, 0, err
+		}
+		end, _ := costprofile.CPUTime()
+		return end - start, n, nil
+	}
+	if _, _, err := run(inputs[:min(Warmup, len(inputs))], time.Now().Add(d)); err != nil {
+		return costprofile.Measurement{}, err
+	}
+	var m costprofile.Measurement
+	var cpu time.Duration
+	for deadline := time.Now().Add(d); ; {
+		c, n, err := run(inputs, deadline)
+		if err != nil {
+			return costprofile.Measurement{}, err
+		}
+		cpu += c
+		m.Records += n
+		if !time.Now().Before(deadline) {
+			break
+		}
+	}
+	m.Operator = op.ID
+	m.NsPerRecord = max(float64(cpu.Nanoseconds())/float64(max(m.Records, 1)), 0.1)
+	return m, nil
 }
