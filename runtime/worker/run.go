@@ -252,9 +252,84 @@ type consumer interface {
 // runTopics consumes the stage's topics in its consumer group until ctx is
 // cancelled or the stage has been idle for the configured time.
 func (r *stageRunner) runTopics(ctx context.Context) error {
+	l, err := r.setupTopics(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l.rebalance()
+		t, err := l.poll(ctx)
+		if err != nil {
+			return err
+		}
+		if t.done {
+			return nil
+		}
+		if !t.work() {
+			l.cons.AllowRebalance()
+			continue
+		}
+		touched, err := l.process(ctx, t)
+		if err != nil {
+			return err
+		}
+		committed, err := l.commit(ctx, touched)
+		if err != nil {
+			return err
+		}
+		if !committed {
+			continue
+		}
+		if t.drain {
+			r.log.Info("idle; drained and committed", "idle", r.cfg.idle,
+				"records_in", r.in.Load(), "records_out", r.out.Load(), "dead_letters", r.dead.Load())
+			return nil
+		}
+	}
+}
+
+// topicLoop is one consuming run of a stage over its topics: the consumer
+// group client, the producer and the engines of the partition groups it
+// holds. Each iteration is rebalance → poll → process → commit.
+type topicLoop struct {
+	r          *stageRunner
+	sess       *kgo.GroupTransactSession // nil unless exactly once
+	cl         *kgo.Client
+	cons       consumer
+	prod       *producer
+	revoked    *revocations
+	assignedAt *atomic.Int64 // unix nanos of the last assignment
+	stopTables func()
+
+	groups      map[int32]*pgroup
+	lags        map[string]int64
+	lastInput   time.Time
+	lastAdvance time.Time
+}
+
+// tick is what one poll asks the loop to do.
+type tick struct {
+	byPG      map[int32][]*kgo.Record
+	now       time.Time
+	advance   bool // move watermarks by the wall clock
+	drain     bool // idle: drain every engine, commit and stop
+	done      bool // idle with nothing to drain: stop
+	committed map[string]map[int32]kgo.EpochOffset
+}
+
+// work reports whether the tick needs a transaction.
+func (t *tick) work() bool { return len(t.byPG) > 0 || t.advance || t.drain }
+
+// setupTopics creates the topics, reads the global tables and joins the
+// consumer group, transactionally when a sink is exactly once.
+func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error) {
 	admin, err := kgo.NewClient(r.clientOpts()...)
 	if err != nil {
-		return fmt.Errorf("kafka client: %w", err)
+		return nil, fmt.Errorf("kafka client: %w", err)
 	}
 	err = r.ensureTopics(ctx, admin, append(r.inputTopics(), r.outputTopics()...))
 	if err == nil {
@@ -262,256 +337,276 @@ func (r *stageRunner) runTopics(ctx context.Context) error {
 	}
 	admin.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Global tables are read to their end before any stream record.
 	stopTables, err := r.tables.start(ctx, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer stopTables()
+	defer func() {
+		if err != nil {
+			stopTables()
+		}
+	}()
 
-	revoked := &revocations{}
-	var assignedAt atomic.Int64 // unix nanos of the last assignment
+	l := &topicLoop{
+		r:          r,
+		revoked:    &revocations{},
+		assignedAt: &atomic.Int64{},
+		stopTables: stopTables,
+		groups:     map[int32]*pgroup{},
+		lags:       map[string]int64{},
+	}
 	// A short transaction timeout bounds how long a crashed predecessor with
 	// another instance ID can hold back read_committed consumers; the
 	// caller's client options may override it.
 	opts := append([]kgo.Opt{kgo.TransactionTimeout(10 * time.Second)}, r.clientOpts()...)
 	opts = append(opts,
 		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
-			assignedAt.Store(time.Now().UnixNano())
+			l.assignedAt.Store(time.Now().UnixNano())
 		}),
 		kgo.ConsumerGroup(r.group),
 		kgo.ConsumeTopics(r.groupTopics()...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.Balancers(kgo.RangeBalancer()),
-		kgo.OnPartitionsRevoked(revoked.add),
-		kgo.OnPartitionsLost(revoked.add),
+		kgo.OnPartitionsRevoked(l.revoked.add),
+		kgo.OnPartitionsLost(l.revoked.add),
 	)
 	if r.cfg.static {
 		opts = append(opts, kgo.InstanceID(r.pipeline+"."+r.stage.ID+"."+r.cfg.instance))
 	}
-	var (
-		sess *kgo.GroupTransactSession
-		cl   *kgo.Client
-		cons consumer
-	)
 	if r.exactlyOnce {
 		txnID := r.pipeline + "." + r.stage.ID + "." + r.cfg.instance
-		sess, err = kgo.NewGroupTransactSession(append(opts,
+		sess, err := kgo.NewGroupTransactSession(append(opts,
 			kgo.TransactionalID(txnID),
 			kgo.RequireStableFetchOffsets(),
 		)...)
 		if err != nil {
-			return fmt.Errorf("kafka transact session: %w", err)
+			return nil, fmt.Errorf("kafka transact session: %w", err)
 		}
-		cl, cons = sess.Client(), sess
+		l.sess, l.cl, l.cons = sess, sess.Client(), sess
 		// Initialize the producer ID now, not at the first produce: that
 		// fences a crashed predecessor with the same transactional ID and
 		// aborts its open transaction, whose offset commit would otherwise
 		// hold back our own (stable) offset fetch until it times out.
-		if _, _, err := cl.ProducerID(ctx); err != nil {
+		if _, _, err := l.cl.ProducerID(ctx); err != nil {
 			sess.Close()
-			return fmt.Errorf("init transactional producer %s: %w", txnID, err)
+			return nil, fmt.Errorf("init transactional producer %s: %w", txnID, err)
 		}
 		r.log.Info("consuming", "group", r.group, "topics", r.inputTopics(), "delivery", "exactly_once", "transactional_id", txnID)
 	} else {
-		cl, err = kgo.NewClient(append(opts, kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll())...)
+		cl, err := kgo.NewClient(append(opts, kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll())...)
 		if err != nil {
-			return fmt.Errorf("kafka client: %w", err)
+			return nil, fmt.Errorf("kafka client: %w", err)
 		}
-		cons = cl
+		l.cl, l.cons = cl, cl
 		r.log.Info("consuming", "group", r.group, "topics", r.inputTopics(), "delivery", "at_least_once")
 	}
+	l.prod = &producer{cl: l.cl}
+	l.lastInput = time.Now()
+	l.lastAdvance = l.lastInput
+	return l, nil
+}
+
+// close leaves the group and releases the engines and table readers.
+func (l *topicLoop) close() {
+	l.closeGroups(func(int32) bool { return true })
 	// With BlockRebalanceOnPoll, leaving the group waits for
 	// AllowRebalance: a stop between a poll and its commit must allow it,
 	// or Close never returns.
-	defer func() {
-		cons.AllowRebalance()
-		cons.Close()
-	}()
-	prod := &producer{cl: cl}
+	l.cons.AllowRebalance()
+	l.cons.Close()
+	l.stopTables()
+}
 
-	groups := map[int32]*pgroup{}
-	closeGroups := func(which func(int32) bool) {
-		for pg, g := range groups {
-			if which(pg) {
-				g.eng.Close()
-				r.tables.forget(g)
-				delete(groups, pg)
-			}
+func (l *topicLoop) closeGroups(which func(int32) bool) {
+	for pg, g := range l.groups {
+		if which(pg) {
+			g.eng.Close()
+			l.r.tables.forget(g)
+			delete(l.groups, pg)
 		}
 	}
-	defer closeGroups(func(int32) bool { return true })
+}
 
-	lags := map[string]int64{}
-	started := time.Now()
-	lastInput := started
-	lastAdvance := started
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if pgs := revoked.take(); len(pgs) > 0 {
-			closeGroups(func(pg int32) bool { return pgs[pg] })
-		}
-		pollCtx, cancel := context.WithTimeout(ctx, pollWait)
-		fetches := cons.PollRecords(pollCtx, r.cfg.pollMax)
-		cancel()
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if fetches.IsClientClosed() {
-			return kgo.ErrClientClosed
-		}
-		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-				r.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		byPG := map[int32][]*kgo.Record{}
-		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-			if len(p.Records) == 0 {
-				return
-			}
-			byPG[p.Partition] = append(byPG[p.Partition], p.Records...)
-			last := p.Records[len(p.Records)-1]
-			lag := max(p.HighWatermark-(last.Offset+1), 0)
-			lags[p.Topic+"/"+strconv.Itoa(int(p.Partition))] = lag
-			r.m.lag.WithLabelValues(r.pipeline, r.stage.ID, p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(lag))
-			r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, r.topicStreams[p.Topic]).Add(float64(len(p.Records)))
-			r.in.Add(int64(len(p.Records)))
-		})
-		var totalLag int64
-		for _, l := range lags {
-			totalLag += l
-		}
-		r.lag.Store(totalLag)
+// rebalance drops the engines of partitions revoked or lost since the last
+// iteration; a later assignment restores them from their checkpoints.
+func (l *topicLoop) rebalance() {
+	if pgs := l.revoked.take(); len(pgs) > 0 {
+		l.closeGroups(func(pg int32) bool { return pgs[pg] })
+	}
+}
 
-		now := time.Now()
-		if len(byPG) > 0 {
-			lastInput = now
+// poll fetches the next records, updates lag and idle tracking, and
+// decides whether this iteration advances, drains or stops.
+func (l *topicLoop) poll(ctx context.Context) (*tick, error) {
+	r := l.r
+	pollCtx, cancel := context.WithTimeout(ctx, pollWait)
+	fetches := l.cons.PollRecords(pollCtx, r.cfg.pollMax)
+	cancel()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fetches.IsClientClosed() {
+		return nil, kgo.ErrClientClosed
+	}
+	fetches.EachError(func(topic string, p int32, err error) {
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			r.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
 		}
-		idleAfter := r.cfg.idle
-		if at := assignedAt.Load(); at == 0 {
-			// Not in the group yet: joining can take a rebalance.
-			idleAfter = max(idleAfter, joinGrace)
-		} else if t := time.Unix(0, at); t.After(lastInput) {
-			lastInput = t // idle time counts from the last assignment
+	})
+	t := &tick{byPG: map[int32][]*kgo.Record{}, now: time.Now()}
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
 		}
-		advance := len(groups) > 0 && now.Sub(lastAdvance) >= advanceEvery
-		drain := r.cfg.idle > 0 && len(byPG) == 0 && now.Sub(lastInput) >= idleAfter && r.upstreamDone()
-		committedOffs := cl.CommittedOffsets()
-		// ensureGroup builds partition group pg's engine, restored at the
-		// committed offsets, unless it is already running.
-		ensureGroup := func(pg int32) error {
-			if groups[pg] != nil {
-				return nil
-			}
-			g, err := r.newGroup(ctx, pg, r.groupOffsets(committedOffs, pg))
-			if err != nil {
-				return err
-			}
-			groups[pg] = g
-			return nil
-		}
-		if drain {
-			// Partition groups without new input may still hold state
-			// restored from a checkpoint (open windows): drain them too.
-			for pg := range r.assignedGroups(committedOffs) {
-				if err := ensureGroup(pg); err != nil {
-					return err
-				}
-			}
-			if len(groups) == 0 {
-				r.log.Info("idle; nothing to drain", "idle", r.cfg.idle)
-				return nil
-			}
-		}
-		if len(byPG) == 0 && !advance && !drain {
-			cons.AllowRebalance()
-			continue
-		}
-		if advance {
-			lastAdvance = now
-		}
+		t.byPG[p.Partition] = append(t.byPG[p.Partition], p.Records...)
+		last := p.Records[len(p.Records)-1]
+		lag := max(p.HighWatermark-(last.Offset+1), 0)
+		l.lags[p.Topic+"/"+strconv.Itoa(int(p.Partition))] = lag
+		r.m.lag.WithLabelValues(r.pipeline, r.stage.ID, p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(lag))
+		r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, r.topicStreams[p.Topic]).Add(float64(len(p.Records)))
+		r.in.Add(int64(len(p.Records)))
+	})
+	var totalLag int64
+	for _, lag := range l.lags {
+		totalLag += lag
+	}
+	r.lag.Store(totalLag)
 
-		for pg := range byPG {
-			if err := ensureGroup(pg); err != nil {
-				return err
+	if len(t.byPG) > 0 {
+		l.lastInput = t.now
+	}
+	idleAfter := r.cfg.idle
+	if at := l.assignedAt.Load(); at == 0 {
+		// Not in the group yet: joining can take a rebalance.
+		idleAfter = max(idleAfter, joinGrace)
+	} else if a := time.Unix(0, at); a.After(l.lastInput) {
+		l.lastInput = a // idle time counts from the last assignment
+	}
+	t.advance = len(l.groups) > 0 && t.now.Sub(l.lastAdvance) >= advanceEvery
+	t.drain = r.cfg.idle > 0 && len(t.byPG) == 0 && t.now.Sub(l.lastInput) >= idleAfter && r.upstreamDone()
+	t.committed = l.cl.CommittedOffsets()
+	if t.drain {
+		// Partition groups without new input may still hold state
+		// restored from a checkpoint (open windows): drain them too.
+		for pg := range r.assignedGroups(t.committed) {
+			if err := l.ensureGroup(ctx, t, pg); err != nil {
+				return nil, err
 			}
 		}
-		if sess != nil {
-			if err := sess.Begin(); err != nil {
-				return fmt.Errorf("begin transaction: %w", err)
+		if len(l.groups) == 0 {
+			r.log.Info("idle; nothing to drain", "idle", r.cfg.idle)
+			t.done = true
+		}
+	}
+	return t, nil
+}
+
+// ensureGroup builds partition group pg's engine, restored at the
+// committed offsets, unless it is already running.
+func (l *topicLoop) ensureGroup(ctx context.Context, t *tick, pg int32) error {
+	if l.groups[pg] != nil {
+		return nil
+	}
+	g, err := l.r.newGroup(ctx, pg, l.r.groupOffsets(t.committed, pg))
+	if err != nil {
+		return err
+	}
+	l.groups[pg] = g
+	return nil
+}
+
+// process runs one transaction's worth of work: it feeds the polled
+// records to the engines, produces their output and checkpoints the groups
+// that changed. It returns those groups; on error the transaction is
+// aborted.
+func (l *topicLoop) process(ctx context.Context, t *tick) ([]*pgroup, error) {
+	r := l.r
+	if t.advance {
+		l.lastAdvance = t.now
+	}
+	for pg := range t.byPG {
+		if err := l.ensureGroup(ctx, t, pg); err != nil {
+			return nil, err
+		}
+	}
+	if l.sess != nil {
+		if err := l.sess.Begin(); err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", err)
+		}
+	}
+	touched, batches, err := r.process(ctx, l.groups, t.byPG, t.advance, t.drain, t.now.UnixMilli())
+	if err == nil {
+		for _, b := range batches {
+			if err = r.writeFiles(b); err != nil {
+				break
+			}
+			l.prod.produce(ctx, b.records)
+			r.account(b)
+		}
+	}
+	if err == nil {
+		err = l.prod.flush(ctx)
+	}
+	if err == nil {
+		// An Advance that emitted nothing needs no snapshot: no committed
+		// output depends on it, and replay calls Advance again.
+		var changed []*pgroup
+		for i, g := range touched {
+			if t.drain || len(t.byPG[g.id]) > 0 || len(batches[i].records)+len(batches[i].files) > 0 {
+				changed = append(changed, g)
 			}
 		}
-		touched, batches, err := r.process(ctx, groups, byPG, advance, drain, now.UnixMilli())
-		if err == nil {
-			for _, b := range batches {
-				if err = r.writeFiles(b); err != nil {
-					break
-				}
-				prod.produce(ctx, b.records)
-				r.account(b)
+		touched = changed
+		err = r.checkpoint(touched, l.cl.UncommittedOffsets())
+	}
+	if err != nil {
+		if l.sess != nil {
+			if _, aerr := l.sess.End(context.WithoutCancel(ctx), kgo.TryAbort); aerr != nil {
+				r.log.Warn("abort transaction", "err", aerr)
 			}
 		}
-		if err == nil {
-			err = prod.flush(ctx)
-		}
-		if err == nil {
-			// An Advance that emitted nothing needs no snapshot: no committed
-			// output depends on it, and replay calls Advance again.
-			var changed []*pgroup
-			for i, g := range touched {
-				if drain || len(byPG[g.id]) > 0 || len(batches[i].records)+len(batches[i].files) > 0 {
-					changed = append(changed, g)
-				}
-			}
-			touched = changed
-			err = r.checkpoint(touched, cl.UncommittedOffsets())
-		}
+		return nil, err
+	}
+	return touched, nil
+}
+
+// commit commits the offsets (and the transaction) of what process
+// produced, then prunes old checkpoints of the touched groups. It returns
+// false when a rebalance aborted the transaction: the engines are then
+// dropped, to be rebuilt at the committed offsets.
+func (l *topicLoop) commit(ctx context.Context, touched []*pgroup) (bool, error) {
+	r := l.r
+	if l.sess != nil {
+		committed, err := l.sess.End(ctx, kgo.TryCommit)
 		if err != nil {
-			if sess != nil {
-				if _, aerr := sess.End(context.WithoutCancel(ctx), kgo.TryAbort); aerr != nil {
-					r.log.Warn("abort transaction", "err", aerr)
-				}
-			}
-			return err
+			return false, fmt.Errorf("end transaction: %w", err)
 		}
-		if sess != nil {
-			committed, err := sess.End(ctx, kgo.TryCommit)
-			if err != nil {
-				return fmt.Errorf("end transaction: %w", err)
-			}
-			if !committed {
-				// A rebalance aborted the transaction: the session rewinds
-				// to the committed offsets, so the engines must rewind too.
-				r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "aborted").Inc()
-				r.log.Info("transaction aborted by a rebalance; replaying from the committed offsets")
-				closeGroups(func(int32) bool { return true })
-				continue
-			}
-		} else if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-			return fmt.Errorf("commit offsets: %w", err)
+		if !committed {
+			// A rebalance aborted the transaction: the session rewinds
+			// to the committed offsets, so the engines must rewind too.
+			r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "aborted").Inc()
+			r.log.Info("transaction aborted by a rebalance; replaying from the committed offsets")
+			l.closeGroups(func(int32) bool { return true })
+			return false, nil
 		}
-		r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "committed").Inc()
-		if err := r.flushFiles(); err != nil {
-			return err
-		}
-		for _, g := range touched {
-			if err := g.prune(); err != nil {
-				r.log.Warn("prune checkpoints", "err", err)
-			}
-		}
-		cons.AllowRebalance()
-		if drain {
-			r.log.Info("idle; drained and committed", "idle", r.cfg.idle,
-				"records_in", r.in.Load(), "records_out", r.out.Load(), "dead_letters", r.dead.Load())
-			return nil
+	} else if err := l.cl.CommitUncommittedOffsets(ctx); err != nil {
+		return false, fmt.Errorf("commit offsets: %w", err)
+	}
+	r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "committed").Inc()
+	if err := r.flushFiles(); err != nil {
+		return false, err
+	}
+	for _, g := range touched {
+		if err := g.prune(); err != nil {
+			r.log.Warn("prune checkpoints", "err", err)
 		}
 	}
+	l.cons.AllowRebalance()
+	return true, nil
 }
 
 // process feeds each partition group's records to its engine, one goroutine
