@@ -176,8 +176,9 @@ func exprsOf(op *ir.Operator) []ir.Expr {
 	return es
 }
 
-// The sketch in DESIGN.md verbatim writes several arguments in one-line
-// blocks, which HCL forbids: that must be one clean diagnostic.
+// The language sketch as first written (testdata/sketch.hcl) has several
+// arguments in one-line blocks, which HCL forbids: that must be one clean
+// diagnostic.
 func TestDesignSketchVerbatim(t *testing.T) {
 	_, diags := Load("testdata/sketch.hcl", Options{Env: designEnv})
 	want := []string{

@@ -2,10 +2,12 @@ package optimizer
 
 import "github.com/pipeline-compiler/pipeline/ir"
 
-// testCapabilities are the backends the optimizer's tests plan with: the
-// hosting table of DESIGN.md with fixed cost parameters, written here so the
-// tests neither import the backend packages (which import the optimizer)
-// nor change meaning when a backend retunes its defaults.
+// testCapabilities are the backends the optimizer's tests plan with: what
+// each backend hosts (the broker the stateless operators with at most 8
+// route outputs, native and Beam everything) with fixed cost parameters,
+// written here so the tests neither import the backend packages (which
+// import the optimizer) nor change meaning when a backend retunes its
+// defaults.
 func testCapabilities() map[string]Capabilities {
 	return map[string]Capabilities{
 		ir.BackendBroker: {

@@ -18,7 +18,7 @@ import (
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/pipeline-compiler/pipeline/runtime/files"
-	"github.com/pipeline-compiler/pipeline/runtime/worker"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 func init() {
@@ -202,12 +202,12 @@ func (f *deadLetterFn) ProcessElement(dl DeadLetter) kafkaio.Record {
 		Value:       dl.Input.Value,
 		TimestampMs: max(dl.Input.TimestampMs, 0),
 		Headers: []kafkaio.Header{
-			{Key: worker.HeaderError, Value: []byte(dl.Err)},
-			{Key: worker.HeaderReason, Value: []byte(dl.Reason)},
-			{Key: worker.HeaderOperator, Value: []byte(dl.Operator)},
-			{Key: worker.HeaderSourceTopic, Value: []byte(origin)},
-			{Key: worker.HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(dl.Input.Partition), 10))},
-			{Key: worker.HeaderSourceOffset, Value: []byte(strconv.FormatInt(dl.Input.Offset, 10))},
+			{Key: record.HeaderError, Value: []byte(dl.Err)},
+			{Key: record.HeaderReason, Value: []byte(dl.Reason)},
+			{Key: record.HeaderOperator, Value: []byte(dl.Operator)},
+			{Key: record.HeaderSourceTopic, Value: []byte(origin)},
+			{Key: record.HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(dl.Input.Partition), 10))},
+			{Key: record.HeaderSourceOffset, Value: []byte(strconv.FormatInt(dl.Input.Offset, 10))},
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
@@ -47,7 +48,7 @@ func (f *segmentFn) Setup() error {
 }
 
 func (f *segmentFn) ProcessElement(el element, emit func(element), dead func(DeadLetter)) error {
-	in := stateless.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs}
+	in := record.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs}
 	return f.proc.Process(in, segmentEmitter{in: el, emit: emit, dead: dead})
 }
 
@@ -59,7 +60,7 @@ type segmentEmitter struct {
 	dead func(DeadLetter)
 }
 
-func (e segmentEmitter) Emit(o stateless.Output) error {
+func (e segmentEmitter) Emit(o record.Output) error {
 	el := e.in
 	el.Target, el.Topic, el.TsMs, el.Side = o.Target, o.Topic, o.TimestampMs, 0
 	el.Value = append([]byte(nil), o.Value...)
@@ -71,7 +72,7 @@ func (e segmentEmitter) Emit(o stateless.Output) error {
 	return nil
 }
 
-func (e segmentEmitter) DeadLetter(d stateless.DeadLetter) error {
+func (e segmentEmitter) DeadLetter(d record.DeadLetter) error {
 	dl := e.in.deadLetter(d.Operator, d.Reason, fmt.Errorf("%s", d.Err))
 	if d.Reason == ReasonDecode {
 		dl.Input.Key, dl.Input.Value = e.in.Key, e.in.Value

@@ -30,7 +30,6 @@ func (a *Artifact) Transform() wasmhost.Transform {
 		Config:          wasmhost.Config{InputTopic: a.InputTopic, OutputTopics: a.OutputTopics, Env: a.Env},
 		Stream:          a.InputStream,
 		Targets:         a.Targets,
-		Channels:        a.channels,
 		DeadLetterTopic: a.DeadLetterTopic,
 	}
 }

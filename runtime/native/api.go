@@ -10,65 +10,25 @@ import (
 
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
-// Input is one record arriving at a stage.
-type Input struct {
-	// Stream is the ID of the stream the record belongs to: a source
-	// operator ID ("source.orders") or, for a stage fed by a channel, the
-	// channel's stream ID ("filter.big_us").
-	Stream    string
-	Partition int32
-	Offset    int64
-	Key       []byte
-	Value     []byte // encoded record (JSON)
-	// TimestampMs is the record timestamp, used as event time when the
-	// source has no event_time expression. Records on a channel carry their
-	// event time here (Output.TimestampMs of the producing stage).
-	TimestampMs int64
-}
-
-// Output is one record leaving a stage.
-type Output struct {
-	// Target is a sink operator ID ("sink.revenue"), or the stream ID of a
-	// channel to another stage, or a tapped stream ID (WithTaps).
-	Target string
-	// Topic, when set, is the one channel topic this output goes to: a
-	// stream feeding keyed channels (ir.Channel.Key) is emitted once per
-	// channel topic, each with that channel's Key. Empty: every
-	// destination of Target.
-	Topic string
-	Key   []byte
-	Value []byte
-	// TimestampMs is the record's event time. A window result carries its
-	// window's end minus one millisecond, so it stays inside the window.
-	TimestampMs int64
-}
-
-// DeadLetter is a record that failed to decode or evaluate, or arrived late.
-type DeadLetter struct {
-	// Input is the stage input that caused the failure; it is zero for a
-	// failure while firing a window or flushing a join at watermark time.
-	Input    Input
-	Operator string // the operator that rejected it
-	Reason   string // "decode", "eval", "late"
-	Err      string
-}
+// The engine speaks the one record vocabulary of package record (which
+// also says who owns the bytes of an Input and an Output); these are its
+// names in this package.
+type (
+	Input      = record.Input
+	Output     = record.Output
+	DeadLetter = record.DeadLetter
+	Emitter    = record.Emitter
+)
 
 // Dead-letter reasons.
 const (
-	ReasonDecode = "decode"
-	ReasonEval   = "eval"
-	ReasonLate   = "late"
+	ReasonDecode = record.ReasonDecode
+	ReasonEval   = record.ReasonEval
+	ReasonLate   = record.ReasonLate
 )
-
-// Emitter receives a stage's outputs. Calls happen on the goroutine that
-// called Process, Advance or Drain. An error returned by the Emitter stops
-// the call and is returned to the caller.
-type Emitter interface {
-	Emit(Output) error
-	DeadLetter(DeadLetter) error
-}
 
 // ErrNotImplemented is kept for callers written against the placeholder API;
 // the engine no longer returns it.
@@ -161,7 +121,7 @@ func (e *Engine) Process(ctx context.Context, in Input, out Emitter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.out = out
+	e.g.SetEmitter(out)
 	return e.process(in)
 }
 
@@ -173,7 +133,7 @@ func (e *Engine) Advance(ctx context.Context, wallMs int64, out Emitter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.out = out
+	e.g.SetEmitter(out)
 	return e.advanceWall(wallMs)
 }
 
@@ -183,7 +143,7 @@ func (e *Engine) Drain(ctx context.Context, out Emitter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.out = out
+	e.g.SetEmitter(out)
 	return e.drain()
 }
 
@@ -211,10 +171,4 @@ func (e *Engine) Watermark() int64 { return e.wm }
 
 // Dropped returns, per route operator, how many records matched no output
 // and had no default output.
-func (e *Engine) Dropped() map[string]int64 {
-	m := make(map[string]int64, len(e.dropped))
-	for k, v := range e.dropped {
-		m[k] = v
-	}
-	return m
-}
+func (e *Engine) Dropped() map[string]int64 { return e.g.Dropped() }

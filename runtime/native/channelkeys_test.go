@@ -90,10 +90,10 @@ func TestChannelKeys(t *testing.T) {
 			},
 		},
 		{
-			name:     "unkeyed channels emit once with no topic, as before",
+			name:     "unkeyed channels sharing a topic emit once, naming it",
 			channels: []*ir.Channel{ch("sink.a", "t"), ch("sink.b", "t")},
 			input:    ev("source.e", "1", "cust", 5, 1),
-			want:     []Output{{Target: "filter.f", TimestampMs: 1}},
+			want:     []Output{{Target: "filter.f", Topic: "t", TimestampMs: 1}},
 		},
 		{
 			name:     "a key that fails to evaluate is a dead letter of the consumer",

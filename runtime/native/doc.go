@@ -1,14 +1,22 @@
 // Package native is this project's own streaming engine: it runs the
 // operators of one native stage of an ir.Plan for one partition group.
 //
-// It owns orchestration only: routing records between the stage's
-// operators, keyed state, event time and watermarks, window firing, join
-// buffering, dead letters and checkpoints. Record semantics (expression
-// results, JSON encoding, window bounds, aggregate math) all come from
-// ir/eval, the one evaluator every backend links, so a spec means the same
-// on native as on the broker and Beam backends. It must not know about HCL,
-// Kafka, files or the CLI: the I/O layer (runtime/kafka, runtime/embedded)
-// feeds Inputs and delivers Outputs through an Emitter.
+// It owns the stateful part only: keyed state (aggregate, dedupe, join),
+// event time and watermarks, window firing, join buffering and
+// checkpoints. Decoding, routing records between the stage's operators,
+// the stateless operators (filter, map, route, sink) and channel exports
+// are runtime/stateless's, the one stateless core that the broker's
+// WebAssembly module and Beam's DoFns run too; the engine plugs its
+// stateful operators into it (stateless.WithOperators). Record semantics
+// (expression results, JSON encoding, window bounds, aggregate math) all
+// come from ir/eval, the one evaluator every backend links, so a spec
+// means the same on native as on the broker and Beam backends.
+//
+// It must not know about HCL, Kafka, files or the CLI. Its feeders hand it
+// record.Inputs and take Outputs and DeadLetters through an Emitter (package
+// runtime/record, which also says who owns the bytes): runtime/worker, which
+// consumes topics and files and produces to topics; runtime/testrun, which
+// runs spec test blocks; and the native backend's calibrator.
 //
 // # Time
 //

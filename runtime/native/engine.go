@@ -14,59 +14,34 @@ import (
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/pipeline-compiler/pipeline/runtime/internal/fsutil"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // Engine runs the operators of one native stage for one partition group.
 // It is not safe for concurrent use: run one Engine per goroutine.
+//
+// Decoding, event time, routing between operators, the stateless
+// operators (filter, map, route, sink) and the stage's exports are the
+// stateless core's (runtime/stateless), the same code the broker and Beam
+// backends run; the engine adds its stateful operators to it
+// (stateless.WithOperators), and owns their state, the watermark and
+// checkpoints.
 type Engine struct {
 	plan  *ir.Plan
 	stage *ir.Stage
 	cfg   config
 
-	nodes   []node            // topological order
-	routes  map[string]*route // by stream ID
-	inputs  map[string]*inputStream
-	layouts map[string]*eval.Layout
-	last    *inputStream // the previous input's stream, to skip a map lookup
+	g     *stateless.Processor
+	nodes []node // the stateful operators, in topological order
 
-	parts   []*partState
-	wm      int64 // stage watermark: min over active partitions of their max event time
-	now     int64 // last Advance wall clock
-	nowSet  bool
-	dropped map[string]int64
-
-	out    Emitter
-	cur    Input // the input being processed, for dead letters
-	hasCur bool
+	parts  []*partState
+	wm     int64 // stage watermark: min over active partitions of their max event time
+	now    int64 // last Advance wall clock
+	nowSet bool
 
 	fs    vfs.FS
 	dbDir string
 	st    *store
-
-	buf  []byte // scratch
-	slab []byte // memory that Output bytes are carved from (see keep)
-}
-
-// slabSize is the size of the blocks that keep carves outputs from.
-const slabSize = 32 << 10
-
-// keep returns a copy of b that the receiver of an Output may keep. Copies
-// are carved from shared blocks, capacity-limited so that appending to one
-// cannot overwrite the next, which makes one allocation per block instead
-// of one per output.
-func (e *Engine) keep(b []byte) []byte {
-	if len(b) == 0 {
-		return []byte{} // not nil: an empty key is not a null key
-	}
-	if len(b) > slabSize/8 {
-		return append([]byte(nil), b...)
-	}
-	if cap(e.slab)-len(e.slab) < len(b) {
-		e.slab = make([]byte, 0, slabSize)
-	}
-	i := len(e.slab)
-	e.slab = append(e.slab, b...)
-	return e.slab[i:len(e.slab):len(e.slab)]
 }
 
 // rec is a record flowing between operators with its event time.
@@ -75,7 +50,7 @@ type rec struct {
 	ts int64
 }
 
-// node is one operator in the stage.
+// node is one stateful operator in the stage.
 type node interface {
 	operator() *ir.Operator
 	// push delivers a record on input port (0, or 1 for a join's right side).
@@ -91,53 +66,32 @@ type node interface {
 	load(e *Engine) error
 }
 
-type edge struct {
-	n    node
-	port int
+// consumer plugs a stateful node into the stateless core's routes.
+type consumer struct {
+	e *Engine
+	n node
 }
 
-// route is where the records of one stream go: operators in the stage, and
-// the stage's outputs when the stream leaves the stage or is tapped.
-// Operators hold their output routes, so emitting costs no lookups.
-type route struct {
-	stream    string
-	export    bool
-	consumers []edge
-	channels  []channelOut // keyed channels leaving the stage (channelkeys.go)
+func (c *consumer) Push(port int, x stateless.Rec) error {
+	return c.n.push(c.e, port, rec{r: x.R, ts: x.TS})
 }
+
+// route is where the records of one stream go (the core's routes).
+type route = stateless.Route
 
 // route returns the route of stream, creating it.
-func (e *Engine) route(stream string) *route {
-	rt := e.routes[stream]
-	if rt == nil {
-		rt = &route{stream: stream}
-		e.routes[stream] = rt
-	}
-	return rt
+func (e *Engine) route(stream string) *route { return e.g.Route(stream) }
+
+// emit hands a record on a route's stream to its consumers in the stage,
+// and to the stage's outputs when the stream leaves the stage or is tapped.
+func (e *Engine) emit(rt *route, x rec) error {
+	return e.g.Emit(rt, stateless.Rec{R: x.r, TS: x.ts})
 }
 
-// inputStream is how the stage reads one input stream.
-type inputStream struct {
-	stream    string
-	out       *route
-	opID      string // source operator, or the channel's consumer
-	layout    *eval.Layout
-	eventTime *eval.Program
-	// eventTimeExpr is eventTime's source, for pruneInputs.
-	eventTimeExpr *ir.Expr
-	table         bool
-	// needed is the decode mask: the attributes the stage reads (nil: all).
-	needed []bool
-	codec  eval.Codec  // the source's format; channels carry JSON
-	rec    eval.Record // reused: operators that keep a record copy it
-}
-
-// decode decodes one input value into the stream's reused record.
-func (s *inputStream) decode(b []byte) (*eval.Record, error) {
-	if err := s.codec.Decode(s.layout, s.needed, b, &s.rec); err != nil {
-		return nil, err
-	}
-	return &s.rec, nil
+// deadLetter reports a record that operator opID rejected, with the input
+// being processed (none while firing at watermark time).
+func (e *Engine) deadLetter(opID, reason string, err error) error {
+	return e.g.DeadLetter(opID, reason, err)
 }
 
 // partState is the event-time progress of one input partition.
@@ -156,67 +110,11 @@ type partState struct {
 }
 
 func (e *Engine) build() error {
-	pl := e.plan.Pipeline
-	consts := eval.ConstsOf(pl)
-	inStage := map[string]bool{}
-	for _, id := range e.stage.Operators {
-		inStage[id] = true
+	g, err := stateless.New(e.plan, e.stage.ID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode))
+	if err != nil {
+		return fmt.Errorf("native: %w", err)
 	}
-	e.routes = map[string]*route{}
-	e.inputs = map[string]*inputStream{}
-	e.layouts = map[string]*eval.Layout{}
-	e.dropped = map[string]int64{}
-
-	// Streams fed by channels from other stages: decode with the producing
-	// operator's schema.
-	for _, ch := range e.plan.Channels {
-		if inStage[ch.To] {
-			if _, ok := e.inputs[ch.Stream]; ok {
-				continue
-			}
-			prodID, _ := ir.StreamOperator(ch.Stream)
-			prod := pl.Operator(prodID)
-			if prod == nil {
-				return fmt.Errorf("native: channel %s: no operator %s", ch.Stream, prodID)
-			}
-			l := eval.NewLayout(prod.Schema.Type)
-			table := prod.Source != nil && prod.Source.Table
-			codec, err := eval.NewCodec(channelFormat)
-			if err != nil {
-				return err
-			}
-			e.inputs[ch.Stream] = &inputStream{stream: ch.Stream, out: e.route(ch.Stream), opID: ch.To, layout: l, table: table, codec: codec}
-			e.layouts[ch.Stream] = l
-		}
-		prodID, _ := ir.StreamOperator(ch.From)
-		if inStage[prodID] {
-			e.route(ch.Stream).export = true
-		}
-	}
-	for _, t := range e.cfg.taps {
-		e.route(t).export = true
-	}
-
-	for _, op := range pl.Operators {
-		if !inStage[op.ID] {
-			continue
-		}
-		n, err := e.buildNode(op, consts)
-		if err != nil {
-			return err
-		}
-		e.nodes = append(e.nodes, n)
-		for port, in := range op.Inputs {
-			rt := e.route(in)
-			rt.consumers = append(rt.consumers, edge{n: n, port: port})
-		}
-	}
-	if len(e.nodes) != len(e.stage.Operators) {
-		return fmt.Errorf("native: stage %s names operators missing from the pipeline", e.stage.ID)
-	}
-	if err := e.buildChannelKeys(consts); err != nil {
-		return err
-	}
+	e.g = g
 	e.pruneInputs()
 	return nil
 }
@@ -231,126 +129,40 @@ func diagErr(op *ir.Operator, what string, diags interface {
 	return nil
 }
 
-// layoutOf returns the layout of the records on stream, which an operator
-// earlier in the stage produced or a channel feeds.
-func (e *Engine) layoutOf(op *ir.Operator, stream string) (*eval.Layout, error) {
-	if l, ok := e.layouts[stream]; ok {
-		return l, nil
-	}
-	prodID, _ := ir.StreamOperator(stream)
-	prod := e.plan.Pipeline.Operator(prodID)
-	if prod == nil {
-		return nil, fmt.Errorf("native: %s reads unknown stream %s", op.ID, stream)
-	}
-	return nil, fmt.Errorf("native: %s reads %s, which is neither in stage %s nor fed by a channel", op.ID, stream, e.stage.ID)
-}
-
-func (e *Engine) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
-	var in []*eval.Layout
-	for _, s := range op.Inputs {
-		l, err := e.layoutOf(op, s)
-		if err != nil {
-			return nil, err
-		}
-		in = append(in, l)
-	}
-	record := func() []eval.Root { return []eval.Root{{Name: "record", Layout: in[0]}} }
-	setOut := func(l *eval.Layout) {
-		for _, s := range op.Streams() {
-			e.layouts[s] = l
-		}
-	}
+// buildNode builds a stateful operator for the stateless core
+// (stateless.BuildFunc).
+func (e *Engine) buildNode(g *stateless.Processor, op *ir.Operator, in []*eval.Layout, c eval.Consts) (stateless.Consumer, *eval.Layout, error) {
+	e.g = g
+	var n node
+	var out *eval.Layout
 	switch op.Kind {
-	case ir.KindSource:
-		if op.Source == nil {
-			return nil, fmt.Errorf("native: %s has no source settings", op.ID)
-		}
-		l := eval.NewLayout(op.Schema.Type)
-		codec, err := eval.NewCodec(op.Source.Format)
-		if err != nil {
-			return nil, fmt.Errorf("native: %s: %w", op.ID, err)
-		}
-		s := &inputStream{stream: op.ID, out: e.route(op.ID), opID: op.ID, layout: l, table: op.Source.Table, codec: codec}
-		if !op.Source.EventTime.IsZero() {
-			p, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
-			if err := diagErr(op, "event_time", diags); err != nil {
-				return nil, err
-			}
-			s.eventTime, s.eventTimeExpr = p, op.Source.EventTime
-		}
-		e.inputs[op.ID] = s
-		setOut(l)
-		return &sourceNode{op: op}, nil
-	case ir.KindFilter:
-		p, diags := eval.Compile(op.Filter.Where, record(), c)
-		if err := diagErr(op, "where", diags); err != nil {
-			return nil, err
-		}
-		setOut(in[0])
-		return &filterNode{op: op, where: p, out: e.route(op.ID)}, nil
-	case ir.KindMap:
-		o, diags := eval.CompileObject(op.Map.Fields, record(), c)
-		if err := diagErr(op, "fields", diags); err != nil {
-			return nil, err
-		}
-		setOut(o.Layout())
-		return &mapNode{op: op, fields: o, out: e.route(op.ID)}, nil
-	case ir.KindRoute:
-		n := &routeNode{op: op}
-		for _, o := range op.Route.Outputs {
-			ro := routeOut{out: e.route(op.ID + "." + o.Name), def: o.Default}
-			if !o.When.IsZero() {
-				p, diags := eval.Compile(*o.When, record(), c)
-				if err := diagErr(op, "output "+o.Name, diags); err != nil {
-					return nil, err
-				}
-				ro.when = p
-			}
-			n.outs = append(n.outs, ro)
-		}
-		setOut(in[0])
-		return n, nil
 	case ir.KindDedupe:
-		p, diags := eval.Compile(op.Dedupe.Key, record(), c)
+		p, diags := eval.Compile(op.Dedupe.Key, []eval.Root{{Name: "record", Layout: in[0]}}, c)
 		if err := diagErr(op, "key", diags); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		setOut(in[0])
-		return &dedupeNode{op: op, key: p, out: e.route(op.ID), within: op.Dedupe.WithinMs, prefix: opPrefix(op.ID), nextSweep: math.MinInt64}, nil
+		n, out = &dedupeNode{op: op, key: p, out: e.route(op.ID), within: op.Dedupe.WithinMs, prefix: opPrefix(op.ID), nextSweep: math.MinInt64}, in[0]
 	case ir.KindJoin:
 		if len(in) != 2 {
-			return nil, fmt.Errorf("native: %s: a join needs two inputs", op.ID)
+			return nil, nil, fmt.Errorf("native: %s: a join needs two inputs", op.ID)
 		}
-		n, err := newJoin(e, op, in[0], in[1], c)
+		j, err := newJoin(e, op, in[0], in[1], c)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		setOut(n.outLayout())
-		return n, nil
+		n, out = j, j.outLayout()
 	case ir.KindAggregate:
-		n, err := newAggregate(op, in[0], c, e.cfg.cacheLimit)
+		a, err := newAggregate(op, in[0], c, e.cfg.cacheLimit)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		n.emit = e.route(op.ID)
-		setOut(n.outLayout())
-		return n, nil
-	case ir.KindSink:
-		codec, err := eval.NewCodec(op.Sink.Format)
-		if err != nil {
-			return nil, fmt.Errorf("native: %s: %w", op.ID, err)
-		}
-		n := &sinkNode{op: op, codec: codec}
-		if op.Sink != nil && !op.Sink.Key.IsZero() {
-			p, diags := eval.Compile(*op.Sink.Key, record(), c)
-			if err := diagErr(op, "key", diags); err != nil {
-				return nil, err
-			}
-			n.key = p
-		}
-		return n, nil
+		a.emit = e.route(op.ID)
+		n, out = a, a.outLayout()
+	default:
+		return nil, nil, fmt.Errorf("native: %s: unsupported operator kind %q", op.ID, op.Kind)
 	}
-	return nil, fmt.Errorf("native: %s: unsupported operator kind %q", op.ID, op.Kind)
+	e.nodes = append(e.nodes, n)
+	return &consumer{e: e, n: n}, out, nil
 }
 
 // opPrefix is the state key prefix of an operator.
@@ -363,8 +175,8 @@ func (e *Engine) partition(stream string, p int32) *partState {
 		}
 	}
 	ps := &partState{Stream: stream, Partition: p, MaxTs: math.MinInt64}
-	if s := e.inputs[stream]; s != nil {
-		ps.Table = s.table
+	if s := e.g.Stream(stream); s != nil {
+		ps.Table = s.Table()
 	}
 	e.parts = append(e.parts, ps)
 	return ps
@@ -374,38 +186,18 @@ func (e *Engine) process(in Input) error {
 	if e.st == nil {
 		return errors.New("native: engine is closed")
 	}
-	s := e.last
-	if s == nil || s.stream != in.Stream {
-		s = e.inputs[in.Stream]
-		e.last = s
-	}
+	s := e.g.Stream(in.Stream)
 	if s == nil {
 		return fmt.Errorf("native: stage %s has no input stream %q", e.stage.ID, in.Stream)
 	}
-	e.cur, e.hasCur = in, true
-	defer func() { e.hasCur = false }()
-
 	ps := e.partition(in.Stream, in.Partition)
 	ps.idle = false
 	ps.lastWall, ps.wallSet = e.now, e.nowSet
 	ps.NextOffset = in.Offset + 1
 
-	r, err := s.decode(in.Value)
-	if err != nil {
-		return e.deadLetter(s.opID, ReasonDecode, err)
-	}
-	ts := in.TimestampMs
-	if s.eventTime != nil {
-		v, err := s.eventTime.Eval(eval.Frame{r})
-		if err == nil {
-			ts, err = eval.EventTimeMs(v)
-		}
-		if err != nil {
-			return e.deadLetter(s.opID, ReasonEval, fmt.Errorf("event_time: %w", err))
-		}
-	}
-	if err := e.emit(s.out, rec{r: r, ts: ts}); err != nil {
-		return err
+	ts, ok, err := e.g.Push(s, in)
+	if err != nil || !ok {
+		return err // !ok: the record went to the dead-letter queue
 	}
 	if !ps.Table && (!ps.Seen || ts > ps.MaxTs) {
 		ps.MaxTs, ps.Seen = ts, true
@@ -414,30 +206,6 @@ func (e *Engine) process(in Input) error {
 		}
 	}
 	return e.st.maybeFlush()
-}
-
-// emit hands a record on stream to its consumers in the stage, and to the
-// stage's outputs when the stream leaves the stage or is tapped.
-func (e *Engine) emit(rt *route, x rec) error {
-	if rt.export {
-		if err := e.export(rt, x); err != nil {
-			return err
-		}
-	}
-	for _, ed := range rt.consumers {
-		if err := ed.n.push(e, ed.port, x); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (e *Engine) deadLetter(opID, reason string, err error) error {
-	dl := DeadLetter{Operator: opID, Reason: reason, Err: err.Error()}
-	if e.hasCur {
-		dl.Input = e.cur
-	}
-	return e.out.DeadLetter(dl)
 }
 
 func (e *Engine) updateWatermark() error {

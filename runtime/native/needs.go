@@ -1,7 +1,6 @@
 package native
 
 import (
-	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -19,35 +18,30 @@ import (
 
 // pruneInputs sets each input stream's decode mask.
 func (e *Engine) pruneInputs() {
-	ops := make([]*ir.Operator, len(e.nodes))
-	for i, n := range e.nodes {
-		ops[i] = n.operator()
-	}
-	leaves := func(stream string) bool {
-		rt := e.routes[stream]
-		return rt != nil && rt.export
-	}
+	ops := e.g.Operators()
 	planned := map[string][]string{}
 	if len(e.cfg.taps) == 0 {
 		for _, d := range e.stage.Decodes {
 			planned[d.Stream] = d.Fields
 		}
 	}
-	for _, s := range e.inputs {
-		if s.layout.Type == cty.DynamicPseudoType || s.layout.Len() == 0 {
+	for _, id := range e.g.Streams() {
+		s := e.g.Stream(id)
+		l := s.Layout()
+		if l.Type == cty.DynamicPseudoType || l.Len() == 0 {
 			continue
 		}
-		names, ok := planned[s.stream]
+		names, ok := planned[id]
 		if !ok {
 			var all bool
-			if names, all = eval.StageReads(ops, s.stream, leaves); all {
+			if names, all = eval.StageReads(ops, id, e.g.Leaves); all {
 				continue
 			}
 		}
-		mask := s.layout.Mask(names)
+		mask := l.Mask(names)
 		for _, m := range mask {
 			if !m {
-				s.needed = mask
+				s.SetNeeded(mask)
 				break
 			}
 		}

@@ -48,13 +48,13 @@ func TestDecodeOnlyNeeded(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer e.Close()
-			s := e.inputs["source.e"]
+			s := e.g.Stream("source.e")
 			var got []string
-			if s.needed != nil {
+			if s.Needed() != nil {
 				got = []string{}
-				for i, ok := range s.needed {
+				for i, ok := range s.Needed() {
 					if ok {
-						got = append(got, s.layout.Names[i])
+						got = append(got, s.Layout().Names[i])
 					}
 				}
 				sort.Strings(got)
@@ -119,13 +119,13 @@ func TestDecodesFromPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer e.Close()
-			s := e.inputs["source.e"]
+			s := e.g.Stream("source.e")
 			var got []string
-			if s.needed != nil {
+			if s.Needed() != nil {
 				got = []string{}
-				for i, ok := range s.needed {
+				for i, ok := range s.Needed() {
 					if ok {
-						got = append(got, s.layout.Names[i])
+						got = append(got, s.Layout().Names[i])
 					}
 				}
 			}

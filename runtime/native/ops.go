@@ -1,12 +1,10 @@
 package native
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
-	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // noState is embedded by operators without time-driven state.
@@ -16,90 +14,6 @@ func (noState) advance(*Engine, int64) error { return nil }
 func (noState) drain(*Engine) error          { return nil }
 func (noState) save(*Engine) error           { return nil }
 func (noState) load(*Engine) error           { return nil }
-
-// sourceNode is a source in the stage; Engine.process decodes its records
-// and emits them on the source's stream, so it never receives a push.
-type sourceNode struct {
-	noState
-	op *ir.Operator
-}
-
-func (n *sourceNode) operator() *ir.Operator { return n.op }
-func (n *sourceNode) push(*Engine, int, rec) error {
-	return fmt.Errorf("native: %s: a source has no input", n.op.ID)
-}
-
-type filterNode struct {
-	noState
-	op    *ir.Operator
-	where *eval.Program
-	out   *route
-}
-
-func (n *filterNode) operator() *ir.Operator { return n.op }
-func (n *filterNode) push(e *Engine, _ int, x rec) error {
-	ok, err := n.where.EvalBool(eval.Frame{x.r})
-	if err != nil {
-		return e.deadLetter(n.op.ID, ReasonEval, err)
-	}
-	if !ok {
-		return nil
-	}
-	return e.emit(n.out, x)
-}
-
-type mapNode struct {
-	noState
-	op     *ir.Operator
-	fields *eval.ObjectProgram
-	out    *route
-}
-
-func (n *mapNode) operator() *ir.Operator { return n.op }
-func (n *mapNode) push(e *Engine, _ int, x rec) error {
-	r, err := n.fields.Eval(eval.Frame{x.r})
-	if err != nil {
-		return e.deadLetter(n.op.ID, ReasonEval, err)
-	}
-	return e.emit(n.out, rec{r: r, ts: x.ts})
-}
-
-type routeOut struct {
-	out  *route
-	when *eval.Program
-	def  bool
-}
-
-// routeNode sends a record to the first output whose when is true, else to
-// the default output, else drops it and counts the drop.
-type routeNode struct {
-	noState
-	op   *ir.Operator
-	outs []routeOut
-}
-
-func (n *routeNode) operator() *ir.Operator { return n.op }
-func (n *routeNode) push(e *Engine, _ int, x rec) error {
-	for _, o := range n.outs {
-		if o.when == nil {
-			continue
-		}
-		ok, err := o.when.EvalBool(eval.Frame{x.r})
-		if err != nil {
-			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("output %s: %w", o.out.stream, err))
-		}
-		if ok {
-			return e.emit(o.out, x)
-		}
-	}
-	for _, o := range n.outs {
-		if o.def {
-			return e.emit(o.out, x)
-		}
-	}
-	e.dropped[n.op.ID]++
-	return nil
-}
 
 // dedupeNode drops a record whose key was seen within WithinMs of its event
 // time. State: 'd'+key → first-seen event time, and a time index
@@ -207,31 +121,4 @@ func (n *dedupeNode) load(e *Engine) error {
 	v, err := e.loadInt(n.prefix, "sweep", math.MinInt64)
 	n.nextSweep = v
 	return err
-}
-
-// sinkNode emits records to a sink: the value as JSON, the key evaluated from
-// the sink's key expression (a string's raw bytes, JSON otherwise).
-type sinkNode struct {
-	noState
-	op    *ir.Operator
-	key   *eval.Program
-	codec eval.Codec // the sink's format
-}
-
-func (n *sinkNode) operator() *ir.Operator { return n.op }
-func (n *sinkNode) push(e *Engine, _ int, x rec) error {
-	out := Output{Target: n.op.ID, TimestampMs: x.ts}
-	if n.key != nil {
-		v, err := n.key.Eval(eval.Frame{x.r})
-		if err != nil {
-			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
-		}
-		if v.Kind != eval.KindNull {
-			e.buf = stateless.AppendKey(e.buf[:0], v)
-			out.Key = e.keep(e.buf)
-		}
-	}
-	e.buf = n.codec.Append(e.buf[:0], x.r)
-	out.Value = e.keep(e.buf)
-	return e.out.Emit(out)
 }

@@ -4,97 +4,106 @@ import (
 	"fmt"
 
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 type filterNode struct {
+	p     *Processor
 	id    string
 	where *eval.Program
-	out   *route
+	out   *Route
 }
 
-func (n *filterNode) push(p *Processor, out Emitter, x rec) error {
-	ok, err := n.where.EvalBool(eval.Frame{x.r})
+func (n *filterNode) Push(_ int, x Rec) error {
+	ok, err := n.where.EvalBool(eval.Frame{x.R})
 	if err != nil {
-		return deadLetter(out, n.id, ReasonEval, err)
+		return n.p.DeadLetter(n.id, record.ReasonEval, err)
 	}
 	if !ok {
 		return nil
 	}
-	return p.emit(out, n.out, x)
+	return n.p.Emit(n.out, x)
 }
 
 type mapNode struct {
+	p      *Processor
 	id     string
 	fields *eval.ObjectProgram
-	out    *route
+	out    *Route
 }
 
-func (n *mapNode) push(p *Processor, out Emitter, x rec) error {
-	r, err := n.fields.Eval(eval.Frame{x.r})
+func (n *mapNode) Push(_ int, x Rec) error {
+	r, err := n.fields.Eval(eval.Frame{x.R})
 	if err != nil {
-		return deadLetter(out, n.id, ReasonEval, err)
+		return n.p.DeadLetter(n.id, record.ReasonEval, err)
 	}
-	return p.emit(out, n.out, rec{r: r, ts: x.ts})
+	return n.p.Emit(n.out, Rec{R: r, TS: x.TS})
 }
 
 type routeOut struct {
-	out  *route
+	out  *Route
 	when *eval.Program
 	def  bool
 }
 
 // routeNode sends a record to the first output whose when is true, else to
-// the default output, else drops it.
+// the default output, else drops it and counts the drop (Dropped): a
+// record is never lost without a trace.
 type routeNode struct {
-	id   string
-	outs []routeOut
+	p       *Processor
+	id      string
+	outs    []routeOut
+	dropped int64
 }
 
-func (n *routeNode) push(p *Processor, out Emitter, x rec) error {
+func (n *routeNode) Push(_ int, x Rec) error {
 	for _, o := range n.outs {
 		if o.when == nil {
 			continue
 		}
-		ok, err := o.when.EvalBool(eval.Frame{x.r})
+		ok, err := o.when.EvalBool(eval.Frame{x.R})
 		if err != nil {
-			return deadLetter(out, n.id, ReasonEval, fmt.Errorf("output %s: %w", o.out.stream, err))
+			return n.p.DeadLetter(n.id, record.ReasonEval, fmt.Errorf("output %s: %w", o.out.stream, err))
 		}
 		if ok {
-			return p.emit(out, o.out, x)
+			return n.p.Emit(o.out, x)
 		}
 	}
 	for _, o := range n.outs {
 		if o.def {
-			return p.emit(out, o.out, x)
+			return n.p.Emit(o.out, x)
 		}
 	}
+	n.dropped++
 	return nil
 }
 
 // sinkNode encodes records in the sink's format, keyed by the sink's key
 // expression.
 type sinkNode struct {
+	p     *Processor
 	id    string
-	topic string
+	topic string // "" for a file sink
 	key   *eval.Program
 	codec eval.Codec
 }
 
-func (n *sinkNode) push(p *Processor, out Emitter, x rec) error {
-	o := Output{Target: n.id, Topic: n.topic, TimestampMs: x.ts}
+func (n *sinkNode) Push(_ int, x Rec) error {
+	p := n.p
+	o := record.Output{Target: n.id, Topic: n.topic, TimestampMs: x.TS}
 	if n.key != nil {
-		v, err := n.key.Eval(eval.Frame{x.r})
+		v, err := n.key.Eval(eval.Frame{x.R})
 		if err != nil {
-			return deadLetter(out, n.id, ReasonEval, fmt.Errorf("key: %w", err))
+			return p.DeadLetter(n.id, record.ReasonEval, fmt.Errorf("key: %w", err))
 		}
 		if v.Kind != eval.KindNull {
 			p.kbuf = AppendKey(p.kbuf[:0], v)
-			o.Key = p.kbuf
+			o.Key = nonNil(p.kbuf)
 		}
 	}
-	p.buf = n.codec.Append(p.buf[:0], x.r)
+	p.buf = n.codec.Append(p.buf[:0], x.R)
 	o.Value = p.buf
-	return out.Emit(o)
+	return p.out.Emit(o)
 }
 
 // AppendKey appends the Kafka record key of value v: a string's raw bytes,

@@ -7,54 +7,8 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
-
-// Input is one record arriving at the stage.
-type Input struct {
-	// Stream is the stream the record belongs to: a source operator ID or,
-	// for a stage fed by a channel, the channel's stream ID.
-	Stream string
-	Key    []byte
-	Value  []byte
-	// TimestampMs is the record timestamp: the event time unless the
-	// source has an event_time expression.
-	TimestampMs int64
-}
-
-// Output is one record leaving the stage. Key and Value are only valid
-// during the Emit call: the processor reuses their memory.
-type Output struct {
-	// Target is the sink operator ID, or the stream ID of a channel to
-	// another stage or of a tapped stream.
-	Target string
-	// Topic is where the record goes: the sink's topic, the channel's
-	// topic, or "" for a tap and for a file sink.
-	Topic       string
-	Key         []byte // nil: no key
-	Value       []byte
-	TimestampMs int64 // event time
-}
-
-// DeadLetter is an input record that failed to decode or evaluate; the
-// caller knows the input and attaches it.
-type DeadLetter struct {
-	Operator string // the operator that rejected it
-	Reason   string // ReasonDecode or ReasonEval
-	Err      string
-}
-
-// Dead-letter reasons, as the native runtime names them.
-const (
-	ReasonDecode = "decode"
-	ReasonEval   = "eval"
-)
-
-// Emitter receives a processor's outputs. An error it returns stops the
-// Process call and is returned.
-type Emitter interface {
-	Emit(Output) error
-	DeadLetter(DeadLetter) error
-}
 
 // Option configures a Processor.
 type Option func(*Processor)
@@ -66,48 +20,105 @@ func WithTaps(streams ...string) Option {
 	return func(p *Processor) { p.taps = append(p.taps, streams...) }
 }
 
-// Processor runs the operators of one stateless stage. It is not safe for
-// concurrent use.
+// WithOperators lets the processor run operators of kinds it does not run
+// itself (the native engine's aggregate, join and dedupe), and table
+// sources: build is called for each such operator of the stage, in
+// pipeline order, with the layouts of its inputs. It returns the Consumer
+// that the operator's input records are pushed to (port i for input i) and
+// the layout of the records on the operator's streams. The operator emits
+// through Processor.Emit and Processor.DeadLetter.
+func WithOperators(build BuildFunc) Option {
+	return func(p *Processor) { p.build = build }
+}
+
+// BuildFunc builds an operator the processor does not run itself; see
+// WithOperators.
+type BuildFunc func(p *Processor, op *ir.Operator, in []*eval.Layout, c eval.Consts) (Consumer, *eval.Layout, error)
+
+// Rec is a record flowing between operators, with its event time. R is
+// owned by the operator that produced it and valid during the push: a
+// consumer that keeps a record copies it.
+type Rec struct {
+	R  *eval.Record
+	TS int64
+}
+
+// Consumer is an operator that reads a stream: the processor pushes each
+// record of the stream to it, on the port of the input it reads.
+// Evaluation failures go to Processor.DeadLetter; an error is fatal.
+type Consumer interface {
+	Push(port int, x Rec) error
+}
+
+// Processor runs the operators of one stage over one record at a time:
+// decoding, event time, the stateless operators (filter, map, route, sink)
+// and the stage's exports (channels and taps). Other operators plug in
+// through WithOperators. It is not safe for concurrent use.
 type Processor struct {
 	plan    *ir.Plan
 	stage   *ir.Stage
 	taps    []string
-	routes  map[string]*route
-	inputs  map[string]*input
+	build   BuildFunc
+	routes  map[string]*Route
+	inputs  map[string]*Stream
 	layouts map[string]*eval.Layout
-	last    *input
-	buf     []byte // value scratch
-	kbuf    []byte // key scratch
+	ops     []*ir.Operator // the stage's operators, in pipeline order
+	rts     []*routeNode   // for Dropped
+	last    *Stream
+
+	out    record.Emitter
+	cur    record.Input // the input being processed, for dead letters
+	hasCur bool
+
+	buf  []byte // value scratch
+	kbuf []byte // key scratch
 }
 
-// input is how the stage reads one input stream.
-type input struct {
-	stream    string
+// Stream is how the stage reads one input stream: a source, or a channel
+// from another stage.
+type Stream struct {
+	name      string
 	opID      string // the source operator, or the channel's consumer
-	out       *route
+	out       *Route
 	layout    *eval.Layout
 	codec     eval.Codec
 	eventTime *eval.Program
-	rec       eval.Record // reused
+	table     bool
+	needed    []bool      // decode mask (nil: every attribute)
+	rec       eval.Record // reused: operators that keep a record copy it
 }
 
-// rec is a record flowing between operators with its event time.
-type rec struct {
-	r  *eval.Record
-	ts int64
-}
+// Name returns the stream ID.
+func (s *Stream) Name() string { return s.name }
 
-// node is one operator in the stage.
-type node interface {
-	push(p *Processor, out Emitter, x rec) error
-}
+// Layout returns the layout of the stream's records.
+func (s *Stream) Layout() *eval.Layout { return s.layout }
 
-// route is where the records of one stream go: the operators in the stage
-// that read it, and the stage outputs it feeds (channels, taps).
-type route struct {
+// Table reports whether the stream is a table source's changelog.
+func (s *Stream) Table() bool { return s.table }
+
+// Needed returns the decode mask (nil: every attribute is decoded).
+func (s *Stream) Needed() []bool { return s.needed }
+
+// SetNeeded decodes only the attributes whose mask entry is true, so that
+// an attribute nothing reads costs nothing and cannot fail.
+func (s *Stream) SetNeeded(mask []bool) { s.needed = mask }
+
+// Route is where the records of one stream go: the operators in the stage
+// that read it, and the stage outputs it feeds (channels, taps). Operators
+// hold their output routes, so emitting costs no lookups.
+type Route struct {
 	stream    string
-	consumers []node
+	consumers []edge
 	exports   []export
+}
+
+// Stream returns the ID of the route's stream.
+func (rt *Route) Stream() string { return rt.stream }
+
+type edge struct {
+	c    Consumer
+	port int
 }
 
 // export is a stream leaving the stage: one channel topic (with the
@@ -118,11 +129,14 @@ type export struct {
 	key      []*eval.Program
 }
 
-// ChannelFormat is the record format of channel topics between stages.
+// ChannelFormat is the record format of channel topics between stages:
+// every runtime writes them and reads them back, whatever the sources'
+// formats.
 const ChannelFormat = "json"
 
-// New builds the processor for stage stageID of plan. Every operator of the
-// stage must be a source, filter, map, route or sink.
+// New builds the processor for stage stageID of plan. Without
+// WithOperators every operator of the stage must be a (non-table) source,
+// filter, map, route or sink.
 func New(plan *ir.Plan, stageID string, opts ...Option) (*Processor, error) {
 	if plan == nil || plan.Pipeline == nil {
 		return nil, errors.New("stateless: plan has no pipeline")
@@ -134,23 +148,24 @@ func New(plan *ir.Plan, stageID string, opts ...Option) (*Processor, error) {
 	p := &Processor{
 		plan:    plan,
 		stage:   st,
-		routes:  map[string]*route{},
-		inputs:  map[string]*input{},
+		routes:  map[string]*Route{},
+		inputs:  map[string]*Stream{},
 		layouts: map[string]*eval.Layout{},
 	}
 	for _, o := range opts {
 		o(p)
 	}
-	if err := p.build(); err != nil {
+	if err := p.buildStage(); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Processor) route(stream string) *route {
+// Route returns the route of stream, creating it.
+func (p *Processor) Route(stream string) *Route {
 	rt := p.routes[stream]
 	if rt == nil {
-		rt = &route{stream: stream}
+		rt = &Route{stream: stream}
 		p.routes[stream] = rt
 	}
 	return rt
@@ -173,32 +188,35 @@ func Check(pl *ir.Pipeline, st *ir.Stage) error {
 		if op == nil {
 			return fmt.Errorf("stage %s: unknown operator %q", st.ID, id)
 		}
-		if err := checkOperator(op); err != nil {
-			return err
+		if !runs(op) {
+			if op.Kind == ir.KindSource {
+				return fmt.Errorf("%s is a table source, which keeps state", op.ID)
+			}
+			return fmt.Errorf("%s keeps state across records", op.ID)
 		}
 	}
 	return nil
 }
 
-func checkOperator(op *ir.Operator) error {
+// runs reports whether the processor runs op itself.
+func runs(op *ir.Operator) bool {
 	switch op.Kind {
 	case ir.KindFilter, ir.KindMap, ir.KindRoute, ir.KindSink:
-		return nil
+		return true
 	case ir.KindSource:
-		if op.Source != nil && op.Source.Table {
-			return fmt.Errorf("%s is a table source, which keeps state", op.ID)
-		}
-		return nil
+		return op.Source == nil || !op.Source.Table
 	}
-	return fmt.Errorf("%s keeps state across records", op.ID)
+	return false
 }
 
-func (p *Processor) build() error {
+func (p *Processor) buildStage() error {
 	pl := p.plan.Pipeline
 	consts := eval.ConstsOf(pl)
 	inStage := InStage(p.stage)
-	if err := Check(pl, p.stage); err != nil {
-		return fmt.Errorf("stateless: %w", err)
+	if p.build == nil {
+		if err := Check(pl, p.stage); err != nil {
+			return fmt.Errorf("stateless: %w", err)
+		}
 	}
 	// Streams fed by channels from other stages: decoded with the
 	// producing operator's schema.
@@ -219,36 +237,43 @@ func (p *Processor) build() error {
 			return err
 		}
 		l := eval.NewLayout(prod.Schema.Type)
-		p.inputs[ch.Stream] = &input{stream: ch.Stream, opID: ch.To, out: p.route(ch.Stream), layout: l, codec: codec}
+		table := prod.Source != nil && prod.Source.Table
+		p.inputs[ch.Stream] = &Stream{name: ch.Stream, opID: ch.To, out: p.Route(ch.Stream), layout: l, codec: codec, table: table}
 		p.layouts[ch.Stream] = l
 	}
 	for _, op := range pl.Operators {
 		if !inStage[op.ID] {
 			continue
 		}
-		n, err := p.buildNode(op, consts)
+		c, err := p.buildOperator(op, consts)
 		if err != nil {
 			return err
 		}
-		if n == nil {
-			continue // a source: Process feeds its route
+		p.ops = append(p.ops, op)
+		if c == nil {
+			continue // a source: Push feeds its route
 		}
-		for _, in := range op.Inputs {
-			rt := p.route(in)
-			rt.consumers = append(rt.consumers, n)
+		for port, in := range op.Inputs {
+			rt := p.Route(in)
+			rt.consumers = append(rt.consumers, edge{c: c, port: port})
 		}
+	}
+	if len(p.ops) != len(p.stage.Operators) {
+		return fmt.Errorf("stateless: stage %s names operators missing from the pipeline", p.stage.ID)
 	}
 	return p.buildExports(inStage, consts)
 }
 
-// buildExports compiles the channels leaving the stage and the taps.
+// buildExports compiles the channels leaving the stage and the taps. It
+// runs after the operators are built, when every stream produced in the
+// stage has its layout.
 func (p *Processor) buildExports(inStage map[string]bool, c eval.Consts) error {
 	for _, ch := range p.plan.Channels {
 		prod, _ := ir.StreamOperator(ch.From)
 		if !inStage[prod] || inStage[ch.To] {
 			continue
 		}
-		rt := p.route(ch.From)
+		rt := p.Route(ch.From)
 		if slices.ContainsFunc(rt.exports, func(x export) bool { return x.topic == ch.Topic }) {
 			continue
 		}
@@ -270,7 +295,7 @@ func (p *Processor) buildExports(inStage map[string]bool, c eval.Consts) error {
 		if _, ok := p.layouts[t]; !ok {
 			return fmt.Errorf("stateless: tap %s: no such stream in stage %s", t, p.stage.ID)
 		}
-		p.route(t).exports = append(p.route(t).exports, export{})
+		p.Route(t).exports = append(p.Route(t).exports, export{})
 	}
 	return nil
 }
@@ -285,7 +310,9 @@ func diagErr(op *ir.Operator, what string, diags interface {
 	return nil
 }
 
-func (p *Processor) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
+// buildOperator builds op and sets the layout of its streams. A source
+// returns no consumer: it has no input, Push feeds its route.
+func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, error) {
 	var in []*eval.Layout
 	for _, s := range op.Inputs {
 		l, ok := p.layouts[s]
@@ -294,53 +321,50 @@ func (p *Processor) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 		}
 		in = append(in, l)
 	}
-	record := func() []eval.Root { return []eval.Root{{Name: "record", Layout: in[0]}} }
 	setOut := func(l *eval.Layout) {
 		for _, s := range op.Streams() {
 			p.layouts[s] = l
 		}
 	}
-	switch op.Kind {
-	case ir.KindSource:
-		if op.Source == nil {
-			return nil, fmt.Errorf("stateless: %s has no source settings", op.ID)
+	if op.Kind == ir.KindSource {
+		return nil, p.buildSource(op, c, setOut)
+	}
+	if !runs(op) {
+		if p.build == nil {
+			return nil, fmt.Errorf("stateless: %s: unsupported operator kind %q", op.ID, op.Kind)
 		}
-		l := eval.NewLayout(op.Schema.Type)
-		codec, err := eval.NewCodec(op.Source.Format)
+		n, l, err := p.build(p, op, in, c)
 		if err != nil {
-			return nil, fmt.Errorf("stateless: %s: %w", op.ID, err)
+			return nil, err
 		}
-		s := &input{stream: op.ID, opID: op.ID, out: p.route(op.ID), layout: l, codec: codec}
-		if !op.Source.EventTime.IsZero() {
-			prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
-			if err := diagErr(op, "event_time", diags); err != nil {
-				return nil, err
-			}
-			s.eventTime = prog
-		}
-		p.inputs[op.ID] = s
 		setOut(l)
-		return nil, nil
+		return n, nil
+	}
+	if len(in) != 1 {
+		return nil, fmt.Errorf("stateless: %s: a %s reads one input, not %d", op.ID, op.Kind, len(in))
+	}
+	record := []eval.Root{{Name: "record", Layout: in[0]}}
+	switch op.Kind {
 	case ir.KindFilter:
-		prog, diags := eval.Compile(op.Filter.Where, record(), c)
+		prog, diags := eval.Compile(op.Filter.Where, record, c)
 		if err := diagErr(op, "where", diags); err != nil {
 			return nil, err
 		}
 		setOut(in[0])
-		return &filterNode{id: op.ID, where: prog, out: p.route(op.ID)}, nil
+		return &filterNode{p: p, id: op.ID, where: prog, out: p.Route(op.ID)}, nil
 	case ir.KindMap:
-		o, diags := eval.CompileObject(op.Map.Fields, record(), c)
+		o, diags := eval.CompileObject(op.Map.Fields, record, c)
 		if err := diagErr(op, "fields", diags); err != nil {
 			return nil, err
 		}
 		setOut(o.Layout())
-		return &mapNode{id: op.ID, fields: o, out: p.route(op.ID)}, nil
+		return &mapNode{p: p, id: op.ID, fields: o, out: p.Route(op.ID)}, nil
 	case ir.KindRoute:
-		n := &routeNode{id: op.ID}
+		n := &routeNode{p: p, id: op.ID}
 		for _, o := range op.Route.Outputs {
-			ro := routeOut{out: p.route(op.ID + "." + o.Name), def: o.Default}
+			ro := routeOut{out: p.Route(op.ID + "." + o.Name), def: o.Default}
 			if !o.When.IsZero() {
-				prog, diags := eval.Compile(*o.When, record(), c)
+				prog, diags := eval.Compile(*o.When, record, c)
 				if err := diagErr(op, "output "+o.Name, diags); err != nil {
 					return nil, err
 				}
@@ -348,16 +372,20 @@ func (p *Processor) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 			}
 			n.outs = append(n.outs, ro)
 		}
+		p.rts = append(p.rts, n)
 		setOut(in[0])
 		return n, nil
 	case ir.KindSink:
+		if op.Sink == nil {
+			return nil, fmt.Errorf("stateless: %s has no sink settings", op.ID)
+		}
 		codec, err := eval.NewCodec(op.Sink.Format)
 		if err != nil {
 			return nil, fmt.Errorf("stateless: %s: %w", op.ID, err)
 		}
-		n := &sinkNode{id: op.ID, topic: op.Sink.Topic, codec: codec}
+		n := &sinkNode{p: p, id: op.ID, topic: op.Sink.Topic, codec: codec}
 		if !op.Sink.Key.IsZero() {
-			prog, diags := eval.Compile(*op.Sink.Key, record(), c)
+			prog, diags := eval.Compile(*op.Sink.Key, record, c)
 			if err := diagErr(op, "key", diags); err != nil {
 				return nil, err
 			}
@@ -366,6 +394,28 @@ func (p *Processor) buildNode(op *ir.Operator, c eval.Consts) (node, error) {
 		return n, nil
 	}
 	return nil, fmt.Errorf("stateless: %s: unsupported operator kind %q", op.ID, op.Kind)
+}
+
+func (p *Processor) buildSource(op *ir.Operator, c eval.Consts, setOut func(*eval.Layout)) error {
+	if op.Source == nil {
+		return fmt.Errorf("stateless: %s has no source settings", op.ID)
+	}
+	l := eval.NewLayout(op.Schema.Type)
+	codec, err := eval.NewCodec(op.Source.Format)
+	if err != nil {
+		return fmt.Errorf("stateless: %s: %w", op.ID, err)
+	}
+	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table}
+	if !op.Source.EventTime.IsZero() {
+		prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
+		if err := diagErr(op, "event_time", diags); err != nil {
+			return err
+		}
+		s.eventTime = prog
+	}
+	p.inputs[op.ID] = s
+	setOut(l)
+	return nil
 }
 
 // Streams returns the IDs of the input streams the stage reads, sorted.
@@ -378,72 +428,135 @@ func (p *Processor) Streams() []string {
 	return out
 }
 
+// Stream returns the input stream named id, or nil.
+func (p *Processor) Stream(id string) *Stream {
+	if s := p.last; s != nil && s.name == id {
+		return s
+	}
+	s := p.inputs[id]
+	if s != nil {
+		p.last = s
+	}
+	return s
+}
+
+// Operators returns the stage's operators in pipeline order.
+func (p *Processor) Operators() []*ir.Operator { return p.ops }
+
+// Leaves reports whether records of stream leave the stage (on a channel
+// or as a tap).
+func (p *Processor) Leaves(stream string) bool {
+	rt := p.routes[stream]
+	return rt != nil && len(rt.exports) > 0
+}
+
+// Dropped returns, per route operator, how many records matched no output
+// and had no default output.
+func (p *Processor) Dropped() map[string]int64 {
+	m := make(map[string]int64, len(p.rts))
+	for _, n := range p.rts {
+		if n.dropped > 0 {
+			m[n.id] = n.dropped
+		}
+	}
+	return m
+}
+
+// SetEmitter sets where outputs and dead letters go until the next call.
+// Process sets it itself; a runtime that drives Push, or emits from its own
+// operators outside Push (a window firing), sets it first.
+func (p *Processor) SetEmitter(out record.Emitter) { p.out = out }
+
 // Process pushes one input record through the stage. Records that fail to
 // decode or evaluate go to out.DeadLetter; an error is the Emitter's, or
 // an input on a stream the stage does not read.
-func (p *Processor) Process(in Input, out Emitter) error {
-	s := p.last
-	if s == nil || s.stream != in.Stream {
-		s = p.inputs[in.Stream]
-		if s == nil {
-			return fmt.Errorf("stateless: stage %s has no input stream %q", p.stage.ID, in.Stream)
-		}
-		p.last = s
+func (p *Processor) Process(in record.Input, out record.Emitter) error {
+	p.out = out
+	s := p.Stream(in.Stream)
+	if s == nil {
+		return fmt.Errorf("stateless: stage %s has no input stream %q", p.stage.ID, in.Stream)
 	}
-	if err := s.codec.Decode(s.layout, nil, in.Value, &s.rec); err != nil {
-		return deadLetter(out, s.opID, ReasonDecode, err)
+	_, _, err := p.Push(s, in)
+	return err
+}
+
+// Push decodes in (a record of s), works out its event time and pushes it
+// through the stage. It reports the event time and whether the record got
+// that far: false when it went to the dead-letter queue instead. Dead
+// letters raised during the call carry in.
+func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err error) {
+	p.cur, p.hasCur = in, true
+	defer func() { p.hasCur = false }()
+	if err := s.codec.Decode(s.layout, s.needed, in.Value, &s.rec); err != nil {
+		return 0, false, p.DeadLetter(s.opID, record.ReasonDecode, err)
 	}
-	ts := in.TimestampMs
+	ts = in.TimestampMs
 	if s.eventTime != nil {
 		v, err := s.eventTime.Eval(eval.Frame{&s.rec})
 		if err == nil {
 			ts, err = eval.EventTimeMs(v)
 		}
 		if err != nil {
-			return deadLetter(out, s.opID, ReasonEval, fmt.Errorf("event_time: %w", err))
+			return 0, false, p.DeadLetter(s.opID, record.ReasonEval, fmt.Errorf("event_time: %w", err))
 		}
 	}
-	return p.emit(out, s.out, rec{r: &s.rec, ts: ts})
+	return ts, true, p.Emit(s.out, Rec{R: &s.rec, TS: ts})
 }
 
-func deadLetter(out Emitter, opID, reason string, err error) error {
-	return out.DeadLetter(DeadLetter{Operator: opID, Reason: reason, Err: err.Error()})
+// DeadLetter reports that operator opID rejected the record being
+// processed, with the input that carried it (none outside Push).
+func (p *Processor) DeadLetter(opID, reason string, err error) error {
+	dl := record.DeadLetter{Operator: opID, Reason: reason, Err: err.Error()}
+	if p.hasCur {
+		dl.Input = p.cur
+	}
+	return p.out.DeadLetter(dl)
 }
 
-// emit hands a record on a stream to the stage outputs it feeds and to its
-// consumers in the stage.
-func (p *Processor) emit(out Emitter, rt *route, x rec) error {
+// Emit hands a record on a route's stream to the stage outputs it feeds
+// and to its consumers in the stage.
+func (p *Processor) Emit(rt *Route, x Rec) error {
 	if len(rt.exports) > 0 {
-		if err := p.export(out, rt, x); err != nil {
+		if err := p.export(rt, x); err != nil {
 			return err
 		}
 	}
-	for _, n := range rt.consumers {
-		if err := n.push(p, out, x); err != nil {
+	for _, e := range rt.consumers {
+		if err := e.c.Push(e.port, x); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *Processor) export(out Emitter, rt *route, x rec) error {
-	p.buf = x.r.AppendJSON(p.buf[:0]) // ChannelFormat
+// export emits a record of a stream that leaves the stage: once per
+// channel topic, keyed by that channel's key, and once per tap.
+func (p *Processor) export(rt *Route, x Rec) error {
+	p.buf = x.R.AppendJSON(p.buf[:0]) // ChannelFormat
 	for i := range rt.exports {
 		ex := &rt.exports[i]
-		o := Output{Target: rt.stream, Topic: ex.topic, Value: p.buf, TimestampMs: x.ts}
+		o := record.Output{Target: rt.stream, Topic: ex.topic, Value: p.buf, TimestampMs: x.TS}
 		if len(ex.key) > 0 {
-			key, err := AppendChannelKey(p.kbuf[:0], ex.key, eval.Frame{x.r})
+			key, err := AppendChannelKey(p.kbuf[:0], ex.key, eval.Frame{x.R})
 			if err != nil {
-				if err := deadLetter(out, ex.consumer, ReasonEval, fmt.Errorf("repartition key: %w", err)); err != nil {
+				if err := p.DeadLetter(ex.consumer, record.ReasonEval, fmt.Errorf("repartition key: %w", err)); err != nil {
 					return err
 				}
 				continue
 			}
-			p.kbuf, o.Key = key, key
+			p.kbuf, o.Key = key, nonNil(key)
 		}
-		if err := out.Emit(o); err != nil {
+		if err := p.out.Emit(o); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// nonNil returns b, or an empty slice for nil: an empty key is a key.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

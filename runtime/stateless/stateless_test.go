@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 func x(src string) ir.Expr {
@@ -49,7 +50,7 @@ func testPlan() *ir.Plan {
 // as "operator reason: error".
 type collect struct{ got []string }
 
-func (c *collect) Emit(o Output) error {
+func (c *collect) Emit(o record.Output) error {
 	key := "<nil>"
 	if o.Key != nil {
 		key = string(o.Key)
@@ -58,7 +59,7 @@ func (c *collect) Emit(o Output) error {
 	return nil
 }
 
-func (c *collect) DeadLetter(d DeadLetter) error {
+func (c *collect) DeadLetter(d record.DeadLetter) error {
 	c.got = append(c.got, d.Operator+" "+d.Reason+": "+d.Err)
 	return nil
 }
@@ -93,7 +94,7 @@ func TestProcess(t *testing.T) {
 				t.Fatal(err)
 			}
 			var c collect
-			if err := p.Process(Input{Stream: "source.logs", Value: []byte(tt.value), TimestampMs: 99}, &c); err != nil {
+			if err := p.Process(record.Input{Stream: "source.logs", Value: []byte(tt.value), TimestampMs: 99}, &c); err != nil {
 				t.Fatal(err)
 			}
 			// Error texts come from the evaluator: compare their start.
@@ -115,7 +116,7 @@ func TestTaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	var c collect
-	if err := p.Process(Input{Stream: "source.logs", Value: []byte(`{"id":"a","level":"error","n":2}`)}, &c); err != nil {
+	if err := p.Process(record.Input{Stream: "source.logs", Value: []byte(`{"id":"a","level":"error","n":2}`)}, &c); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.got) != 3 || c.got[0] != `filter.big  <nil> {"id":"a","level":"error","n":2} @2` {
@@ -152,10 +153,30 @@ func TestUnknownStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Process(Input{Stream: "source.other", Value: []byte(`{}`)}, &collect{}); err == nil {
+	if err := p.Process(record.Input{Stream: "source.other", Value: []byte(`{}`)}, &collect{}); err == nil {
 		t.Error("Process accepted a stream the stage does not read")
 	}
 	if got := p.Streams(); !cmp.Equal(got, []string{"source.logs"}) {
 		t.Errorf("Streams() = %q", got)
+	}
+}
+
+// TestRouteCountsDrops: a record that matches no output of a route without
+// a default output is dropped and counted, never lost without a trace.
+func TestRouteCountsDrops(t *testing.T) {
+	plan := testPlan()
+	plan.Pipeline.Operators[3].Route.Outputs[1].Default = false
+	plan.Pipeline.Operators[3].Route.Outputs[1].When = xp(`record.level == "WARN"`)
+	p, err := New(plan, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{`{"id":"a","level":"info","n":2}`, `{"id":"b","level":"warn","n":2}`, `{"id":"c","level":"debug","n":3}`} {
+		if err := p.Process(record.Input{Stream: "source.logs", Value: []byte(v)}, &collect{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := cmp.Diff(map[string]int64{"route.r": 2}, p.Dropped()); d != "" {
+		t.Errorf("Dropped() (-want +got):\n%s", d)
 	}
 }

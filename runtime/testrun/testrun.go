@@ -229,12 +229,15 @@ type collector struct {
 	dead []native.DeadLetter
 }
 
+// Emit and DeadLetter copy what they keep: the engine reuses the bytes
+// after the call (see package record).
 func (c *collector) Emit(o native.Output) error {
-	c.got[o.Target] = append(c.got[o.Target], o.Value)
+	c.got[o.Target] = append(c.got[o.Target], bytes.Clone(o.Value))
 	return nil
 }
 
 func (c *collector) DeadLetter(d native.DeadLetter) error {
+	d.Input.Key, d.Input.Value = bytes.Clone(d.Input.Key), bytes.Clone(d.Input.Value)
 	c.dead = append(c.dead, d)
 	return nil
 }

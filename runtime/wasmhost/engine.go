@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/pipeline-compiler/pipeline/runtime/native"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 // Transform is one deployed transform as an Engine runs it: how the module
@@ -18,20 +18,10 @@ type Transform struct {
 	// Targets maps each output topic to the engine Output.Target of its
 	// records: a sink operator ID, or a channel's stream ID.
 	Targets map[string]string
-	// Channels are the output topics that are channel topics: their
-	// outputs name their Topic, since a stream may feed several.
-	Channels map[string]bool
 	// DeadLetterTopic is the output topic of rejected records; they are
-	// reported as native.DeadLetter with their input.
+	// reported as record.DeadLetter with their input.
 	DeadLetterTopic string
 }
-
-// Dead-letter headers the module writes.
-const (
-	headerError    = "pipeline.error"
-	headerReason   = "pipeline.reason"
-	headerOperator = "pipeline.operator"
-)
 
 // batchSize is the most inputs an Engine buffers before running them
 // through the module.
@@ -45,10 +35,10 @@ const batchSize = 1024
 type Engine struct {
 	inst   *Instance
 	t      Transform
-	inputs []native.Input
+	inputs []record.Input
 	recs   []Record
 	arena  []byte
-	out    native.Emitter
+	out    record.Emitter
 }
 
 // NewEngine starts an instance of m for t.
@@ -64,7 +54,7 @@ func NewEngine(ctx context.Context, m *Module, t Transform) (*Engine, error) {
 func (e *Engine) Instance() *Instance { return e.inst }
 
 // Process buffers one input; a full buffer is run through the module.
-func (e *Engine) Process(ctx context.Context, in native.Input, out native.Emitter) error {
+func (e *Engine) Process(ctx context.Context, in record.Input, out record.Emitter) error {
 	if in.Stream != e.t.Stream {
 		return fmt.Errorf("wasm: transform reads %s, not %s", e.t.Stream, in.Stream)
 	}
@@ -83,7 +73,7 @@ func (e *Engine) Process(ctx context.Context, in native.Input, out native.Emitte
 }
 
 // Flush runs the buffered inputs through the module and emits its outputs.
-func (e *Engine) Flush(ctx context.Context, out native.Emitter) error {
+func (e *Engine) Flush(ctx context.Context, out record.Emitter) error {
 	if len(e.inputs) == 0 {
 		return nil
 	}
@@ -104,14 +94,14 @@ func (e *Engine) Flush(ctx context.Context, out native.Emitter) error {
 func (e *Engine) emit(o Output) error {
 	in := e.inputs[o.Input]
 	if o.Topic == e.t.DeadLetterTopic {
-		dl := native.DeadLetter{Input: in}
+		dl := record.DeadLetter{Input: in}
 		for _, h := range o.Headers {
 			switch string(h.Key) {
-			case headerError:
+			case record.HeaderError:
 				dl.Err = string(h.Value)
-			case headerReason:
+			case record.HeaderReason:
 				dl.Reason = string(h.Value)
-			case headerOperator:
+			case record.HeaderOperator:
 				dl.Operator = string(h.Value)
 			}
 		}
@@ -121,20 +111,16 @@ func (e *Engine) emit(o Output) error {
 	if !ok {
 		return fmt.Errorf("wasm: transform wrote to %q, which is no output of the stage", o.Topic)
 	}
-	no := native.Output{Target: target, Key: o.Key, Value: o.Value, TimestampMs: in.TimestampMs}
-	if e.t.Channels[o.Topic] {
-		no.Topic = o.Topic
-	}
-	return e.out.Emit(no)
+	return e.out.Emit(record.Output{Target: target, Topic: o.Topic, Key: o.Key, Value: o.Value, TimestampMs: in.TimestampMs})
 }
 
 // Advance flushes: a transform has no timers.
-func (e *Engine) Advance(ctx context.Context, _ int64, out native.Emitter) error {
+func (e *Engine) Advance(ctx context.Context, _ int64, out record.Emitter) error {
 	return e.Flush(ctx, out)
 }
 
 // Drain flushes: a transform has no open windows.
-func (e *Engine) Drain(ctx context.Context, out native.Emitter) error {
+func (e *Engine) Drain(ctx context.Context, out record.Emitter) error {
 	return e.Flush(ctx, out)
 }
 

@@ -7,17 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/pipeline-compiler/pipeline/runtime/native"
-)
-
-// Dead-letter record headers.
-const (
-	HeaderError           = "pipeline.error"
-	HeaderReason          = "pipeline.reason"
-	HeaderOperator        = "pipeline.operator"
-	HeaderSourceTopic     = "pipeline.source.topic"
-	HeaderSourcePartition = "pipeline.source.partition"
-	HeaderSourceOffset    = "pipeline.source.offset"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 // fileWrite is one record for a file sink, written after the batch.
@@ -42,17 +32,17 @@ func newBatch(r *stageRunner) *batch {
 	return &batch{r: r, out: map[string]int64{}, dead: map[[2]string]int64{}}
 }
 
-var _ native.Emitter = (*batch)(nil)
+var _ record.Emitter = (*batch)(nil)
 
-// Emit routes an output to its sinks and channels. Key and value are
-// copied: the engine may reuse its buffers after Emit returns.
-func (b *batch) Emit(o native.Output) error {
+// Emit routes an output to the destination its Topic names (for a file
+// sink, with no Topic, the sink's file). Key and value are copied: the
+// engine reuses their memory after Emit returns (see package record).
+func (b *batch) Emit(o record.Output) error {
 	dests, ok := b.r.targets[o.Target]
 	if !ok {
 		return fmt.Errorf("engine emitted to %q, which is no sink or channel of stage %s", o.Target, b.r.stage.ID)
 	}
 	if o.Topic != "" {
-		// A keyed channel: this copy goes to the one topic it names.
 		var one []target
 		for _, d := range dests {
 			if d.topic == o.Topic {
@@ -83,7 +73,7 @@ func (b *batch) Emit(o native.Output) error {
 
 // DeadLetter sends the rejected input record, unchanged, to the dead-letter
 // topic with the reason and its origin in headers.
-func (b *batch) DeadLetter(dl native.DeadLetter) error {
+func (b *batch) DeadLetter(dl record.DeadLetter) error {
 	in := dl.Input
 	origin := b.r.streamInputs[in.Stream]
 	if origin == "" {
@@ -94,12 +84,12 @@ func (b *batch) DeadLetter(dl native.DeadLetter) error {
 		Key:   clone(in.Key),
 		Value: clone(in.Value),
 		Headers: []kgo.RecordHeader{
-			{Key: HeaderError, Value: []byte(dl.Err)},
-			{Key: HeaderReason, Value: []byte(dl.Reason)},
-			{Key: HeaderOperator, Value: []byte(dl.Operator)},
-			{Key: HeaderSourceTopic, Value: []byte(origin)},
-			{Key: HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(b.r.sourcePartition(in.Stream, in.Partition)), 10))},
-			{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(in.Offset, 10))},
+			{Key: record.HeaderError, Value: []byte(dl.Err)},
+			{Key: record.HeaderReason, Value: []byte(dl.Reason)},
+			{Key: record.HeaderOperator, Value: []byte(dl.Operator)},
+			{Key: record.HeaderSourceTopic, Value: []byte(origin)},
+			{Key: record.HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(b.r.sourcePartition(in.Stream, in.Partition)), 10))},
+			{Key: record.HeaderSourceOffset, Value: []byte(strconv.FormatInt(in.Offset, 10))},
 		},
 	}
 	if in.TimestampMs > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 func TestBatchRouting(t *testing.T) {
@@ -72,8 +73,8 @@ func TestDeadLetterHeaders(t *testing.T) {
 	}
 	want := map[string]string{
 		"topic": "p.dlq", "key": "k", "value": "{bad",
-		HeaderError: "invalid character", HeaderReason: "decode", HeaderOperator: "source.s",
-		HeaderSourceTopic: "in", HeaderSourcePartition: "2", HeaderSourceOffset: "41",
+		record.HeaderError: "invalid character", record.HeaderReason: "decode", record.HeaderOperator: "source.s",
+		record.HeaderSourceTopic: "in", record.HeaderSourcePartition: "2", record.HeaderSourceOffset: "41",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("dead letter (-want +got):\n%s", diff)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
 
@@ -63,7 +64,7 @@ func TestRunFileToFile(t *testing.T) {
 	if err := json.Unmarshal(dlq, &dl); err != nil {
 		t.Fatalf("dead letter file %q: %v", dlq, err)
 	}
-	if dl.Value != "{not json" || dl.Headers[worker.HeaderSourceOffset] != "400" || dl.Headers[worker.HeaderSourceTopic] != "file:"+in {
+	if dl.Value != "{not json" || dl.Headers[record.HeaderSourceOffset] != "400" || dl.Headers[record.HeaderSourceTopic] != "file:"+in {
 		t.Errorf("dead letter = %+v", dl)
 	}
 	wantProgress := []worker.StageProgress{{Stage: "native.1", RecordsIn: 401, RecordsOut: 200, DeadLetters: 1, Done: true}}
@@ -107,12 +108,12 @@ func TestRunTopics(t *testing.T) {
 				t.Fatalf("got %d dead letters, want 1", len(dead))
 			}
 			h := headers(dead[0])
-			for _, k := range []string{worker.HeaderError, worker.HeaderReason, worker.HeaderOperator} {
+			for _, k := range []string{record.HeaderError, record.HeaderReason, record.HeaderOperator} {
 				if h[k] == "" {
 					t.Errorf("dead letter header %s is empty: %v", k, h)
 				}
 			}
-			if diff := cmp.Diff("orders", h[worker.HeaderSourceTopic]); diff != "" {
+			if diff := cmp.Diff("orders", h[record.HeaderSourceTopic]); diff != "" {
 				t.Errorf("source topic header (-want +got):\n%s", diff)
 			}
 			if string(dead[0].Value) != "{not json" {

@@ -17,6 +17,7 @@ import (
 	"github.com/redpanda-data/redpanda/src/transform-sdk/go/transform"
 
 	"github.com/pipeline-compiler/pipeline/backends/broker/internal/modconf"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
@@ -37,15 +38,6 @@ const (
 // Compile-time check that the reserved area is modconf.Size bytes.
 var _ [len(spaces) - modconf.Size]struct{}
 var _ [modconf.Size - len(spaces)]struct{}
-
-// Dead-letter headers, as every runtime writes them.
-const (
-	headerError       = "pipeline.error"
-	headerReason      = "pipeline.reason"
-	headerOperator    = "pipeline.operator"
-	headerSourceTopic = "pipeline.source.topic"
-	headerSourceOff   = "pipeline.source.offset"
-)
 
 // gcPercent is the guest's GOGC unless the deployment sets GOGC. The
 // module's live heap is small (a few MiB), so the default 100 collects
@@ -116,12 +108,12 @@ func (t *xform) toTopic(topic string) []transform.WriteOpt {
 
 func (t *xform) onRecord(e transform.WriteEvent, w transform.RecordWriter) error {
 	t.w, t.rec = w, e.Record()
-	in := stateless.Input{Stream: t.cfg.Stream, Key: t.rec.Key, Value: t.rec.Value, TimestampMs: t.rec.Timestamp.UnixMilli()}
+	in := record.Input{Stream: t.cfg.Stream, Key: t.rec.Key, Value: t.rec.Value, TimestampMs: t.rec.Timestamp.UnixMilli()}
 	return t.proc.Process(in, t)
 }
 
 // Emit writes an output record to its topic.
-func (t *xform) Emit(o stateless.Output) error {
+func (t *xform) Emit(o record.Output) error {
 	topic := o.Topic
 	if topic == "" {
 		topic = t.cfg.Taps[o.Target]
@@ -134,16 +126,16 @@ func (t *xform) Emit(o stateless.Output) error {
 
 // DeadLetter writes the input record, unchanged, to the dead-letter topic
 // with why it was rejected in headers.
-func (t *xform) DeadLetter(dl stateless.DeadLetter) error {
+func (t *xform) DeadLetter(dl record.DeadLetter) error {
 	r := transform.Record{
 		Key:   t.rec.Key,
 		Value: t.rec.Value,
 		Headers: []transform.RecordHeader{
-			{Key: []byte(headerError), Value: []byte(dl.Err)},
-			{Key: []byte(headerReason), Value: []byte(dl.Reason)},
-			{Key: []byte(headerOperator), Value: []byte(dl.Operator)},
-			{Key: []byte(headerSourceTopic), Value: []byte(t.cfg.InputTopic)},
-			{Key: []byte(headerSourceOff), Value: strconv.AppendInt(nil, t.rec.Offset, 10)},
+			{Key: []byte(record.HeaderError), Value: []byte(dl.Err)},
+			{Key: []byte(record.HeaderReason), Value: []byte(dl.Reason)},
+			{Key: []byte(record.HeaderOperator), Value: []byte(dl.Operator)},
+			{Key: []byte(record.HeaderSourceTopic), Value: []byte(t.cfg.InputTopic)},
+			{Key: []byte(record.HeaderSourceOffset), Value: strconv.AppendInt(nil, t.rec.Offset, 10)},
 		},
 	}
 	return t.w.Write(r, t.toTopic(t.cfg.DeadLetterTopic)...)

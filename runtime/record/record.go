@@ -1,0 +1,107 @@
+// Package record is the one vocabulary in which every runtime hands records
+// to a stage and takes them back: Input, Output, DeadLetter and Emitter,
+// the dead-letter reasons, and the headers a dead-letter record carries.
+// The native engine (runtime/native), the stateless core
+// (runtime/stateless, which the broker's WebAssembly module and Beam DoFns
+// run), the WebAssembly host (runtime/wasmhost) and the worker's Kafka
+// layer (runtime/worker) all speak it, so a field means one thing wherever
+// a stage runs.
+//
+// It is plain data with no dependencies, and builds for GOOS=wasip1
+// GOARCH=wasm. It must not know about Kafka clients, state, the evaluator
+// or any backend.
+//
+// # Who owns the bytes
+//
+// Bytes are lent, never given, across a stage boundary, in both
+// directions:
+//
+//   - The Key and Value of an Input belong to the caller of Process. The
+//     stage reads them during the call and keeps no reference after it
+//     returns; an operator that keeps a record (a join buffer, a window)
+//     copies what it keeps.
+//   - The Key and Value of an Output, and the Input inside a DeadLetter,
+//     are valid only until the Emit or DeadLetter call returns: the stage
+//     reuses their memory for the next record. An Emitter that keeps them
+//     (a batch produced later, a test collector) copies them.
+//
+// So a stage may run allocation-free per record, and the one copy is made
+// by the side that knows it needs one.
+package record
+
+// Input is one record arriving at a stage.
+type Input struct {
+	// Stream is the stream the record belongs to: a source operator ID
+	// ("source.orders") or, for a stage fed by a channel, the channel's
+	// stream ID ("filter.big_us").
+	Stream string
+	// Partition and Offset locate the record in its input; dead-letter
+	// headers name them, and the native engine tracks event time per
+	// partition. Zero where the input has no partitions (a broker
+	// transform sees one record at a time).
+	Partition int32
+	Offset    int64
+	Key       []byte // nil: no key
+	Value     []byte // the encoded record
+	// TimestampMs is the record timestamp, the event time unless the
+	// source has an event_time expression. Records on a channel carry
+	// their event time here (Output.TimestampMs of the producing stage).
+	TimestampMs int64
+}
+
+// Output is one record leaving a stage.
+type Output struct {
+	// Target is what the record is for: a sink operator ID
+	// ("sink.revenue"), or the ID of a stream that leaves the stage
+	// ("filter.big_us") on a channel or as a tap.
+	Target string
+	// Topic is the one topic this copy of the record goes to: the sink's
+	// topic, or the topic of the channel it travels on. A stream feeding
+	// several channel topics is emitted once per topic, each copy with
+	// that channel's Key. Topic is empty exactly for a file sink and for
+	// a tap (a stream a test observes), which the receiver routes by
+	// Target alone.
+	Topic string
+	Key   []byte // nil: no key; empty: an empty key
+	Value []byte
+	// TimestampMs is the record's event time. A window result carries its
+	// window's end minus one millisecond, so it stays inside the window.
+	TimestampMs int64
+}
+
+// DeadLetter is an input record that failed to decode or evaluate, or
+// arrived after its windows fired.
+type DeadLetter struct {
+	// Input is the stage input that caused the failure. It is zero for a
+	// failure while firing a window or flushing a join at watermark time.
+	Input    Input
+	Operator string // the operator that rejected it
+	Reason   string // ReasonDecode, ReasonEval or ReasonLate
+	Err      string
+}
+
+// Dead-letter reasons, the value of HeaderReason.
+const (
+	ReasonDecode = "decode" // the input did not decode in its format
+	ReasonEval   = "eval"   // an expression failed on the record
+	ReasonLate   = "late"   // every window of the record had fired
+)
+
+// Emitter receives a stage's outputs and dead letters, on the goroutine
+// that called into the stage. An error it returns stops the call and is
+// returned to the caller. See the package doc for who owns the bytes.
+type Emitter interface {
+	Emit(Output) error
+	DeadLetter(DeadLetter) error
+}
+
+// Headers of a dead-letter record. Its key and value are the rejected
+// input's, unchanged; these say why and where it came from.
+const (
+	HeaderError           = "pipeline.error"            // DeadLetter.Err
+	HeaderReason          = "pipeline.reason"           // DeadLetter.Reason
+	HeaderOperator        = "pipeline.operator"         // DeadLetter.Operator
+	HeaderSourceTopic     = "pipeline.source.topic"     // the topic the input was read from
+	HeaderSourcePartition = "pipeline.source.partition" // its partition, in decimal
+	HeaderSourceOffset    = "pipeline.source.offset"    // its offset, in decimal
+)
