@@ -134,7 +134,7 @@ func TestPlan(t *testing.T) {
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"aggregate.rev", "sink.rev"},
-					Why:       "only native can host aggregate.rev (not broker: aggregate.rev keeps state across records); repartitioned by the key of aggregate.rev: 0",
+					Why:       "only native can host aggregate.rev (not broker: aggregate.rev keeps state across records); aggregate.rev has no key, so all its input goes to one partition (one global group per window)",
 					Inputs:    []string{"orders.route.tier.gold"}, Outputs: []string{"rev-out", "orders.dlq"},
 				},
 			},
@@ -201,7 +201,7 @@ func TestPlan(t *testing.T) {
 				{
 					ID: "native.2", Backend: "native",
 					Operators: []string{"join.j", "sink.out"},
-					Why:       `pinned to native by backend = "native" (join.j); repartitioned by the key of join.j: 0`,
+					Why:       `pinned to native by backend = "native" (join.j); join.j has no key, so all its input goes to one partition (no equality in on: every record may pair with every other)`,
 					Inputs:    []string{"orders.dedupe.d", "orders.source.b"}, Outputs: []string{"out-out", "orders.dlq"},
 				},
 			},

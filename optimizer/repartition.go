@@ -46,9 +46,30 @@ func partitionKey(p *ir.Pipeline, op *ir.Operator, k int) []ir.Expr {
 		return nil
 	}
 	if len(keys) == 0 {
-		keys = []ir.Expr{{Source: "0", Range: op.Range}}
+		keys = []ir.Expr{{Source: noKey, Range: op.Range}}
 	}
 	return keys
+}
+
+// noKey is the constant channel key of a keyed operator without key
+// expressions: every record hashes alike, so all go to one partition.
+const noKey = "0"
+
+// keylessWhy explains the channel into a keyed operator without a key.
+func keylessWhy(opID string) string {
+	what := "one group for all records"
+	switch {
+	case strings.HasPrefix(opID, string(ir.KindAggregate)+"."):
+		what = "one global group per window"
+	case strings.HasPrefix(opID, string(ir.KindJoin)+"."):
+		what = "no equality in on: every record may pair with every other"
+	}
+	return fmt.Sprintf("%s has no key, so all its input goes to one partition (%s)", opID, what)
+}
+
+// keyless reports whether a channel key is noKey.
+func keyless(keys []ir.Expr) bool {
+	return len(keys) == 1 && strings.TrimSpace(keys[0].Source) == noKey
 }
 
 // isTable reports whether stream is a table source.
@@ -198,6 +219,9 @@ func repartitionWhy(channels []*ir.Channel, inStage func(opID string) bool) stri
 			keys[i] = k.Source
 		}
 		part := fmt.Sprintf("repartitioned by the key of %s: %s", ch.To, strings.Join(keys, ", "))
+		if keyless(ch.Key) {
+			part = keylessWhy(ch.To)
+		}
 		if !slices.Contains(parts, part) {
 			parts = append(parts, part)
 		}
