@@ -877,3 +877,36 @@ func TestSpecHash(t *testing.T) {
 		t.Error("hash ignores file contents")
 	}
 }
+
+// TestMissingTestAttributesDeterministic: a test record missing several
+// schema attributes names all of them, sorted, on every run.
+func TestMissingTestAttributesDeterministic(t *testing.T) {
+	src := `
+pipeline "p" {}
+source "s" {
+  file   = "in.jsonl"
+  format = "json"
+  schema = object({ a = string, b = number, c = string, d = object({ x = string, y = number }), e = bool })
+}
+sink "out" {
+  input  = source.s
+  file   = "out.jsonl"
+  format = "json"
+}
+test "t" {
+  given "source.s" { records = [{ c = "x", d = {}, e = "maybe" }] }
+  expect "sink.out" { records = [] }
+}
+`
+	want := `Record 0 does not fit the schema of source.s: attributes "a", "b", "d.x", "d.y" are missing; attribute "e": a bool is required.`
+	for i := 0; i < 20; i++ {
+		_, diags := LoadFiles(map[string][]byte{"spec.hcl": []byte(src)}, Options{})
+		var got []string
+		for _, d := range diags {
+			got = append(got, d.Detail)
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Fatalf("run %d: diagnostics %q, want one: %q", i, got, want)
+		}
+	}
+}

@@ -243,8 +243,12 @@ func (l *loader) finish() hcl.Diagnostics {
 		kept = append(kept, d)
 	}
 	l.diags = kept
+	// Longest first, so a secret that contains another is scrubbed whole,
+	// and in a fixed order, so the text is the same on every run.
+	secrets := sortedKeys(l.sensitives)
+	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	for _, d := range l.diags {
-		for s := range l.sensitives {
+		for _, s := range secrets {
 			if len(s) < 3 {
 				continue // too short to scrub without mangling the text
 			}

@@ -2,7 +2,10 @@ package lang
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -127,21 +130,53 @@ func (l *loader) decodeTestData(b *hcl.Block, sources, targets []string) (ir.Tes
 
 // fitsSchema reports whether a test record has every attribute of schema
 // (null allowed) with a convertible value. Extra attributes are allowed: the
-// decoder ignores them.
+// decoder ignores them. Every problem is reported, in attribute order (all
+// missing attributes first, sorted, nested ones as a.b), so the message is
+// the same on every run.
 func fitsSchema(rec cty.Value, schema cty.Type) error {
-	if !rec.Type().IsObjectType() {
-		_, err := convert.Convert(rec, schema)
-		return err
+	var missing, wrong []string
+	checkFits(rec, schema, "", &missing, &wrong)
+	var parts []string
+	switch len(missing) {
+	case 0:
+	case 1:
+		parts = append(parts, fmt.Sprintf("attribute %s is missing", missing[0]))
+	default:
+		parts = append(parts, fmt.Sprintf("attributes %s are missing", strings.Join(missing, ", ")))
 	}
-	for name, at := range schema.AttributeTypes() {
-		if !rec.Type().HasAttribute(name) {
-			return fmt.Errorf("attribute %q is missing", name)
-		}
-		if _, err := convert.Convert(rec.GetAttr(name), at); err != nil {
-			return fmt.Errorf("attribute %q: %s", name, errText(err))
-		}
+	parts = append(parts, wrong...)
+	if len(parts) == 0 {
+		return nil
 	}
-	return nil
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// checkFits walks schema's attributes in sorted order (cty's own
+// conversion visits them in map order, which would make the first error
+// it reports vary between runs).
+func checkFits(v cty.Value, t cty.Type, path string, missing, wrong *[]string) {
+	if !t.IsObjectType() || v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() {
+		if _, err := convert.Convert(v, t); err != nil {
+			if path == "" {
+				*wrong = append(*wrong, errText(err))
+			} else {
+				*wrong = append(*wrong, fmt.Sprintf("attribute %q: %s", path, errText(err)))
+			}
+		}
+		return
+	}
+	attrs := t.AttributeTypes()
+	for _, name := range sortedKeys(attrs) {
+		p := name
+		if path != "" {
+			p = path + "." + name
+		}
+		if !v.Type().HasAttribute(name) {
+			*missing = append(*missing, strconv.Quote(p))
+			continue
+		}
+		checkFits(v.GetAttr(name), attrs[name], p, missing, wrong)
+	}
 }
 
 func firstOr(list []string, def string) string {

@@ -3,7 +3,9 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
@@ -163,7 +165,9 @@ func compileToCty(v Value, t cty.Type) (cty.Value, error) {
 		}
 		attrs := t.AttributeTypes()
 		vals := make(map[string]cty.Value, len(attrs))
-		for name, at := range attrs {
+		// Sorted, so the first missing attribute reported is always the same.
+		for _, name := range slices.Sorted(maps.Keys(attrs)) {
+			at := attrs[name]
 			av, ok := lookupAttr(v.Obj, name)
 			if !ok {
 				return cty.NilVal, fmt.Errorf("record has no attribute %q", name)
