@@ -2,6 +2,7 @@ package eval
 
 import (
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -66,9 +67,48 @@ func Functions() map[string]function.Function {
 		"try":      tryfunc.TryFunc,
 		"can":      tryfunc.CanFunc,
 		// time: RFC 3339 strings and epoch milliseconds
-		"formatdate":  stdlib.FormatDateFunc,
-		"timeadd":     stdlib.TimeAddFunc,
+		"formatdate":  withTimestampArg(stdlib.FormatDateFunc, 1),
+		"timeadd":     withTimestampArg(stdlib.TimeAddFunc, 0),
 		"parse_time":  ParseTimeFunc,
 		"format_time": FormatTimeFunc,
 	}
+}
+
+// withTimestampArg wraps a cty time function so that its RFC 3339 argument
+// may use the lower-case t and z that RFC 3339 §5.6 allows and cty's parser
+// rejects, as ParseTimestamp accepts them. The offset is kept, since
+// formatdate formats in the timestamp's own offset.
+func withTimestampArg(fn function.Function, arg int) function.Function {
+	params := fn.Params()
+	return function.New(&function.Spec{
+		Description: fn.Description(),
+		Params:      params,
+		VarParam:    fn.VarParam(),
+		Type: func(args []cty.Value) (cty.Type, error) {
+			return fn.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if a := args[arg]; a.IsKnown() && !a.IsNull() && a.Type() == cty.String {
+				args = append([]cty.Value(nil), args...)
+				args[arg] = cty.StringVal(upperTZ(a.AsString()))
+			}
+			return fn.Call(args)
+		},
+	})
+}
+
+// upperTZ upper-cases the date-time separator t and the UTC designator z
+// of an RFC 3339 timestamp.
+func upperTZ(s string) string {
+	if len(s) < 20 || (s[10] != 't' && s[len(s)-1] != 'z') {
+		return s
+	}
+	b := []byte(s)
+	if b[10] == 't' {
+		b[10] = 'T'
+	}
+	if b[len(b)-1] == 'z' {
+		b[len(b)-1] = 'Z'
+	}
+	return string(b)
 }
