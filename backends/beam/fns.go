@@ -30,7 +30,7 @@ func init() {
 	register.DoFn3x1[element, func(string, element), func(DeadLetter), error](&keyFn{})
 	register.DoFn3x1[element, func(beam.EventTime, string, element), func(DeadLetter), error](&assignFn{})
 	register.Combiner3[accum, element, accum](&combineFn{})
-	register.DoFn4x1[beam.Window, string, accum, func(beam.EventTime, element), error](&resultFn{})
+	register.DoFn5x1[beam.Window, string, accum, func(beam.EventTime, element), func(DeadLetter), error](&resultFn{})
 
 	register.Emitter2[beam.EventTime, element]()
 	register.Emitter1[element]()
@@ -283,7 +283,7 @@ type resultFn struct{ fnBase }
 
 func (f *resultFn) Setup() error { return f.setup() }
 
-func (f *resultFn) ProcessElement(w beam.Window, key string, a accum, emit func(beam.EventTime, element)) error {
+func (f *resultFn) ProcessElement(w beam.Window, key string, a accum, emit func(beam.EventTime, element), dead func(DeadLetter)) error {
 	c := f.c
 	iw, ok := w.(window.IntervalWindow)
 	if !ok {
@@ -305,7 +305,17 @@ func (f *resultFn) ProcessElement(w beam.Window, key string, a accum, emit func(
 		return fmt.Errorf("beam: %s: %w", c.op.ID, err)
 	}
 	r := c.agg.Result(k, acc, iv)
+	if err := eval.FiniteRecord(r); err != nil {
+		dead(windowDeadLetter(c.op.ID, iv, err))
+		return nil
+	}
 	ts := iv.End - 1
 	emit(eventTime(ts), element{Value: r.AppendJSON(nil), TsMs: ts, WmMs: math.MinInt64, OriginStream: c.op.ID})
 	return nil
+}
+
+// windowDeadLetter is the dead letter of a window result JSON cannot carry
+// (a sum past the largest double): it has no input record, as on native.
+func windowDeadLetter(opID string, iv eval.Interval, err error) DeadLetter {
+	return DeadLetter{Operator: opID, Reason: ReasonEval, Err: eval.WindowError(iv, err).Error()}
 }

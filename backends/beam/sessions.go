@@ -109,6 +109,10 @@ func (k *keyed) fireSessions(upTo int64) error {
 			return fmt.Errorf("beam: %s: %w", k.c.op.ID, err)
 		}
 		r := agg.Result(key, acc, eval.Interval{Start: s.Start, End: s.End})
+		if err := eval.FiniteRecord(r); err != nil {
+			k.dead(windowDeadLetter(k.c.op.ID, eval.Interval{Start: s.Start, End: s.End}, err))
+			continue
+		}
 		k.out(element{Value: r.AppendJSON(nil), TsMs: s.End - 1, WmMs: math.MinInt64, OriginStream: k.c.op.ID})
 	}
 	k.ks.Sessions = keep

@@ -318,8 +318,9 @@ func (b *builder) aggregate(s beam.Scope, c *compiledOp, in beam.PCollection) {
 	wfn := window.NewFixedWindows(time.Duration(beamWindowMs(op.Aggregate.Window)) * time.Millisecond)
 	windowed := beam.WindowInto(s.Scope("window"), wfn, assigned)
 	combined := beam.CombinePerKey(s.Scope("combine"), &combineFn{fnBase: b.base(op.ID)}, windowed)
-	results := beam.ParDo(s.Scope("result"), &resultFn{fnBase: b.base(op.ID)}, combined)
+	results, rdead := beam.ParDo2(s.Scope("result"), &resultFn{fnBase: b.base(op.ID)}, combined)
 	b.streams[op.ID] = beam.WindowInto(s.Scope("unwindow"), window.NewGlobalWindows(), results)
+	b.dead = append(b.dead, beam.WindowInto(s.Scope("unwindow dead letters"), window.NewGlobalWindows(), rdead))
 }
 
 // beamWindowMs is the width of the Beam fixed windows an aggregate's

@@ -220,6 +220,9 @@ func (o *ObjectProgram) Eval(f Frame) (*Record, error) {
 	r := newRecordOf(o.layout, len(o.fields))
 	for i, p := range o.fields {
 		v, err := p.Eval(f)
+		if err == nil {
+			err = Finite(v)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", o.layout.Names[i], err)
 		}

@@ -1,6 +1,9 @@
 package eval
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"sort"
 
 	"github.com/zclconf/go-cty/cty"
@@ -114,3 +117,50 @@ func (r *Record) Get(name string) Value {
 // the compiled program ("record", or "left"), Frame[1] to the second
 // ("right"). It is passed by value so calls through closures do not allocate.
 type Frame [2]*Record
+
+// The evaluation errors of results JSON cannot carry.
+var (
+	errPosInf = errors.New("the result is +Inf, which JSON cannot carry")
+	errNegInf = errors.New("the result is -Inf, which JSON cannot carry")
+	errNaNOut = errors.New("the result is not a number, which JSON cannot carry")
+)
+
+// Finite returns an error when v is, or holds, ±Inf or NaN. Every value an
+// operator outputs passes through it (map, join and aggregate fields,
+// aggregate and sink keys): JSON has no infinities, and writing null in
+// their place would alter the record silently, so the record goes to the
+// dead-letter topic instead (reason eval, naming the operator and field).
+func Finite(v Value) error {
+	switch v.Kind {
+	case KindNumber:
+		switch {
+		case math.IsInf(v.Num, 1):
+			return errPosInf
+		case math.IsInf(v.Num, -1):
+			return errNegInf
+		case math.IsNaN(v.Num):
+			return errNaNOut
+		}
+	case KindList:
+		for _, e := range v.List {
+			if err := Finite(e); err != nil {
+				return err
+			}
+		}
+	case KindObject:
+		if v.Obj != nil {
+			return FiniteRecord(v.Obj)
+		}
+	}
+	return nil
+}
+
+// FiniteRecord is Finite for every field of r; the error names the field.
+func FiniteRecord(r *Record) error {
+	for i, v := range r.Values {
+		if err := Finite(v); err != nil {
+			return fmt.Errorf("field %q: %w", r.Layout.Names[i], err)
+		}
+	}
+	return nil
+}

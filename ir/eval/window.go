@@ -109,3 +109,9 @@ func MergeSessions(ws []Interval) []Interval {
 	}
 	return out
 }
+
+// WindowError says which window's result failed: a window's result has no
+// input record of its own to point at.
+func WindowError(iv Interval, err error) error {
+	return fmt.Errorf("window %s to %s: %w", FormatTimestamp(iv.Start), FormatTimestamp(iv.End), err)
+}

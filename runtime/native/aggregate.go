@@ -196,6 +196,9 @@ func (n *aggNode) push(e *Engine, _ int, x rec) error {
 	kb := n.kbuf[:0]
 	for _, p := range n.keyProgs {
 		v, err := p.Eval(f)
+		if err == nil {
+			err = eval.Finite(v)
+		}
 		if err != nil {
 			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
 		}
@@ -386,9 +389,12 @@ func (n *aggNode) advance(e *Engine, wm int64) error {
 	return n.fire(e, satSub(wm, n.lateness))
 }
 
-// fire emits every window with end <= wm, in end order (per key: a key's
-// due windows fire together, when its earliest one is due). Timers in
-// memory and the store's fire index are merged by end.
+// fire emits every window with end <= wm, in end order across keys, so
+// that the event times of the results (end - 1 ms) never decrease: a stage
+// reading them from a channel derives its watermark from them. Timers in
+// memory and the store's fire index are merged by end; each window has a
+// timer or an index entry at its end, and firing one fires the key's
+// windows that end by then.
 func (n *aggNode) fire(e *Engine, wm int64) error {
 	if wm <= n.fired {
 		return nil
@@ -404,12 +410,12 @@ func (n *aggNode) fire(e *Engine, wm int64) error {
 		case idx != nil && (!heapDue || idx.at <= n.timers.peek()):
 			n.idx.pop()
 			if ks := n.keys[idx.kb]; ks != nil {
-				if err := n.fireKey(e, ks, wm); err != nil {
+				if err := n.fireKey(e, ks, idx.at); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := n.fireStored(e, idx.kb, wm); err != nil {
+			if err := n.fireStored(e, idx.kb, idx.at); err != nil {
 				return err
 			}
 		case heapDue:
@@ -419,7 +425,7 @@ func (n *aggNode) fire(e *Engine, wm int64) error {
 				n.last = nil
 			}
 			for i, ks := range b.keys {
-				if err := n.fireKey(e, ks, wm); err != nil {
+				if err := n.fireKey(e, ks, b.end); err != nil {
 					// Keep the keys not visited yet.
 					rest := b.keys[i+1:]
 					b.keys = b.keys[:0]
@@ -496,7 +502,12 @@ func (n *aggNode) fireKey(e *Engine, ks *aggKey, wm int64) error {
 			n.start, n.end = eval.FormatTimestamp(w.iv.Start), eval.FormatTimestamp(w.iv.End)
 		}
 		n.agg.ResultInto(&n.res, ks.key, w.acc, n.start, n.end)
-		if err := e.emit(n.emit, rec{r: &n.res, ts: w.iv.End - 1}); err != nil {
+		if err := eval.FiniteRecord(&n.res); err != nil {
+			// Firing happens outside Push: the dead letter carries no input.
+			if err := e.deadLetter(n.op.ID, ReasonEval, eval.WindowError(w.iv, err)); err != nil {
+				return err
+			}
+		} else if err := e.emit(n.emit, rec{r: &n.res, ts: w.iv.End - 1}); err != nil {
 			return err
 		}
 		n.release(w.acc)

@@ -35,8 +35,10 @@ type Engine struct {
 	nodes []node // the stateful operators, in topological order
 
 	parts  []*partState
-	wm     int64 // stage watermark: min over active partitions of their max event time
-	now    int64 // last Advance wall clock
+	wm     int64   // stage watermark: min over active partitions of their max event time
+	wmIn   [][]int // per node: the nodes feeding its input watermark (-1: stage input)
+	outWm  []int64 // per node: its output watermark at the last propagate
+	now    int64   // last Advance wall clock
 	nowSet bool
 
 	fs    vfs.FS
@@ -223,12 +225,87 @@ func (e *Engine) updateWatermark() error {
 		return nil
 	}
 	e.wm = wm
-	for _, n := range e.nodes {
-		if err := n.advance(e, wm); err != nil {
+	return e.propagate()
+}
+
+// propagate advances every operator to its input watermark, in
+// topological order (README, "Watermarks and event time"): an operator's
+// input watermark is the least output watermark of its inputs; the
+// stage's inputs (sources, channels) have the stage watermark, and a
+// table, the right side of a stream–table join, holds nothing back; an
+// operator's output watermark is its input watermark minus what it holds
+// back (holdback). An operator fires before its consumers advance, so
+// what it emits is never behind them.
+func (e *Engine) propagate() error {
+	if e.wmIn == nil {
+		e.wireWatermarks()
+	}
+	for i, n := range e.nodes {
+		in := int64(math.MaxInt64)
+		for _, j := range e.wmIn[i] {
+			w := e.wm // a stage input
+			if j >= 0 {
+				w = e.outWm[j]
+			}
+			in = min(in, w)
+		}
+		if in == math.MaxInt64 {
+			in = e.wm
+		}
+		if err := n.advance(e, in); err != nil {
 			return err
 		}
+		e.outWm[i] = satSub(in, holdback(n.operator()))
 	}
 	return nil
+}
+
+// wireWatermarks records, for every node, the nodes whose output
+// watermarks make its input watermark (-1: a stage input). Stateless
+// operators between them pass the watermark on, so an input they produce
+// is traced back through them.
+func (e *Engine) wireWatermarks() {
+	pl := e.plan.Pipeline
+	producer := map[string]int{}
+	for i, n := range e.nodes {
+		for _, s := range n.operator().Streams() {
+			producer[s] = i
+		}
+	}
+	inStage := map[string]bool{}
+	for _, id := range e.stage.Operators {
+		inStage[id] = true
+	}
+	var trace func(stream string, out []int, seen map[string]bool) []int
+	trace = func(stream string, out []int, seen map[string]bool) []int {
+		if seen[stream] {
+			return out
+		}
+		seen[stream] = true
+		if j, ok := producer[stream]; ok {
+			return append(out, j)
+		}
+		id, _ := ir.StreamOperator(stream)
+		op := pl.Operator(id)
+		if op == nil || !inStage[id] || op.Kind == ir.KindSource || e.g.Stream(stream) != nil {
+			return append(out, -1) // a source or a channel: the stage watermark
+		}
+		for _, in := range op.Inputs {
+			out = trace(in, out, seen)
+		}
+		return out
+	}
+	e.wmIn = make([][]int, len(e.nodes))
+	e.outWm = make([]int64, len(e.nodes))
+	for i, n := range e.nodes {
+		op := n.operator()
+		for port, s := range op.Inputs {
+			if src := pl.Operator(s); port == 1 && op.Kind == ir.KindJoin && src != nil && src.Source != nil && src.Source.Table {
+				continue
+			}
+			e.wmIn[i] = trace(s, e.wmIn[i], map[string]bool{})
+		}
+	}
 }
 
 func (e *Engine) advanceWall(wallMs int64) error {
@@ -414,4 +491,19 @@ func (e *Engine) loadInt(prefix []byte, name string, def int64) (int64, error) {
 		return def, err
 	}
 	return strconv.ParseInt(string(en.val), 10, 64)
+}
+
+// holdback is how far an operator's output watermark trails its input
+// watermark: an aggregate emits a window only when its input watermark
+// minus allowed_lateness passes the window's end, and a stream–stream join
+// emits a pair, or an unmatched left record, up to within after the
+// earlier record's time. Every other operator emits as records arrive.
+func holdback(op *ir.Operator) int64 {
+	switch {
+	case op.Aggregate != nil:
+		return max(op.Aggregate.AllowedLatenessMs, 0)
+	case op.Join != nil && op.Join.WithinMs > 0:
+		return op.Join.WithinMs
+	}
+	return 0
 }

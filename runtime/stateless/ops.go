@@ -93,6 +93,9 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 	o := record.Output{Target: n.id, Topic: n.topic, TimestampMs: x.TS}
 	if n.key != nil {
 		v, err := n.key.Eval(eval.Frame{x.R})
+		if err == nil {
+			err = eval.Finite(v)
+		}
 		if err != nil {
 			return p.DeadLetter(n.id, record.ReasonEval, fmt.Errorf("key: %w", err))
 		}
