@@ -143,6 +143,38 @@ type Source struct {
 	// source text reads the source without a repartition channel.
 	Key       *Expr `json:"key,omitempty"`
 	EventTime *Expr `json:"event_time,omitempty"` // RFC 3339 string or epoch ms; nil: record timestamp
+	// MaxFutureMs bounds how far ahead of the greatest event time seen
+	// (or the wall clock, when later) a record's event time may be; a
+	// record past it is dead-lettered as "future" and does not move the
+	// watermark. 0: DefaultMaxFutureMs.
+	MaxFutureMs int64 `json:"max_future_ms,omitempty"`
+}
+
+// DefaultMaxFutureMs is a source's max_future when the spec sets none: 1h.
+const DefaultMaxFutureMs = 3_600_000
+
+// MaxFuture is s's bound on event times ahead of the watermark, in ms.
+func (s *Source) MaxFuture() int64 {
+	if s == nil || s.MaxFutureMs <= 0 {
+		return DefaultMaxFutureMs
+	}
+	return s.MaxFutureMs
+}
+
+// ChannelMaxFuture is max_future for a stream read from a channel: the
+// largest of the pipeline's sources', so a record its source accepted is
+// not rejected downstream for a stricter bound than its own.
+func (p *Pipeline) ChannelMaxFuture() int64 {
+	ms := int64(0)
+	for _, op := range p.Operators {
+		if op.Source != nil {
+			ms = max(ms, op.Source.MaxFuture())
+		}
+	}
+	if ms == 0 {
+		return DefaultMaxFutureMs
+	}
+	return ms
 }
 
 // Filter keeps records for which Where is true.

@@ -46,7 +46,7 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "topic"}, hcl.AttributeSchema{Name: "file"},
 		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "schema", Required: true},
 		hcl.AttributeSchema{Name: "table"}, hcl.AttributeSchema{Name: "key"},
-		hcl.AttributeSchema{Name: "event_time"}),
+		hcl.AttributeSchema{Name: "event_time"}, hcl.AttributeSchema{Name: "max_future"}),
 	ir.KindFilter: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "where", Required: true}),
 	ir.KindMap: opSchema(nil,
@@ -253,6 +253,13 @@ func (l *loader) decodeSource(d *opDecl, attrs hcl.Attributes) {
 	}
 	if a := attrs["table"]; a != nil {
 		src.Table, _ = l.constBool(a)
+	}
+	if a := attrs["max_future"]; a != nil {
+		if ms, ok := l.constDuration(a); ok && ms <= 0 {
+			l.errorf(a.Expr.Range(), "Invalid duration", "max_future must be positive, such as \"1h\" (the default): records further ahead of the watermark than it are dead-lettered as future.")
+		} else if ok {
+			src.MaxFutureMs = ms
+		}
 	}
 	schema := cty.DynamicPseudoType
 	if a := attrs["schema"]; a != nil {

@@ -62,6 +62,8 @@ type element struct {
 	OriginStream    string
 	OriginPartition int32
 	OriginOffset    int64
+	// Future is Record.Future of the stage input.
+	Future string
 }
 
 func (el element) deadLetter(op, reason string, err error) DeadLetter {

@@ -1,6 +1,7 @@
 package beam
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -23,7 +24,7 @@ type entryFn struct{ Stream string }
 func (f *entryFn) ProcessElement(r Record, emit func(element)) {
 	emit(element{
 		Value: r.Value, Key: r.Key, TsMs: r.TimestampMs, Seq: r.Seq, WmMs: r.WatermarkMs,
-		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset,
+		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset, Future: r.Future,
 	})
 }
 
@@ -48,6 +49,14 @@ func (f *segmentFn) Setup() error {
 }
 
 func (f *segmentFn) ProcessElement(el element, emit func(element), dead func(DeadLetter)) error {
+	if el.Future != "" {
+		opID := f.Root
+		if in := f.st.inputs[f.Root]; in != nil {
+			opID = in.opID
+		}
+		dead(el.deadLetter(opID, ReasonFuture, errors.New(el.Future)))
+		return nil
+	}
 	in := record.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs}
 	return f.proc.Process(in, segmentEmitter{in: el, emit: emit, dead: dead})
 }

@@ -3,6 +3,7 @@ package beam
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
@@ -21,7 +22,9 @@ type Feed struct {
 // WatermarkMs to the stage watermark the native engine would have when it
 // arrives. Every partition of a stream feed counts from the start, so the
 // watermark waits for every stream; table sources never count; a record
-// that fails to decode or has no valid event time does not move it.
+// that fails to decode or has no valid event time does not move it, nor
+// does one further than its source's max_future ahead of the greatest
+// event time seen so far, which gets Future set.
 //
 // With these, the translated pipeline gives exactly the native engine's
 // results however the runner schedules its bundles.
@@ -51,7 +54,7 @@ func Sequence(p *ir.Plan, stageID string, feeds []Feed) error {
 			maxTs[part{f.Stream, r.Partition}] = math.MinInt64
 		}
 	}
-	wm, seq := int64(math.MinInt64), int64(0)
+	wm, seq, seen := int64(math.MinInt64), int64(0), int64(math.MinInt64)
 	for _, f := range feeds {
 		in := st.inputs[f.Stream]
 		codec, err := eval.NewCodec(in.format)
@@ -66,6 +69,11 @@ func Sequence(p *ir.Plan, stageID string, feeds []Feed) error {
 			if err != nil || in.Table {
 				continue
 			}
+			if limit := in.maxFuture(p.Pipeline); seen != math.MinInt64 && ts > satAdd(seen, limit) {
+				r.Future = futureError(ts, seen, limit)
+				continue
+			}
+			seen = max(seen, ts)
 			k := part{f.Stream, r.Partition}
 			if ts <= maxTs[k] {
 				continue
@@ -79,4 +87,18 @@ func Sequence(p *ir.Plan, stageID string, feeds []Feed) error {
 		}
 	}
 	return nil
+}
+
+// maxFuture is the max_future bound of the input's event times.
+func (in *inputSpec) maxFuture(p *ir.Pipeline) int64 {
+	if in.Source != nil && in.Source.Source != nil {
+		return in.Source.Source.MaxFuture()
+	}
+	return p.ChannelMaxFuture()
+}
+
+// futureError is the reason a record is dead-lettered as future.
+func futureError(ts, ref, limit int64) string {
+	return fmt.Sprintf("event time %s is more than max_future (%s) ahead of %s",
+		eval.FormatTimestamp(ts), time.Duration(limit)*time.Millisecond, eval.FormatTimestamp(ref))
 }

@@ -39,6 +39,10 @@ type Record struct {
 	// this watermark, which makes results independent of how a runner
 	// schedules bundles. See Watermarks.
 	WatermarkMs int64
+	// Future, when set, says why the record's event time is beyond its
+	// source's max_future (see Sequence): the stage dead-letters it as
+	// "future" instead of processing it, as native does.
+	Future string `json:",omitempty"`
 }
 
 // Input is one stream a stage reads.
@@ -94,6 +98,7 @@ const (
 	ReasonDecode = "decode"
 	ReasonEval   = "eval"
 	ReasonLate   = "late"
+	ReasonFuture = "future"
 )
 
 // IO connects a stage's inputs and outputs to the world outside the Beam

@@ -28,6 +28,7 @@ const (
 	ReasonDecode = record.ReasonDecode
 	ReasonEval   = record.ReasonEval
 	ReasonLate   = record.ReasonLate
+	ReasonFuture = record.ReasonFuture
 )
 
 // ErrNotImplemented is kept for callers written against the placeholder API;
@@ -82,10 +83,11 @@ func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("native: plan has no stage %q", stageID)
 	}
 	e := &Engine{
-		plan:  plan,
-		stage: stage,
-		cfg:   cfg,
-		wm:    math.MinInt64,
+		plan:    plan,
+		stage:   stage,
+		cfg:     cfg,
+		wm:      math.MinInt64,
+		maxSeen: math.MinInt64,
 	}
 	if err := e.build(); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -34,12 +35,13 @@ type Engine struct {
 	g     *stateless.Processor
 	nodes []node // the stateful operators, in topological order
 
-	parts  []*partState
-	wm     int64   // stage watermark: min over active partitions of their max event time
-	wmIn   [][]int // per node: the nodes feeding its input watermark (-1: stage input)
-	outWm  []int64 // per node: its output watermark at the last propagate
-	now    int64   // last Advance wall clock
-	nowSet bool
+	parts   []*partState
+	wm      int64   // stage watermark: min over active partitions of their max event time
+	maxSeen int64   // greatest event time seen on a stream partition (max_future's reference)
+	wmIn    [][]int // per node: the nodes feeding its input watermark (-1: stage input)
+	outWm   []int64 // per node: its output watermark at the last propagate
+	now     int64   // last Advance wall clock
+	nowSet  bool
 
 	fs    vfs.FS
 	dbDir string
@@ -117,7 +119,27 @@ func (e *Engine) build() error {
 		return fmt.Errorf("native: %w", err)
 	}
 	e.g = g
+	g.SetFutureCheck(e.checkFuture)
 	e.pruneInputs()
+	return nil
+}
+
+// checkFuture rejects an event time further than its stream's max_future
+// ahead of the greatest event time seen (or of the wall clock, when that
+// is later): such a record would move the watermark past every later one.
+// The stage's first record has nothing to be compared with and passes.
+func (e *Engine) checkFuture(s *stateless.Stream, ts int64) error {
+	if e.maxSeen == math.MinInt64 {
+		return nil // nothing to compare with yet
+	}
+	ref := e.maxSeen
+	if e.nowSet && e.now > ref {
+		ref = e.now // after a pause in the input, the clock has moved on
+	}
+	if ts > satAdd(ref, s.MaxFuture()) {
+		return fmt.Errorf("event time %s is more than max_future (%s) ahead of %s",
+			eval.FormatTimestamp(ts), time.Duration(s.MaxFuture())*time.Millisecond, eval.FormatTimestamp(ref))
+	}
 	return nil
 }
 
@@ -197,12 +219,16 @@ func (e *Engine) process(in Input) error {
 	ps.lastWall, ps.wallSet = e.now, e.nowSet
 	ps.NextOffset = in.Offset + 1
 
+	if s.Table() && in.Value == nil && in.Key != nil {
+		return e.tombstone(s, in.Key)
+	}
 	ts, ok, err := e.g.Push(s, in)
 	if err != nil || !ok {
 		return err // !ok: the record went to the dead-letter queue
 	}
 	if !ps.Table && (!ps.Seen || ts > ps.MaxTs) {
 		ps.MaxTs, ps.Seen = ts, true
+		e.maxSeen = max(e.maxSeen, ts)
 		if err := e.updateWatermark(); err != nil {
 			return err
 		}
@@ -466,8 +492,12 @@ func (e *Engine) restore(dir string) error {
 			e.parts = append(e.parts, &partState{Stream: d.Stream, Partition: d.Partition, MaxTs: math.MinInt64, Table: d.Table})
 		}
 	}
+	e.maxSeen = math.MinInt64
 	for _, ps := range e.parts {
 		ps.lastWall, ps.wallSet, ps.idle = e.now, e.nowSet, false
+		if ps.Seen && !ps.Table {
+			e.maxSeen = max(e.maxSeen, ps.MaxTs)
+		}
 	}
 	for _, n := range e.nodes {
 		if err := n.load(e); err != nil {
@@ -506,4 +536,18 @@ func holdback(op *ir.Operator) int64 {
 		return op.Join.WithinMs
 	}
 	return 0
+}
+
+// tombstone applies a table's tombstone (a key without a value): the
+// stream–table joins reading the table directly drop the row with that key.
+func (e *Engine) tombstone(s *stateless.Stream, key []byte) error {
+	for _, n := range e.nodes {
+		op := n.operator()
+		if j, ok := n.(*joinNode); ok && j.table && len(op.Inputs) == 2 && op.Inputs[1] == s.Name() {
+			if err := j.tombstone(e, key); err != nil {
+				return err
+			}
+		}
+	}
+	return e.st.maybeFlush()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // joinNode joins Inputs[0] (left) with Inputs[1] (right).
@@ -35,6 +36,7 @@ type joinNode struct {
 	leftKeys  []*eval.Program
 	rightKeys []*eval.Program
 	on        *eval.Program
+	pk        *eval.Program // the table's key (its source's key), for updates and tombstones
 	fields    *eval.ObjectProgram
 	lLayout   *eval.Layout
 	rLayout   *eval.Layout
@@ -69,7 +71,8 @@ type ssKey struct {
 
 // Join state key tags.
 const (
-	tagJoinTable  = 'r' // stream–table: key bytes -> right record
+	tagJoinTable  = 'r' // stream–table: join key bytes -> table key, right record
+	tagJoinRow    = 'q' // stream–table: table key -> join key bytes
 	tagJoinStream = 's' // stream–stream: key bytes -> buffered records
 	tagJoinIndex  = 'y' // stream–stream: expiry time, key bytes -> nothing
 )
@@ -102,6 +105,13 @@ func newJoin(e *Engine, op *ir.Operator, l, r *eval.Layout, c eval.Consts) (*joi
 	n.idx = newTimeIndex(n.prefix, tagJoinIndex)
 	if right := e.plan.Pipeline.Operator(op.Inputs[1]); right != nil && right.Source != nil && right.Source.Table {
 		n.table = true
+		if right.Source.Key != nil {
+			p, diags := eval.Compile(*right.Source.Key, []eval.Root{{Name: "record", Layout: r}}, c)
+			if err := diagErr(op, "table key", diags); err != nil {
+				return nil, err
+			}
+			n.pk = p
+		}
 	}
 	for i := range j.LeftKeys {
 		p, diags := eval.Compile(j.LeftKeys[i], roots, c)
@@ -195,27 +205,99 @@ func (n *joinNode) tableKey(kb []byte) []byte {
 	return append(append(append([]byte(nil), n.prefix...), tagJoinTable), kb...)
 }
 
+// tableRow is a table row kept under its join key: the row's table key
+// (its source's key, empty when the source has none) and the record.
+type tableRow struct {
+	pk []byte
+	r  *eval.Record
+}
+
+// rowKey is the state key of a table row's current join key, by its
+// table key: the secondary index that lets an update or a tombstone
+// remove the row from under its old join key.
+func (n *joinNode) rowKey(pk []byte) []byte {
+	return append(append(append([]byte(nil), n.prefix...), tagJoinRow), pk...)
+}
+
+// readRow returns the row stored under state key sk, or nil.
+func (n *joinNode) readRow(e *Engine, sk []byte) (*tableRow, error) {
+	en, err := e.st.get(sk)
+	if err != nil || en == nil {
+		return nil, err
+	}
+	if row, _ := en.obj.(*tableRow); row != nil {
+		return row, nil
+	}
+	pk, rest, err := readBytes(en.val)
+	if err == nil {
+		var r *eval.Record
+		if r, err = eval.DecodeJSON(n.rLayout, rest); err == nil {
+			row := &tableRow{pk: pk, r: r}
+			en.obj = row
+			return row, nil
+		}
+	}
+	return nil, fmt.Errorf("native: %s: corrupt table state: %w", n.op.ID, err)
+}
+
+// unindex removes the row of table key pk from under its current join
+// key, unless another row has taken that join key since.
+func (n *joinNode) unindex(e *Engine, pk []byte, except []byte) error {
+	en, err := e.st.get(n.rowKey(pk))
+	if err != nil || en == nil {
+		return err
+	}
+	old := en.val
+	if except != nil && string(old) == string(except) {
+		return nil
+	}
+	sk := n.tableKey(old)
+	row, err := n.readRow(e, sk)
+	if err != nil {
+		return err
+	}
+	if row != nil && string(row.pk) == string(pk) {
+		e.st.del(sk)
+	}
+	return nil
+}
+
+// tombstone deletes the table row whose table key is pk (a Kafka record
+// with a key and no value on the table's topic).
+func (n *joinNode) tombstone(e *Engine, pk []byte) error {
+	if err := n.unindex(e, pk, nil); err != nil {
+		return err
+	}
+	e.st.del(n.rowKey(pk))
+	return nil
+}
+
 func (n *joinNode) pushTable(e *Engine, port int, kb []byte, x rec) error {
 	sk := n.tableKey(kb)
 	if port == 1 {
 		r := cloneRecord(x.r)
-		e.st.set(sk, r.AppendJSON(nil), r)
+		var pk []byte
+		if n.pk != nil {
+			v, err := n.pk.Eval(eval.Frame{r})
+			if err != nil {
+				return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("table key: %w", err))
+			}
+			pk = stateless.AppendKey(nil, v)
+			// The row leaves its old join key before it takes the new one.
+			if err := n.unindex(e, pk, kb); err != nil {
+				return err
+			}
+			e.st.set(n.rowKey(pk), append([]byte(nil), kb...), nil)
+		}
+		e.st.set(sk, append(appendBytes(nil, pk), r.AppendJSON(nil)...), &tableRow{pk: pk, r: r})
 		return nil
 	}
-	en, err := e.st.get(sk)
+	row, err := n.readRow(e, sk)
 	if err != nil {
 		return err
 	}
-	if en != nil {
-		r, _ := en.obj.(*eval.Record)
-		if r == nil {
-			r, err = eval.DecodeJSON(n.rLayout, en.val)
-			if err != nil {
-				return fmt.Errorf("native: %s: corrupt table state: %w", n.op.ID, err)
-			}
-			en.obj = r
-		}
-		ok, err := n.emitPair(e, x.r, r, x.ts)
+	if row != nil {
+		ok, err := n.emitPair(e, x.r, row.r, x.ts)
 		if ok || err != nil {
 			return err
 		}

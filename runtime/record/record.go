@@ -76,7 +76,7 @@ type DeadLetter struct {
 	// failure while firing a window or flushing a join at watermark time.
 	Input    Input
 	Operator string // the operator that rejected it
-	Reason   string // ReasonDecode, ReasonEval or ReasonLate
+	Reason   string // ReasonDecode, ReasonEval, ReasonLate or ReasonFuture
 	Err      string
 }
 
@@ -85,6 +85,7 @@ const (
 	ReasonDecode = "decode" // the input did not decode in its format
 	ReasonEval   = "eval"   // an expression failed on the record
 	ReasonLate   = "late"   // every window of the record had fired
+	ReasonFuture = "future" // the event time is beyond the source's max_future
 )
 
 // Emitter receives a stage's outputs and dead letters, on the goroutine

@@ -66,6 +66,8 @@ type Processor struct {
 	rts     []*routeNode   // for Dropped
 	last    *Stream
 
+	future func(s *Stream, ts int64) error // see SetFutureCheck
+
 	out    record.Emitter
 	cur    record.Input // the input being processed, for dead letters
 	hasCur bool
@@ -84,6 +86,7 @@ type Stream struct {
 	codec     eval.Codec
 	eventTime *eval.Program
 	table     bool
+	maxFuture int64       // the source's max_future in ms (channels: ir.Pipeline.ChannelMaxFuture)
 	needed    []bool      // decode mask (nil: every attribute)
 	rec       eval.Record // reused: operators that keep a record copy it
 }
@@ -93,6 +96,10 @@ func (s *Stream) Name() string { return s.name }
 
 // Layout returns the layout of the stream's records.
 func (s *Stream) Layout() *eval.Layout { return s.layout }
+
+// MaxFuture is how far, in ms, a record's event time may be ahead of the
+// watermark's reference (see SetFutureCheck).
+func (s *Stream) MaxFuture() int64 { return s.maxFuture }
 
 // Table reports whether the stream is a table source's changelog.
 func (s *Stream) Table() bool { return s.table }
@@ -238,7 +245,7 @@ func (p *Processor) buildStage() error {
 		}
 		l := eval.NewLayout(prod.Schema.Type)
 		table := prod.Source != nil && prod.Source.Table
-		p.inputs[ch.Stream] = &Stream{name: ch.Stream, opID: ch.To, out: p.Route(ch.Stream), layout: l, codec: codec, table: table}
+		p.inputs[ch.Stream] = &Stream{name: ch.Stream, opID: ch.To, out: p.Route(ch.Stream), layout: l, codec: codec, table: table, maxFuture: pl.ChannelMaxFuture()}
 		p.layouts[ch.Stream] = l
 	}
 	for _, op := range pl.Operators {
@@ -405,7 +412,7 @@ func (p *Processor) buildSource(op *ir.Operator, c eval.Consts, setOut func(*eva
 	if err != nil {
 		return fmt.Errorf("stateless: %s: %w", op.ID, err)
 	}
-	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table}
+	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table, maxFuture: op.Source.MaxFuture()}
 	if !op.Source.EventTime.IsZero() {
 		prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
 		if err := diagErr(op, "event_time", diags); err != nil {
@@ -500,8 +507,20 @@ func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err err
 			return 0, false, p.DeadLetter(s.opID, record.ReasonEval, fmt.Errorf("event_time: %w", err))
 		}
 	}
+	if p.future != nil && !s.table {
+		if err := p.future(s, ts); err != nil {
+			return 0, false, p.DeadLetter(s.opID, record.ReasonFuture, err)
+		}
+	}
 	return ts, true, p.Emit(s.out, Rec{R: &s.rec, TS: ts})
 }
+
+// SetFutureCheck makes Push dead-letter as "future", before it goes
+// anywhere, a stream record for which check returns an error: a runtime
+// that keeps a watermark rejects event times too far ahead of it
+// (max_future). Without one (the broker, which keeps no watermark) every
+// event time passes.
+func (p *Processor) SetFutureCheck(check func(s *Stream, ts int64) error) { p.future = check }
 
 // DeadLetter reports that operator opID rejected the record being
 // processed, with the input that carried it (none outside Push).
