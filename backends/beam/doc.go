@@ -57,10 +57,7 @@
 // differences: dedupe, stream–table joins and sessions follow arrival
 // order only among the elements a key holds when the watermark reaches
 // them, so behind another keyed operator (which may deliver a key's
-// records late) their order can differ from native's; a left join's
-// unmatched record emitted at expiry is checked for lateness downstream
-// against time + within rather than the stage watermark of that moment;
-// first() and last() ties on equal event time fall to Beam's merge order
+// records late) their order can differ from native's; first() and last() ties on equal event time fall to Beam's merge order
 // in tumbling and hopping windows. Where an IO cannot know the arrival order
 // (Kafka: Seq 0, WatermarkMs math.MinInt64) records are never dead-lettered
 // as late by the translation: Beam's own watermark then decides firing,

@@ -379,10 +379,12 @@ func (k *keyed) expire(wm int64) error {
 		if err != nil {
 			return fmt.Errorf("beam: %s: %w", op.ID, err)
 		}
-		// Native emits it when the watermark passes time + within, under
-		// a watermark at most that.
+		// Native emits it when the watermark passes time + within, but
+		// the join's output watermark trails by within (README,
+		// "Watermarks and event time"), so downstream it is behind no
+		// watermark: it arrives under the one its own time implies.
 		el := e.El
-		el.WmMs = satAdd(el.TsMs, within)
+		el.WmMs = el.TsMs
 		k.fields(el, eval.Frame{l, k.c.nullR}, e.El.TsMs)
 	}
 	return nil

@@ -31,9 +31,16 @@
 // says nothing about the progress of event time. The watermark never moves
 // backwards.
 //
-// An aggregate sees the stage watermark minus its allowed_lateness. A window
-// fires exactly once, when that watermark reaches the window's end; a record
-// whose windows have all fired goes to the dead-letter queue as "late".
+// Each operator sees its input watermark: the least output watermark of
+// its inputs, the stage watermark for stage inputs (README, "Watermarks and
+// event time"). An aggregate's output watermark trails its input by
+// allowed_lateness and a stream–stream join's by within; the others pass it
+// on. An aggregate fires a window exactly once, when its input watermark
+// minus allowed_lateness reaches the window's end, in window-end order
+// across keys; a record whose windows have all fired goes to the
+// dead-letter queue as "late". A record further than its source's
+// max_future ahead of the greatest event time seen (or the wall clock) goes
+// there as "future" and does not move the watermark.
 // Stream–stream joins expire buffered records (emitting a left join's
 // unmatched left records with nulls) when the stage watermark passes
 // time + within; dedupe forgets a key after within. Drain fires everything,
