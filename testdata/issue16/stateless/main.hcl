@@ -3,7 +3,7 @@
 pipeline "stateless" {}
 
 source "items" {
-  file   = "items.jsonl"
+  topic  = "items"
   format = "json"
   schema = object({ id = string, x = number, length_cm = number, big = string, ts = string })
 }
@@ -15,7 +15,7 @@ map "ratio" {
 
 sink "ratio" {
   input  = map.ratio
-  file   = "ratio.jsonl"
+  topic  = "ratio"
   format = "json"
 }
 
@@ -26,7 +26,7 @@ map "parsed" {
 
 sink "parsed" {
   input  = map.parsed
-  file   = "parsed.jsonl"
+  topic  = "parsed"
   format = "json"
 }
 
