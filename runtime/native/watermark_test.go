@@ -136,3 +136,38 @@ func runSplit(t *testing.T, ins []Input) *collect {
 	}
 	return got
 }
+
+// TestMaxFuture: a record further than max_future (default 1h) ahead of
+// the greatest event time seen is dead-lettered as future and moves
+// nothing; after a pause in the input the wall clock is the reference.
+func TestMaxFuture(t *testing.T) {
+	plan := planOf(source("e", event, "record.ts"), aggregate(ir.Window{Kind: ir.WindowTumbling, SizeMs: 60_000}, 0), sink("out", "aggregate.a", aggOut))
+	e, err := New(plan, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	c := newCollect()
+	for _, i := range []Input{at("a", 1, 10), at("a", 1, 2*3600), at("a", 1, 20)} {
+		if err := e.Process(ctx, i, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := cmp.Diff([]string{"source.e future"}, c.dead); d != "" {
+		t.Errorf("dead letters (-want +got):\n%s", d)
+	}
+	if got, want := e.Watermark(), int64(base+20_000); got != want {
+		t.Errorf("watermark %d, want %d", got, want)
+	}
+	// Three hours later by the wall clock, input resumes: not future.
+	if err := e.Advance(ctx, base+3*3600_000, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Process(ctx, at("a", 1, 3*3600-60), c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.dead) != 1 {
+		t.Errorf("dead letters %v after the pause, want only the first", c.dead)
+	}
+}
