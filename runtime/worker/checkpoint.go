@@ -77,7 +77,7 @@ func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[stri
 		if err := os.RemoveAll(live); err != nil {
 			return nil, fmt.Errorf("reset state of partition group %d: %w", pg, err)
 		}
-		if err := os.MkdirAll(live, 0o755); err != nil {
+		if err := fsutil.MkdirPrivate(live); err != nil {
 			return nil, fmt.Errorf("state of partition group %d: %w", pg, err)
 		}
 		opts = append(opts, native.WithStateDir(live))
@@ -169,7 +169,7 @@ func (g *pgroup) checkpoint(offs map[string]int64) error {
 	}
 	final := filepath.Join(g.dir, offsetsTag(offs))
 	tmp := final + tmpSnapshotSep + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(tmp); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	if err := g.eng.Checkpoint(filepath.Join(tmp, engineDirName)); err != nil {
