@@ -94,6 +94,9 @@ const (
 	ReasonDecode = "decode"
 	ReasonEval   = "eval"
 	ReasonLate   = "late"
+	// ReasonEventTime and ReasonNullKey: as native's.
+	ReasonEventTime = "event_time"
+	ReasonNullKey   = "null_key"
 )
 
 // IO connects a stage's inputs and outputs to the world outside the Beam

@@ -25,9 +25,11 @@ type (
 
 // Dead-letter reasons.
 const (
-	ReasonDecode = record.ReasonDecode
-	ReasonEval   = record.ReasonEval
-	ReasonLate   = record.ReasonLate
+	ReasonDecode    = record.ReasonDecode
+	ReasonEval      = record.ReasonEval
+	ReasonLate      = record.ReasonLate
+	ReasonEventTime = record.ReasonEventTime
+	ReasonNullKey   = record.ReasonNullKey
 )
 
 // ErrNotImplemented is kept for callers written against the placeholder API;

@@ -85,6 +85,14 @@ const (
 	ReasonDecode = "decode" // the input did not decode in its format
 	ReasonEval   = "eval"   // an expression failed on the record
 	ReasonLate   = "late"   // every window of the record had fired
+	// ReasonEventTime: the event time is outside eval.MinEventTimeMs ..
+	// eval.MaxEventTimeMs (years 0001 to 9999), which every backend carries
+	// exactly.
+	ReasonEventTime = "event_time"
+	// ReasonNullKey: the key of an aggregate, dedupe or join is null or has
+	// a null part, so the record has nothing to group, match or
+	// deduplicate by.
+	ReasonNullKey = "null_key"
 )
 
 // Emitter receives a stage's outputs and dead letters, on the goroutine

@@ -647,7 +647,7 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 			Offset:      rec.Offset,
 			Key:         rec.Key,
 			Value:       rec.Value,
-			TimestampMs: rec.Timestamp.UnixMilli(),
+			TimestampMs: eventTimeOf(rec),
 		}
 		if err := g.eng.Process(ctx, in, b); err != nil {
 			return fmt.Errorf("process %s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)
