@@ -106,7 +106,7 @@ func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 		cfg.TimestamperConfig, _ = json.Marshal(stamperConfig{Plan: k.payload, Stage: k.StageID, Stream: in.Stream})
 	}
 	// Channels carry the exact event time in a header (runtime/worker).
-	cfg.EventTimeHeader = worker.HeaderEventTime
+	cfg.EventTimeHeader = record.HeaderEventTime
 	return beam.ParDo(s, &fromKafkaFn{}, kafkaio.Read(s, cfg))
 }
 
@@ -191,7 +191,7 @@ type toKafkaFn struct {
 func (f *toKafkaFn) ProcessElement(r Record) kafkaio.Record {
 	k := kafkaio.Record{Key: r.Key, Value: r.Value, TimestampMs: max(r.TimestampMs, 0)}
 	if f.Channel {
-		k.Headers = []kafkaio.Header{{Key: worker.HeaderEventTime, Value: worker.EncodeEventTime(r.TimestampMs)}}
+		k.Headers = []kafkaio.Header{{Key: record.HeaderEventTime, Value: record.EncodeEventTime(r.TimestampMs)}}
 	}
 	return k
 }

@@ -29,6 +29,8 @@
 // by the side that knows it needs one.
 package record
 
+import "strconv"
+
 // Input is one record arriving at a stage.
 type Input struct {
 	// Stream is the stream the record belongs to: a source operator ID
@@ -113,3 +115,18 @@ const (
 	HeaderSourcePartition = "pipeline.source.partition" // its partition, in decimal
 	HeaderSourceOffset    = "pipeline.source.offset"    // its offset, in decimal
 )
+
+// HeaderEventTime carries a record's event time across channels as exact
+// epoch milliseconds (a decimal int64), set by whichever stage computed
+// it. A Kafka record timestamp cannot carry it: it holds no time before
+// 1970, and franz-go encodes it through UnixNano, which wraps after 2262.
+const HeaderEventTime = "pipeline.event_time"
+
+// EncodeEventTime is the HeaderEventTime value for ms.
+func EncodeEventTime(ms int64) []byte { return strconv.AppendInt(nil, ms, 10) }
+
+// DecodeEventTime reads a HeaderEventTime value.
+func DecodeEventTime(v []byte) (int64, bool) {
+	ms, err := strconv.ParseInt(string(v), 10, 64)
+	return ms, err == nil
+}

@@ -63,7 +63,7 @@ func (b *batch) Emit(o record.Output) error {
 		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value, Headers: b.r.originHeader(d.topic, b.origin), Timestamp: RecordTimestamp(o.TimestampMs)}
 		if b.r.origins.out[d.topic] {
 			// A channel: the next stage takes the exact event time from here.
-			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: HeaderEventTime, Value: EncodeEventTime(o.TimestampMs)})
+			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: HeaderEventTime, Value: record.EncodeEventTime(o.TimestampMs)})
 		}
 		b.records = append(b.records, rec)
 	}
