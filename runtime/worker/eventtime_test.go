@@ -14,6 +14,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
 
@@ -128,7 +129,7 @@ func TestEventTimeOutsideKafkaTimestamps(t *testing.T) {
 				t.Errorf("windows (-want +got):\n%s", d)
 			}
 			dead := consumeAll(t, b.Addrs(), "ev.dlq", 1, 2*time.Second)
-			if len(dead) != 1 || headers(dead[0])[worker.HeaderReason] != "event_time" {
+			if len(dead) != 1 || headers(dead[0])[record.HeaderReason] != "event_time" {
 				for _, d := range dead {
 					t.Logf("dead letter %s %v", d.Value, headers(d))
 				}
