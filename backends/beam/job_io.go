@@ -105,6 +105,8 @@ func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 		cfg.Timestamper = eventTimeStamper
 		cfg.TimestamperConfig, _ = json.Marshal(stamperConfig{Plan: k.payload, Stage: k.StageID, Stream: in.Stream})
 	}
+	// Channels carry the exact event time in a header (runtime/worker).
+	cfg.EventTimeHeader = record.HeaderEventTime
 	return beam.ParDo(s, &fromKafkaFn{}, kafkaio.Read(s, cfg))
 }
 
@@ -135,7 +137,7 @@ func (k *KafkaIO) Write(s beam.Scope, out Output, col beam.PCollection) {
 	case out.File != "":
 		textio.Write(s, out.File, beam.ParDo(s, recordValue, col))
 	case out.Topic != "":
-		kafkaio.Write(s, kafkaio.WriteConfig{Conn: k.Conn, Topic: out.Topic}, beam.ParDo(s, &toKafkaFn{}, col))
+		kafkaio.Write(s, kafkaio.WriteConfig{Conn: k.Conn, Topic: out.Topic}, beam.ParDo(s, &toKafkaFn{Channel: out.Sink == nil}, col))
 	default:
 		// A tap: only tests read those, through their own IO.
 	}
@@ -180,10 +182,18 @@ func (fromKafkaFn) ProcessElement(r kafkaio.Record) Record {
 
 // toKafkaFn turns an output Record into a Kafka record stamped with its
 // event time, as native stamps its outputs.
-type toKafkaFn struct{}
+// A channel record also carries the exact event time in the
+// pipeline.event_time header, as native's do.
+type toKafkaFn struct {
+	Channel bool
+}
 
-func (toKafkaFn) ProcessElement(r Record) kafkaio.Record {
-	return kafkaio.Record{Key: r.Key, Value: r.Value, TimestampMs: max(r.TimestampMs, 0)}
+func (f *toKafkaFn) ProcessElement(r Record) kafkaio.Record {
+	k := kafkaio.Record{Key: r.Key, Value: r.Value, TimestampMs: max(r.TimestampMs, 0)}
+	if f.Channel {
+		k.Headers = []kafkaio.Header{{Key: record.HeaderEventTime, Value: record.EncodeEventTime(r.TimestampMs)}}
+	}
+	return k
 }
 
 // deadLetterFn renders a dead letter as native does: the input record

@@ -2,6 +2,7 @@ package beam
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -311,8 +312,14 @@ func (in *inputSpec) eventTimeOf(codec eval.Codec, rec Record) (int64, *eval.Rec
 			ts, err = eval.EventTimeMs(v)
 		}
 		if err != nil {
-			return 0, nil, ReasonEval, fmt.Errorf("event_time: %w", err)
+			reason := ReasonEval
+			if errors.Is(err, eval.ErrEventTimeRange) {
+				reason = ReasonEventTime
+			}
+			return 0, nil, reason, fmt.Errorf("event_time: %w", err)
 		}
+	} else if err := eval.CheckEventTime(ts); err != nil {
+		return 0, nil, ReasonEventTime, err
 	}
 	return ts, &r, "", nil
 }

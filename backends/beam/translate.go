@@ -99,6 +99,9 @@ const (
 	ReasonEval   = "eval"
 	ReasonLate   = "late"
 	ReasonFuture = "future"
+	// ReasonEventTime and ReasonNullKey: as native's.
+	ReasonEventTime = "event_time"
+	ReasonNullKey   = "null_key"
 )
 
 // IO connects a stage's inputs and outputs to the world outside the Beam

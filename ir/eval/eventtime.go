@@ -6,9 +6,29 @@ import (
 	"math"
 )
 
-// maxEventTimeMs bounds event times to what an int64 of milliseconds and
-// time.Time both represent comfortably (about ±292 million years).
-const maxEventTimeMs = 1 << 62
+// Event times range over the years 0001 to 9999, which RFC 3339 (the
+// form of window_start and window_end) can write. Every backend carries
+// them exactly as int64 milliseconds (across channels in the
+// pipeline.event_time header), so any time in the range survives.
+const (
+	MinEventTimeMs int64 = -62135596800000 // 0001-01-01T00:00:00Z
+	MaxEventTimeMs int64 = 253402300799999 // 9999-12-31T23:59:59.999Z
+)
+
+// ErrEventTimeRange is the error of an event time outside
+// [MinEventTimeMs, MaxEventTimeMs]; the record goes to the dead-letter
+// topic with reason event_time.
+var ErrEventTimeRange = errors.New("event time outside 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z")
+
+// CheckEventTime returns ErrEventTimeRange, wrapped, when ms is outside
+// the event-time range: for event times taken from record timestamps or
+// the pipeline.event_time header rather than an event_time expression.
+func CheckEventTime(ms int64) error {
+	if ms < MinEventTimeMs || ms > MaxEventTimeMs {
+		return fmt.Errorf("%w: %d epoch milliseconds", ErrEventTimeRange, ms)
+	}
+	return nil
+}
 
 // EventTimeMs interprets the value of a source's event_time expression: an
 // RFC 3339 string (any offset; fractions below a millisecond are truncated
@@ -23,11 +43,17 @@ func EventTimeMs(v Value) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("event time: %w", err)
 		}
+		if ms < MinEventTimeMs || ms > MaxEventTimeMs {
+			return 0, fmt.Errorf("%w: %q", ErrEventTimeRange, v.Str)
+		}
 		return ms, nil
 	case KindNumber:
 		f := math.Floor(v.Num)
-		if math.IsNaN(f) || f > maxEventTimeMs || f < -maxEventTimeMs {
+		if math.IsNaN(f) {
 			return 0, fmt.Errorf("event time: %v is not a valid epoch milliseconds value", v.Num)
+		}
+		if f < float64(MinEventTimeMs) || f > float64(MaxEventTimeMs) {
+			return 0, fmt.Errorf("%w: %v epoch milliseconds", ErrEventTimeRange, v.Num)
 		}
 		return int64(f), nil
 	case KindNull:

@@ -202,6 +202,10 @@ func (n *aggNode) push(e *Engine, _ int, x rec) error {
 		if err != nil {
 			return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
 		}
+		if v.Kind == eval.KindNull {
+			n.kbuf = kb
+			return e.deadLetter(n.op.ID, ReasonNullKey, errNullKey)
+		}
 		kb = appendKey(kb, v)
 	}
 	n.kbuf = kb

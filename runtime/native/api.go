@@ -25,10 +25,15 @@ type (
 
 // Dead-letter reasons.
 const (
-	ReasonDecode = record.ReasonDecode
-	ReasonEval   = record.ReasonEval
-	ReasonLate   = record.ReasonLate
-	ReasonFuture = record.ReasonFuture
+	ReasonDecode    = record.ReasonDecode
+	ReasonEval      = record.ReasonEval
+	ReasonLate      = record.ReasonLate
+	ReasonFuture    = record.ReasonFuture
+	ReasonDecode    = record.ReasonDecode
+	ReasonEval      = record.ReasonEval
+	ReasonLate      = record.ReasonLate
+	ReasonEventTime = record.ReasonEventTime
+	ReasonNullKey   = record.ReasonNullKey
 )
 
 // ErrNotImplemented is kept for callers written against the placeholder API;
@@ -95,7 +100,7 @@ func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {
 	if cfg.stateDir == "" {
 		e.fs, e.dbDir = vfs.NewMem(), "state"
 	} else {
-		e.fs, e.dbDir = vfs.Default, filepath.Join(cfg.stateDir, "work")
+		e.fs, e.dbDir = diskFS, filepath.Join(cfg.stateDir, "work")
 		if err := e.fs.RemoveAll(e.dbDir); err != nil {
 			return nil, fmt.Errorf("native: reset state dir: %w", err)
 		}

@@ -382,8 +382,8 @@ func (e *Engine) checkpoint(dir string) error {
 	if _, err := os.Stat(dir); err == nil {
 		return fmt.Errorf("native: checkpoint dir %s already exists", dir)
 	}
-	if e.fs == vfs.Default {
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if e.fs == diskFS {
+		if err := diskFS.MkdirAll(filepath.Dir(dir), privateDirMode); err != nil {
 			return fmt.Errorf("native: checkpoint: %w", err)
 		}
 		if err := e.st.checkpoint(dir); err != nil {
@@ -395,7 +395,7 @@ func (e *Engine) checkpoint(dir string) error {
 		if err := e.st.checkpoint(tmp); err != nil {
 			return fmt.Errorf("native: %w", err)
 		}
-		err := copyTree(e.fs, tmp, vfs.Default, dir)
+		err := copyTree(e.fs, tmp, diskFS, dir)
 		if rerr := e.fs.RemoveAll(tmp); err == nil && rerr != nil {
 			err = rerr
 		}
@@ -471,7 +471,7 @@ func (e *Engine) restore(dir string) error {
 	if err := e.fs.RemoveAll(e.dbDir); err != nil {
 		return fmt.Errorf("native: restore: %w", err)
 	}
-	if err := copyTree(vfs.Default, dir, e.fs, e.dbDir); err != nil {
+	if err := copyTree(diskFS, dir, e.fs, e.dbDir); err != nil {
 		return fmt.Errorf("native: restore: %w", err)
 	}
 	if err := e.fs.Remove(e.fs.PathJoin(e.dbDir, metaFile)); err != nil {

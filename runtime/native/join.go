@@ -2,6 +2,7 @@ package native
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -157,6 +158,10 @@ func (n *joinNode) keyOf(port int, r *eval.Record) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if v.Kind == eval.KindNull {
+			n.kbuf = b
+			return nil, errNullKey
+		}
 		b = appendKey(b, v)
 	}
 	n.kbuf = b
@@ -192,6 +197,9 @@ func cloneRecord(r *eval.Record) *eval.Record {
 
 func (n *joinNode) push(e *Engine, port int, x rec) error {
 	kb, err := n.keyOf(port, x.r)
+	if errors.Is(err, errNullKey) {
+		return e.deadLetter(n.op.ID, ReasonNullKey, err)
+	}
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
 	}

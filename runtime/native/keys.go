@@ -2,10 +2,17 @@ package native
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 )
+
+// errNullKey rejects a record whose key (or a part of it) is null: a null
+// key identifies nothing, and grouping all null-key records together would
+// let a dedupe drop every one but the first, so such records go to the
+// dead-letter topic with reason null_key in every keyed operator.
+var errNullKey = errors.New("key is null")
 
 // appendKey appends a canonical binary encoding of v, used to group records
 // by key (dedupe, join and aggregate keys) and inside state keys. Two values

@@ -43,6 +43,9 @@ func (n *dedupeNode) push(e *Engine, _ int, x rec) error {
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
+	if v.Kind == eval.KindNull {
+		return e.deadLetter(n.op.ID, ReasonNullKey, errNullKey)
+	}
 	kb := appendKey(nil, v)
 	sk := n.stateKey('d', kb)
 	en, err := e.st.get(sk)

@@ -264,14 +264,14 @@ func prefixEnd(prefix []byte) []byte {
 // safe for Pebble because SSTables are immutable; MANIFEST, OPTIONS and WAL
 // files are copied because the opened database appends to them.
 func copyTree(srcFS vfs.FS, src string, dstFS vfs.FS, dst string) error {
-	if err := dstFS.MkdirAll(dst, 0o755); err != nil {
+	if err := dstFS.MkdirAll(dst, privateDirMode); err != nil {
 		return fmt.Errorf("create %s: %w", dst, err)
 	}
 	names, err := srcFS.List(src)
 	if err != nil {
 		return fmt.Errorf("list %s: %w", src, err)
 	}
-	bothOS := srcFS == vfs.Default && dstFS == vfs.Default
+	bothOS := srcFS == diskFS && dstFS == diskFS
 	for _, name := range names {
 		from, to := srcFS.PathJoin(src, name), dstFS.PathJoin(dst, name)
 		st, err := srcFS.Stat(from)

@@ -29,6 +29,8 @@
 // by the side that knows it needs one.
 package record
 
+import "strconv"
+
 // Input is one record arriving at a stage.
 type Input struct {
 	// Stream is the stream the record belongs to: a source operator ID
@@ -86,6 +88,14 @@ const (
 	ReasonEval   = "eval"   // an expression failed on the record
 	ReasonLate   = "late"   // every window of the record had fired
 	ReasonFuture = "future" // the event time is beyond the source's max_future
+	// ReasonEventTime: the event time is outside eval.MinEventTimeMs ..
+	// eval.MaxEventTimeMs (years 0001 to 9999), which every backend carries
+	// exactly.
+	ReasonEventTime = "event_time"
+	// ReasonNullKey: the key of an aggregate, dedupe or join is null or has
+	// a null part, so the record has nothing to group, match or
+	// deduplicate by.
+	ReasonNullKey = "null_key"
 )
 
 // Emitter receives a stage's outputs and dead letters, on the goroutine
@@ -106,3 +116,18 @@ const (
 	HeaderSourcePartition = "pipeline.source.partition" // its partition, in decimal
 	HeaderSourceOffset    = "pipeline.source.offset"    // its offset, in decimal
 )
+
+// HeaderEventTime carries a record's event time across channels as exact
+// epoch milliseconds (a decimal int64), set by whichever stage computed
+// it. A Kafka record timestamp cannot carry it: it holds no time before
+// 1970, and franz-go encodes it through UnixNano, which wraps after 2262.
+const HeaderEventTime = "pipeline.event_time"
+
+// EncodeEventTime is the HeaderEventTime value for ms.
+func EncodeEventTime(ms int64) []byte { return strconv.AppendInt(nil, ms, 10) }
+
+// DecodeEventTime reads a HeaderEventTime value.
+func DecodeEventTime(v []byte) (int64, bool) {
+	ms, err := strconv.ParseInt(string(v), 10, 64)
+	return ms, err == nil
+}

@@ -504,8 +504,14 @@ func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err err
 			ts, err = eval.EventTimeMs(v)
 		}
 		if err != nil {
-			return 0, false, p.DeadLetter(s.opID, record.ReasonEval, fmt.Errorf("event_time: %w", err))
+			reason := record.ReasonEval
+			if errors.Is(err, eval.ErrEventTimeRange) {
+				reason = record.ReasonEventTime
+			}
+			return 0, false, p.DeadLetter(s.opID, reason, fmt.Errorf("event_time: %w", err))
 		}
+	} else if err := eval.CheckEventTime(ts); err != nil {
+		return 0, false, p.DeadLetter(s.opID, record.ReasonEventTime, err)
 	}
 	if p.future != nil && !s.table {
 		if err := p.future(s, ts); err != nil {

@@ -3,7 +3,6 @@ package worker
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -61,9 +60,10 @@ func (b *batch) Emit(o record.Output) error {
 			b.files = append(b.files, fileWrite{path: d.file, value: value})
 			continue
 		}
-		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value, Headers: b.r.originHeader(d.topic, b.origin)}
-		if o.TimestampMs > 0 {
-			rec.Timestamp = time.UnixMilli(o.TimestampMs)
+		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value, Headers: b.r.originHeader(d.topic, b.origin), Timestamp: RecordTimestamp(o.TimestampMs)}
+		if b.r.origins.out[d.topic] {
+			// A channel: the next stage takes the exact event time from here.
+			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: HeaderEventTime, Value: record.EncodeEventTime(o.TimestampMs)})
 		}
 		b.records = append(b.records, rec)
 	}
@@ -92,9 +92,7 @@ func (b *batch) DeadLetter(dl record.DeadLetter) error {
 			{Key: record.HeaderSourceOffset, Value: []byte(strconv.FormatInt(in.Offset, 10))},
 		},
 	}
-	if in.TimestampMs > 0 {
-		rec.Timestamp = time.UnixMilli(in.TimestampMs)
-	}
+	rec.Timestamp = RecordTimestamp(in.TimestampMs)
 	b.records = append(b.records, rec)
 	b.dead[[2]string{dl.Operator, dl.Reason}]++
 	return nil

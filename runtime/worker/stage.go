@@ -50,6 +50,7 @@ type stageRunner struct {
 	upstream []*stageRunner
 
 	in, out, dead, lag atomic.Int64
+	stateResets        atomic.Int64
 	done               atomic.Bool
 }
 
@@ -206,6 +207,7 @@ func (r *stageRunner) progress() StageProgress {
 		RecordsOut:  r.out.Load(),
 		DeadLetters: r.dead.Load(),
 		Lag:         r.lag.Load(),
+		StateResets: r.stateResets.Load(),
 		Done:        r.done.Load(),
 	}
 }

@@ -239,7 +239,7 @@ func (t *globalTables) catchUp(ctx context.Context, g *pgroup, r *stageRunner, b
 			Offset:      rec.Offset,
 			Key:         rec.Key,
 			Value:       rec.Value,
-			TimestampMs: rec.Timestamp.UnixMilli(),
+			TimestampMs: eventTimeOf(rec),
 		}
 		if err := g.eng.Process(ctx, in, em); err != nil {
 			return fmt.Errorf("process table %s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)

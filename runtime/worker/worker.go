@@ -24,8 +24,11 @@ type StageProgress struct {
 	DeadLetters int64
 	// Lag is the sum over assigned input partitions of high watermark minus
 	// the next offset to process, as of the last fetch.
-	Lag  int64
-	Done bool
+	Lag int64
+	// StateResets counts partition groups started with empty state because
+	// no checkpoint matched their committed offsets (only with ResetState).
+	StateResets int64
+	Done        bool
 }
 
 // Run runs the native stages of plan, and those of the backends given

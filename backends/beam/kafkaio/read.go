@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -42,6 +43,12 @@ type ReadConfig struct {
 	// timestamps as event times.
 	Timestamper       string `json:",omitempty"`
 	TimestamperConfig []byte `json:",omitempty"`
+	// EventTimeHeader names a header that carries a record's event time
+	// exactly, as decimal epoch milliseconds: when a record has it (and the
+	// Timestamper gives none), it is the element timestamp and the
+	// Record's TimestampMs. Kafka record timestamps hold no time before
+	// 1970 and wrap after 2262.
+	EventTimeHeader string `json:",omitempty"`
 	// WatermarkLagMs holds a partition's watermark this far behind the
 	// greatest event time read from it, so that windows fire only once
 	// records that much out of order have had their chance (the spec's
@@ -221,6 +228,9 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 				return sdf.StopProcessing(), nil
 			}
 			rec.fromKafka(k)
+			if ms, ok := fn.headerTime(k); ok {
+				rec.TimestampMs = ms
+			}
 			emit(fn.eventTime(k), rec)
 			r.next = k.Offset + 1
 			n++
@@ -289,7 +299,24 @@ func (fn *readFn) eventTime(k *kgo.Record) beam.EventTime {
 			return mtime.FromMilliseconds(ms)
 		}
 	}
+	if ms, ok := fn.headerTime(k); ok {
+		return mtime.FromMilliseconds(ms)
+	}
 	return mtime.FromTime(k.Timestamp)
+}
+
+// headerTime reads the Config.EventTimeHeader of k.
+func (fn *readFn) headerTime(k *kgo.Record) (int64, bool) {
+	if fn.Config.EventTimeHeader == "" {
+		return 0, false
+	}
+	for _, h := range k.Headers {
+		if h.Key == fn.Config.EventTimeHeader {
+			ms, err := strconv.ParseInt(string(h.Value), 10, 64)
+			return ms, err == nil
+		}
+	}
+	return 0, false
 }
 
 // watermarkEstimator follows the event times the read emits: the Beam SDK

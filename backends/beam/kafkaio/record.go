@@ -2,6 +2,7 @@ package kafkaio
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"time"
 
@@ -78,7 +79,10 @@ func (r *Record) toKafka(topic string) *kgo.Record {
 	if r.Topic != "" {
 		k.Topic = r.Topic
 	}
-	if r.TimestampMs > 0 {
+	// franz-go encodes the timestamp through UnixNano, which wraps after
+	// 2262: leave such times to the producer's clock (a header can carry
+	// the exact time, see ReadConfig.EventTimeHeader).
+	if r.TimestampMs > 0 && r.TimestampMs <= math.MaxInt64/int64(time.Millisecond) {
 		k.Timestamp = time.UnixMilli(r.TimestampMs)
 	}
 	for _, h := range r.Headers {
