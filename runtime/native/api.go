@@ -29,9 +29,6 @@ const (
 	ReasonEval      = record.ReasonEval
 	ReasonLate      = record.ReasonLate
 	ReasonFuture    = record.ReasonFuture
-	ReasonDecode    = record.ReasonDecode
-	ReasonEval      = record.ReasonEval
-	ReasonLate      = record.ReasonLate
 	ReasonEventTime = record.ReasonEventTime
 	ReasonNullKey   = record.ReasonNullKey
 )
