@@ -74,20 +74,8 @@ func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if plan == nil || plan.Pipeline == nil {
-		return nil, errors.New("native: plan has no pipeline")
-	}
-	stage := plan.Stage(stageID)
-	if stage == nil {
-		return nil, fmt.Errorf("native: plan has no stage %q", stageID)
-	}
-	e := &Engine{
-		plan:  plan,
-		stage: stage,
-		cfg:   cfg,
-		wm:    math.MinInt64,
-	}
-	if err := e.build(); err != nil {
+	e := &Engine{plan: plan, cfg: cfg, wm: math.MinInt64}
+	if err := e.build(stageID); err != nil {
 		return nil, err
 	}
 	if cfg.stateDir == "" {

@@ -109,24 +109,19 @@ type partState struct {
 	idle       bool
 }
 
-func (e *Engine) build() error {
-	g, err := stateless.New(e.plan, e.stage.ID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode))
+func (e *Engine) build(stageID string) error {
+	g, err := stateless.New(e.plan, stageID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode))
 	if err != nil {
 		return fmt.Errorf("native: %w", err)
 	}
-	e.g = g
+	e.g, e.stage = g, g.Stage()
 	e.pruneInputs()
 	return nil
 }
 
-func diagErr(op *ir.Operator, what string, diags interface {
-	HasErrors() bool
-	Error() string
-}) error {
-	if diags != nil && diags.HasErrors() {
-		return fmt.Errorf("native: %s %s: %s", op.ID, what, diags.Error())
-	}
-	return nil
+// diagErr is the error of an expression of op that failed to compile.
+func diagErr(op *ir.Operator, what string, diags stateless.Diagnostics) error {
+	return stateless.CompileError(op, what, diags)
 }
 
 // buildNode builds a stateful operator for the stateless core

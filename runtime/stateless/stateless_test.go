@@ -8,15 +8,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
-func x(src string) ir.Expr {
-	return ir.Expr{Source: src, Range: ir.Range{Filename: "test.hcl", Start: ir.Pos{Line: 1, Column: 1}, End: ir.Pos{Line: 1, Column: 1 + len(src), Byte: len(src)}}}
-}
-
-func xp(src string) *ir.Expr { e := x(src); return &e }
+var (
+	x  = testkit.X
+	xp = testkit.XP
+)
 
 var event = ir.Schema{Type: cty.Object(map[string]cty.Type{"id": cty.String, "level": cty.String, "n": cty.Number})}
 
