@@ -18,7 +18,6 @@ import (
 	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
-	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/files"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 	"github.com/pipeline-compiler/pipeline/runtime/testrun"
