@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/zclconf/go-cty/cty"
@@ -162,8 +163,8 @@ func (l *loader) checkTraversals(e hcl.Expression, roots map[string]cty.Type, ct
 					detail = fmt.Sprintf("No local value named %q is defined.", name)
 				}
 				attrs := sortedKeys(typ.AttributeTypes())
-				if s := suggest(name, attrs); s != "" {
-					detail += fmt.Sprintf(" Did you mean `%s`?", s)
+				if s := suggest.Hint(name, attrs); s != "" {
+					detail += s
 				} else if len(attrs) > 0 && len(attrs) <= 12 && (root == "record" || root == "left" || root == "right") {
 					detail += fmt.Sprintf(" It has: %s.", strings.Join(attrs, ", "))
 				}

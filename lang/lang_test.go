@@ -237,7 +237,7 @@ sink "s" {
   topic = "x"
 }`,
 			want:   []string{"error b.hcl:3:17: Unsupported attribute"},
-			detail: "Did you mean `amount`?",
+			detail: `Did you mean "amount"?`,
 		},
 		{
 			name: "unknown operator reference",

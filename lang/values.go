@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/zclconf/go-cty/cty"
@@ -234,23 +234,7 @@ func parseDuration(s string) (int64, error) {
 
 // didYouMean suggests the closest name, formatted as a sentence to append
 // to a diagnostic detail, or "".
-func didYouMean(given string, names []string) string {
-	if s := suggest(given, names); s != "" {
-		return fmt.Sprintf(" Did you mean %q?", s)
-	}
-	return ""
-}
-
-func suggest(given string, names []string) string {
-	best, bestDist := "", 0
-	for _, n := range names {
-		d := levenshtein.Distance(given, n, nil)
-		if d < 3 && (best == "" || d < bestDist || d == bestDist && n < best) {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
+func didYouMean(given string, names []string) string { return suggest.Hint(given, names) }
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 )
@@ -402,16 +402,4 @@ func FormatSize(n int64) string {
 }
 
 // didYouMean suggests the closest setting name.
-func didYouMean(given string) string {
-	best, bestDist := "", 0
-	for _, n := range AttributeNames() {
-		d := levenshtein.Distance(given, n, nil)
-		if d < 4 && (best == "" || d < bestDist) {
-			best, bestDist = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
-}
+func didYouMean(given string) string { return suggest.Hint(given, AttributeNames()) }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -13,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 )
 
 // TestEndToEnd runs the pipeline binary as a user does: a Kafka-protocol
@@ -71,29 +71,10 @@ func startE2E(t *testing.T) *e2e {
 	}
 	kcat := needKcat(t)
 	bin := t.TempDir()
-	for pkg, name := range map[string]string{
-		".": "pipeline",
-		"../../runtime/embedded/cmd/kfake-broker": "kfake-broker",
-	} {
-		if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "pipeline"), ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build pipeline: %v\n%s", err, out)
 	}
-	broker := exec.Command(filepath.Join(bin, "kfake-broker"), "-partitions", "2")
-	broker.Stderr = os.Stderr
-	stdout, err := broker.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := broker.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { broker.Process.Kill(); broker.Wait() })
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("broker address: %v", err)
-	}
-	addr = strings.TrimSpace(addr)
+	addr := testkit.StartBroker(t, "-partitions", "2")
 
 	// 600 orders over three minutes of event time, and one record that is
 	// not JSON: it must reach the dead-letter topic, not stop the pipeline.
@@ -160,19 +141,9 @@ func (e *e2e) check(t *testing.T) {
 	}
 }
 
-// needKcat returns kcat's path. CI installs it (.ci/run), so there a
+// needKcat is the test kit's kcat: CI installs it (.ci/run), so there a
 // missing kcat fails the test instead of skipping it.
-func needKcat(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("kcat is not installed; .ci/run installs it with apt-get install -y kcat")
-		}
-		t.Skip("kcat is not installed (apt-get install -y kcat)")
-	}
-	return p
-}
+var needKcat = testkit.Kcat
 
 func normalized(t *testing.T, recs []string) []string {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -410,7 +411,7 @@ func (c *compiler) collectSuggestions(expr hclsyntax.Expression) {
 				for k := range t.AttributeTypes() {
 					names = append(names, k)
 				}
-				if s := closest(a.Name, names); s != "" {
+				if s := suggest.Closest(a.Name, names); s != "" {
 					c.suggest[a.SrcRange] = s
 				}
 				return nil
@@ -434,39 +435,6 @@ func (c *compiler) rootTypeOf(name string) (cty.Type, bool) {
 		return c.locObj.Type(), true
 	}
 	return cty.NilType, false
-}
-
-// closest returns the candidate nearest to name by edit distance, if any is
-// close enough to be a plausible typo.
-func closest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := levenshtein(name, c); d < bestD || (d == bestD && best != "" && c < best) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // staticType evaluates e with unknown roots; it also reports whether the

@@ -91,7 +91,7 @@ func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {
 		wm:      math.MinInt64,
 		maxSeen: math.MinInt64,
 	}
-	if err := e.build(); err != nil {
+	if err := e.build(stageID); err != nil {
 		return nil, err
 	}
 	if cfg.stateDir == "" {

@@ -113,8 +113,8 @@ type partState struct {
 	idle       bool
 }
 
-func (e *Engine) build() error {
-	g, err := stateless.New(e.plan, e.stage.ID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode))
+func (e *Engine) build(stageID string) error {
+	g, err := stateless.New(e.plan, stageID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode))
 	if err != nil {
 		return fmt.Errorf("native: %w", err)
 	}
@@ -143,14 +143,9 @@ func (e *Engine) checkFuture(s *stateless.Stream, ts int64) error {
 	return nil
 }
 
-func diagErr(op *ir.Operator, what string, diags interface {
-	HasErrors() bool
-	Error() string
-}) error {
-	if diags != nil && diags.HasErrors() {
-		return fmt.Errorf("native: %s %s: %s", op.ID, what, diags.Error())
-	}
-	return nil
+// diagErr is the error of an expression of op that failed to compile.
+func diagErr(op *ir.Operator, what string, diags stateless.Diagnostics) error {
+	return stateless.CompileError(op, what, diags)
 }
 
 // buildNode builds a stateful operator for the stateless core

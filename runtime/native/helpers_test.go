@@ -8,54 +8,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Builders for hand-made pipelines.
-
-func x(src string) ir.Expr {
-	return ir.Expr{Source: src, Range: ir.Range{Filename: "test.hcl", Start: ir.Pos{Line: 1, Column: 1}, End: ir.Pos{Line: 1, Column: 1 + len(src), Byte: len(src)}}}
-}
-
-func xp(src string) *ir.Expr { e := x(src); return &e }
-
-func obj(attrs map[string]cty.Type) ir.Schema { return ir.Schema{Type: cty.Object(attrs)} }
+// Builders for hand-made pipelines: the test kit's.
+var (
+	x      = testkit.X
+	xp     = testkit.XP
+	obj    = testkit.Obj
+	source = testkit.Source
+	sink   = testkit.Sink
+	fields = testkit.Fields
+	planOf = testkit.PlanOf
+)
 
 // event is the schema used by most tests.
 var event = obj(map[string]cty.Type{"id": cty.String, "k": cty.String, "n": cty.Number, "ts": cty.Number})
-
-func source(name string, s ir.Schema, eventTime string) *ir.Operator {
-	op := &ir.Operator{ID: "source." + name, Kind: ir.KindSource, Name: name, Schema: s,
-		Source: &ir.Source{Topic: name, Format: "json"}}
-	if eventTime != "" {
-		op.Source.EventTime = xp(eventTime)
-	}
-	return op
-}
-
-func sink(name, input string, s ir.Schema) *ir.Operator {
-	return &ir.Operator{ID: "sink." + name, Kind: ir.KindSink, Name: name, Inputs: []string{input}, Schema: s,
-		Sink: &ir.Sink{Topic: name, Format: "json", Delivery: ir.AtLeastOnce}}
-}
-
-func fields(kv ...string) []ir.Field {
-	var out []ir.Field
-	for i := 0; i < len(kv); i += 2 {
-		out = append(out, ir.Field{Name: kv[i], Expr: x(kv[i+1])})
-	}
-	return out
-}
-
-// planOf puts every operator of the pipeline into one native stage.
-func planOf(ops ...*ir.Operator) *ir.Plan {
-	p := &ir.Pipeline{Name: "t", Operators: ops}
-	st := &ir.Stage{ID: "s", Backend: ir.BackendNative}
-	for _, op := range ops {
-		st.Operators = append(st.Operators, op.ID)
-	}
-	return &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{st}}
-}
 
 // rec builds an input for stream from a JSON object literal.
 func in(stream string, part int32, js string) Input {

@@ -307,12 +307,24 @@ func (p *Processor) buildExports(inStage map[string]bool, c eval.Consts) error {
 	return nil
 }
 
-func diagErr(op *ir.Operator, what string, diags interface {
+// Diagnostics is what eval.Compile reports (hcl.Diagnostics).
+type Diagnostics interface {
 	HasErrors() bool
 	Error() string
-}) error {
+}
+
+// CompileError is the error of expression what of op that failed to
+// compile (diags has errors), or nil.
+func CompileError(op *ir.Operator, what string, diags Diagnostics) error {
 	if diags != nil && diags.HasErrors() {
-		return fmt.Errorf("stateless: %s %s: %s", op.ID, what, diags.Error())
+		return fmt.Errorf("%s %s: %s", op.ID, what, diags.Error())
+	}
+	return nil
+}
+
+func diagErr(op *ir.Operator, what string, diags Diagnostics) error {
+	if err := CompileError(op, what, diags); err != nil {
+		return fmt.Errorf("stateless: %w", err)
 	}
 	return nil
 }
@@ -446,6 +458,9 @@ func (p *Processor) Stream(id string) *Stream {
 	}
 	return s
 }
+
+// Stage returns the stage the processor runs.
+func (p *Processor) Stage() *ir.Stage { return p.stage }
 
 // Operators returns the stage's operators in pipeline order.
 func (p *Processor) Operators() []*ir.Operator { return p.ops }

@@ -8,15 +8,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
 )
 
-func x(src string) ir.Expr {
-	return ir.Expr{Source: src, Range: ir.Range{Filename: "t.hcl", Start: ir.Pos{Line: 1, Column: 1}}}
-}
-
-func xp(src string) *ir.Expr { e := x(src); return &e }
+var (
+	x  = testkit.X
+	xp = testkit.XP
+)
 
 func raws(ss ...string) []json.RawMessage {
 	var out []json.RawMessage

@@ -21,7 +21,7 @@
 // only the records of its partition group: the planner puts a repartition
 // channel in front of it (ir.Channel.Key), and the worker produces each
 // record of such a channel with the key the engine computed for it
-// (native.Output.Key, to the topic native.Output.Topic names), so the
+// (record.Output.Key, to the topic record.Output.Topic names), so the
 // producer's key hashing sends all records of one key to one partition.
 //
 // # Global tables

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
@@ -105,15 +106,11 @@ func TestStageEnginesRunOtherBackendsFiles(t *testing.T) {
 func TestStageEnginesRunOtherBackendsTopics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := embedded.Start(ctx, embedded.Partitions(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := testkit.EmbeddedBroker(t, embedded.Partitions(2))
 	produce(t, b.Addrs(), "orders", 300, true)
 	var flushes atomic.Int64
 	var last worker.Progress
-	err = worker.Run(ctx, onBroker(filterPlan("topic:orders", "topic:out", ir.AtLeastOnce)),
+	err := worker.Run(ctx, onBroker(filterPlan("topic:orders", "topic:out", ir.AtLeastOnce)),
 		worker.Brokers(b.Addrs()...),
 		worker.StateDir(t.TempDir()),
 		worker.ExitWhenIdle(time.Second),

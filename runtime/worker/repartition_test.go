@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
@@ -80,11 +81,7 @@ func shopPlan() *ir.Plan {
 func TestRepartitionAndGlobalTables(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	b, err := embedded.Start(ctx, embedded.Partitions(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := testkit.EmbeddedBroker(t, embedded.Partitions(3))
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.AllowAutoTopicCreation())
 	if err != nil {
 		t.Fatal(err)

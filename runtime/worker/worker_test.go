@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
@@ -78,15 +79,11 @@ func TestRunTopics(t *testing.T) {
 		t.Run(delivery, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			b, err := embedded.Start(ctx, embedded.Partitions(2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			b := testkit.EmbeddedBroker(t, embedded.Partitions(2))
 			produce(t, b.Addrs(), "orders", 300, true)
 
 			m := worker.NewMetrics()
-			err = worker.Run(ctx, filterPlan("topic:orders", "topic:out", delivery),
+			err := worker.Run(ctx, filterPlan("topic:orders", "topic:out", delivery),
 				worker.Brokers(b.Addrs()...),
 				worker.StateDir(t.TempDir()),
 				worker.ExitWhenIdle(time.Second),

@@ -15,9 +15,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
-	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/files"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 	"github.com/pipeline-compiler/pipeline/runtime/testrun"
@@ -33,11 +33,7 @@ func TestRunLognormInTheWasmHost(t *testing.T) {
 		t.Skip("-short: runs the transform module against a broker")
 	}
 	ctx := context.Background()
-	b, err := embedded.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := testkit.EmbeddedBroker(t)
 	const example = "../../../../examples/lognorm"
 	dir := t.TempDir()
 	for _, f := range []string{"main.hcl", "tests.hcl"} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/backends/broker/admintest"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 )
 
@@ -89,11 +90,7 @@ type redpanda struct {
 
 func newRedpanda(t *testing.T) *redpanda {
 	t.Helper()
-	b, err := embedded.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := testkit.EmbeddedBroker(t)
 	return &redpanda{broker: b, admin: admintest.NewServer(t, admintest.RequireBasicAuth("svc", "pw-from-env"))}
 }
 
