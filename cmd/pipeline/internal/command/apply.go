@@ -90,7 +90,12 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer unlock()
-	if serial := state.Serial(stDir); serial != plan.StateSerial {
+	serial, err := state.Serial(stDir)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
+		return 1
+	}
+	if serial != plan.StateSerial {
 		c.showDiags(diagsOf(errorDiag("Saved plan is stale: the state changed since the plan was made (serial %d, now %d); run plan again", plan.StateSerial, serial)), nil)
 		return 1
 	}
@@ -120,7 +125,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer s.Close()
-	next := deployed(plan, s, state.Serial(stDir)+1)
+	next := deployed(plan, s, serial+1)
 	if transforms != nil {
 		prev, err := state.Read(stDir)
 		if err != nil {
