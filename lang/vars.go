@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 )
 
 // envVarPrefix names environment variables that set spec variables, like
@@ -194,7 +195,7 @@ func (l *loader) parseRawVar(d *varDecl, raw string, rng hcl.Range) (cty.Value, 
 }
 
 func (l *loader) loadVarFile(path string, decls map[string]*varDecl) {
-	b, err := os.ReadFile(path)
+	b, err := fsread.ReadFile(path, 0)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -3,6 +3,8 @@ package command
 import (
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
@@ -53,5 +55,44 @@ func TestApplyRemovesOrphanStateTemporaries(t *testing.T) {
 	check{outHas: []string{"Apply complete."}}.verify(t, run(t, nil, "", "apply", "-auto-approve", dir))
 	if _, err := os.Stat(orphan); err == nil {
 		t.Errorf("%s is still there", orphan)
+	}
+}
+
+// TestBlockingPathsAreRefused: a spec, variable file, cost profile or plan
+// file that is a FIFO or a device hung the CLI; every file the CLI reads
+// must be a regular file (issue 17, item 10).
+func TestBlockingPathsAreRefused(t *testing.T) {
+	dir := copySpec(t, "local")
+	fifo := filepath.Join(t.TempDir(), "fifo.hcl")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zeroDir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(zeroDir, "main.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	fifoPlan := filepath.Join(t.TempDir(), "fifo.plan")
+	if err := syscall.Mkfifo(fifoPlan, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args   []string
+		errHas string
+	}{
+		{[]string{"validate", zeroDir}, "not a regular file (a character device)"},
+		{[]string{"plan", zeroDir}, "not a regular file (a character device)"},
+		{[]string{"graph", zeroDir}, "not a regular file (a character device)"},
+		{[]string{"validate", fifo}, "not a regular file (a FIFO)"},
+		{[]string{"plan", fifo}, "not a regular file (a FIFO)"},
+		{[]string{"graph", fifo}, "not a regular file (a FIFO)"},
+		{[]string{"validate", "-var-file", fifo, dir}, "not a regular file (a FIFO)"},
+		{[]string{"plan", "-cost-profile", fifo, dir}, "not a regular file (a FIFO)"},
+		{[]string{"show", fifoPlan}, "not a regular file (a FIFO)"},
+		{[]string{"apply", "-auto-approve", fifoPlan}, "not a regular file (a FIFO)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			check{code: 1, errHas: []string{tt.errHas}}.verify(t, run(t, nil, "", tt.args...))
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 )
 
 // FormatVersion is the version of the state file format.
@@ -70,7 +72,7 @@ func Dir(specPath string) string {
 
 // Read reads the state in dir; no state file gives (nil, nil).
 func Read(dir string) (*State, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	b, err := fsread.ReadFile(filepath.Join(dir, "state.json"), 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
