@@ -155,6 +155,12 @@ func (l *loader) load() *ir.Pipeline {
 // parse parses every spec file and collects the root blocks.
 func (l *loader) parse() {
 	for _, name := range l.names {
+		if d := checkNesting(l.src[name], name); d != nil {
+			l.add(hcl.Diagnostics{d})
+			l.broken[name] = true
+			l.files[name] = &hcl.File{Bytes: l.src[name]} // for the caret
+			continue
+		}
 		f, diags := hclsyntax.ParseConfig(l.src[name], name, hcl.InitialPos)
 		l.add(explainParse(diags))
 		if diags.HasErrors() {
@@ -196,7 +202,7 @@ var pipelineSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 func (l *loader) decodePipeline(blocks hcl.Blocks) {
 	if len(blocks) == 0 {
-		if len(l.names) > 0 {
+		if len(l.names) > 0 && len(l.broken) == 0 { // else it may be in the part that did not parse
 			rng := hcl.Range{Filename: l.names[0], Start: hcl.InitialPos, End: hcl.InitialPos}
 			l.errorf(rng, "Missing pipeline block", `A spec must declare its name with one pipeline "NAME" { } block.`)
 		}

@@ -180,6 +180,11 @@ func (l *loader) parseRawVar(d *varDecl, raw string, rng hcl.Range) (cty.Value, 
 		v := l.convertVar(d, cty.StringVal(raw), rng)
 		return v, v != cty.NilVal
 	}
+	if d := checkNesting([]byte(raw), rng.Filename); d != nil {
+		d.Subject = &rng
+		l.add(hcl.Diagnostics{d})
+		return cty.NilVal, false
+	}
 	e, diags := hclsyntax.ParseExpression([]byte(raw), rng.Filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		l.add(l.scrubIf(d.sensitive, diags))
@@ -205,6 +210,11 @@ func (l *loader) loadVarFile(path string, decls map[string]*varDecl) {
 		return
 	}
 	l.src[path] = b
+	if d := checkNesting(b, path); d != nil {
+		l.files[path] = &hcl.File{Bytes: b}
+		l.add(hcl.Diagnostics{d})
+		return
+	}
 	f, diags := hclsyntax.ParseConfig(b, path, hcl.InitialPos)
 	l.add(diags)
 	if f == nil {
