@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -55,5 +57,28 @@ func TestDeepNestingIsRefused(t *testing.T) {
 				t.Errorf("position (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestEveryDiagnosticHasAPosition: a spec cut short anywhere (here every
+// few bytes of the orders example) gives diagnostics that all point into
+// the file. `x = lookup(` at the end of a file gave "Not enough function
+// arguments" with no position (issue 17, item 11).
+func TestEveryDiagnosticHasAPosition(t *testing.T) {
+	src, err := os.ReadFile("../examples/orders/main.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{"lookup": "pipeline \"p\" {}\nlocals {\n  x = lookup("}
+	for cut := 0; cut < len(src); cut += 5 {
+		cases[fmt.Sprintf("orders cut at %d", cut)] = string(src[:cut])
+	}
+	for name, s := range cases {
+		_, diags := LoadFiles(map[string][]byte{"x.hcl": []byte(s)}, Options{})
+		for _, d := range diags {
+			if r := d.Subject; r == nil || r.Filename != "x.hcl" || r.Start.Line < 1 {
+				t.Errorf("%s: %q has no position (%v)", name, d.Summary, r)
+			}
+		}
 	}
 }

@@ -236,6 +236,30 @@ func (l *loader) decodePipeline(blocks hcl.Blocks) {
 	}
 }
 
+// positionOf gives d a subject when it lacks a usable one and one exists:
+// HCL reports some problems of an expression cut short by a syntax error
+// (`lookup(` at the end of a file) at the zero range of a missing token.
+func positionOf(d *hcl.Diagnostic) {
+	valid := func(r *hcl.Range) bool { return r != nil && r.Filename != "" && r.Start.Line >= 1 }
+	if valid(d.Subject) {
+		return
+	}
+	if d.Expression != nil {
+		if r := d.Expression.StartRange(); valid(&r) {
+			d.Subject = &r
+			return
+		}
+		if r := d.Expression.Range(); valid(&r) {
+			d.Subject = &r
+			return
+		}
+	}
+	if valid(d.Context) {
+		r := *d.Context
+		d.Subject = &r
+	}
+}
+
 // finish scrubs sensitive values from the diagnostics and returns them in
 // a stable order: by file, then position, errors and warnings interleaved.
 func (l *loader) finish() hcl.Diagnostics {
@@ -250,6 +274,7 @@ func (l *loader) finish() hcl.Diagnostics {
 	}
 	l.diags = kept
 	for _, d := range l.diags {
+		positionOf(d)
 		for s := range l.sensitives {
 			if len(s) < 3 {
 				continue // too short to scrub without mangling the text
