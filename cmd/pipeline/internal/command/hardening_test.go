@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,60 @@ func TestBlockingPathsAreRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			check{code: 1, errHas: []string{tt.errHas}}.verify(t, run(t, nil, "", tt.args...))
+		})
+	}
+}
+
+// TestApplyRefusesAModifiedPlan: apply trusted a saved plan's body as long
+// as its spec_hash matched; now the whole plan must be the one its spec
+// gives (issue 17, item 14).
+func TestApplyRefusesAModifiedPlan(t *testing.T) {
+	operator := func(p map[string]any, id string) map[string]any {
+		for _, o := range p["pipeline"].(map[string]any)["operators"].([]any) {
+			if o := o.(map[string]any); o["id"] == id {
+				return o
+			}
+		}
+		t.Fatalf("no operator %s in the plan", id)
+		return nil
+	}
+	tests := map[string]func(p map[string]any, dir string){
+		"a filter's where set to true": func(p map[string]any, _ string) {
+			operator(p, "filter.big")["filter"].(map[string]any)["where"].(map[string]any)["source"] = "true"
+		},
+		"a sink pointed at another file": func(p map[string]any, dir string) {
+			operator(p, "sink.all")["sink"].(map[string]any)["file"] = filepath.Join(dir, "elsewhere.jsonl")
+		},
+		"stages set to null":    func(p map[string]any, _ string) { p["stages"] = nil },
+		"spec_path removed":     func(p map[string]any, _ string) { delete(p, "spec_path") },
+		"a stage's backend":     func(p map[string]any, _ string) { p["stages"].([]any)[0].(map[string]any)["backend"] = "beam" },
+		"the pipeline's name":   func(p map[string]any, _ string) { p["pipeline"].(map[string]any)["name"] = "other" },
+		"the dead-letter topic": func(p map[string]any, _ string) { p["pipeline"].(map[string]any)["dead_letter_topic"] = "orders" },
+	}
+	for name, edit := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := copySpec(t, "local")
+			planFile := filepath.Join(t.TempDir(), "local.plan")
+			check{}.verify(t, run(t, nil, "", "plan", "-out", planFile, dir))
+			b, err := os.ReadFile(planFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p map[string]any
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatal(err)
+			}
+			edit(p, dir)
+			if b, err = json.Marshal(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(planFile, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			check{code: 1, errHas: []string{"the saved plan was modified"}}.verify(t, run(t, nil, "", "apply", "-auto-approve", planFile))
+			if _, err := os.Stat(filepath.Join(state.Dir(dir), "state.json")); err == nil {
+				t.Error("a refused apply wrote state")
+			}
 		})
 	}
 }
