@@ -82,3 +82,50 @@ func TestEveryDiagnosticHasAPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicLoops: a dead-letter or sink topic equal to a source topic of
+// the same pipeline turned one bad record into endless copies; validate
+// refuses a loop through topics (or files) and warns when a sink feeds a
+// source without one (issue 17, item 3).
+func TestTopicLoops(t *testing.T) {
+	const src = "source %q {\n  %s = %q\n  schema = object({ id = string })\n}\n"
+	const snk = "sink %q {\n  input = %s\n  %s = %q\n}\n"
+	const flt = "filter %q {\n  input = %s\n  where = true\n}\n"
+	tests := []struct {
+		name string
+		spec string
+		want []string
+	}{
+		{"a sink writes the topic its source reads",
+			`pipeline "p" {}` + "\n" + fmt.Sprintf(src, "in", "topic", "loop-in") + fmt.Sprintf(snk, "out", "source.in", "topic", "loop-in"),
+			[]string{"error x.hcl:8:11: Records loop through a topic"}},
+		{"the dead-letter topic is a source's topic",
+			"pipeline \"p\" {\n  dead_letter_topic = \"loop-in\"\n}\n" + fmt.Sprintf(src, "in", "topic", "loop-in") + fmt.Sprintf(snk, "out", "source.in", "topic", "out"),
+			[]string{"error x.hcl:2:23: Records loop through the dead-letter topic"}},
+		{"the default dead-letter topic is a source's topic",
+			`pipeline "p" {}` + "\n" + fmt.Sprintf(src, "in", "topic", "p.dlq") + fmt.Sprintf(snk, "out", "source.in", "topic", "out"),
+			[]string{"error x.hcl:3:11: Records loop through the dead-letter topic"}},
+		{"a loop over two topics and a filter",
+			`pipeline "p" {}` + "\n" + fmt.Sprintf(src, "a", "topic", "ta") + fmt.Sprintf(flt, "f", "source.a") + fmt.Sprintf(snk, "to_b", "filter.f", "topic", "tb") +
+				fmt.Sprintf(src, "b", "topic", "tb") + fmt.Sprintf(snk, "to_a", "source.b", "topic", "ta"),
+			[]string{"error x.hcl:12:11: Records loop through a topic", "error x.hcl:20:11: Records loop through a topic"}},
+		{"a file sink appending to the file its source reads",
+			`pipeline "p" {}` + "\n" + fmt.Sprintf(src, "in", "file", "data/x.jsonl") + fmt.Sprintf(snk, "out", "source.in", "file", "./data/x.jsonl"),
+			[]string{"error x.hcl:8:10: Records loop through a file"}},
+		{"a sink feeding another source is a warning",
+			`pipeline "p" {}` + "\n" + fmt.Sprintf(src, "a", "topic", "ta") + fmt.Sprintf(snk, "mid", "source.a", "topic", "tm") +
+				fmt.Sprintf(src, "m", "topic", "tm") + fmt.Sprintf(snk, "out", "source.m", "topic", "out"),
+			[]string{"warning x.hcl:8:11: A sink feeds a source of the same spec"}},
+		{"no loop",
+			`pipeline "p" {}` + "\n" + fmt.Sprintf(src, "in", "topic", "in") + fmt.Sprintf(snk, "out", "source.in", "topic", "out"),
+			nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := LoadFiles(map[string][]byte{"x.hcl": []byte(tt.spec)}, Options{})
+			if diff := cmp.Diff(tt.want, diagLines(diags)); diff != "" {
+				t.Errorf("(-want +got):\n%s\n%s", diff, tt.spec)
+			}
+		})
+	}
+}

@@ -59,6 +59,7 @@ type loader struct {
 	locals     map[string]cty.Value
 	sensitives map[string]bool // string renditions of sensitive values
 	broken     map[string]bool // files with syntax errors
+	dlqAt      *hcl.Range      // the dead_letter_topic attribute's value
 
 	p     *ir.Pipeline
 	ops   map[string]*opDecl
@@ -134,6 +135,7 @@ func (l *loader) load() *ir.Pipeline {
 	order := l.resolve()
 	l.typecheck(order)
 	l.deadOperators(order)
+	l.topicLoops(order)
 	for _, d := range order {
 		l.p.Operators = append(l.p.Operators, d.op)
 	}
@@ -227,6 +229,8 @@ func (l *loader) decodePipeline(blocks hcl.Blocks) {
 	}
 	l.p.DeadLetterTopic = l.p.Name + ".dlq"
 	if a := content.Attributes["dead_letter_topic"]; a != nil {
+		r := a.Expr.Range()
+		l.dlqAt = &r
 		if s, ok := l.constString(a); ok {
 			if s == "" {
 				l.errorf(a.Expr.Range(), "Invalid dead_letter_topic", "The dead-letter topic name must not be empty.")
