@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // operatorKinds are the block types that declare operators, in the order
@@ -57,9 +58,11 @@ type loader struct {
 	vars       map[string]cty.Value // resolved, marked when sensitive
 	varOrder   []string
 	locals     map[string]cty.Value
-	sensitives map[string]bool // string renditions of sensitive values
-	broken     map[string]bool // files with syntax errors
-	dlqAt      *hcl.Range      // the dead_letter_topic attribute's value
+	sensitives map[string]bool              // string renditions of sensitive values
+	broken     map[string]bool              // files with syntax errors
+	dlqAt      *hcl.Range                   // the dead_letter_topic attribute's value
+	fns        map[string]function.Function // of constCtx, built once
+	recordBase *hcl.EvalContext             // of recordCtx, built once
 
 	p     *ir.Pipeline
 	ops   map[string]*opDecl

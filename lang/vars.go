@@ -264,7 +264,11 @@ func (l *loader) validateVar(d *varDecl) {
 	if !d.value.IsWhollyKnown() {
 		return
 	}
-	ctx := l.constCtx()
+	var exprs []hcl.Expression
+	for _, vc := range d.validations {
+		exprs = append(exprs, vc.Attributes["condition"].Expr, vc.Attributes["error_message"].Expr)
+	}
+	ctx := l.constCtx(exprs...)
 	for _, vc := range d.validations {
 		cond := vc.Attributes["condition"]
 		v, diags := cond.Expr.Value(ctx)
@@ -357,7 +361,7 @@ func (l *loader) decodeLocals(blocks hcl.Blocks) {
 		if !ok {
 			return false
 		}
-		v, diags := a.Expr.Value(l.constCtx())
+		v, diags := a.Expr.Value(l.constCtx(a.Expr))
 		l.addEval(a.Expr, diags)
 		if diags.HasErrors() {
 			return false
