@@ -1,7 +1,12 @@
 package command
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"encoding/json"
+	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +154,47 @@ func TestApplyRefusesAModifiedPlan(t *testing.T) {
 				t.Error("a refused apply wrote state")
 			}
 		})
+	}
+}
+
+// TestApplyDetectsASASLMismatch: a sasl block pointed at a broker without
+// SASL retried for 25-31 s and then said "create topics: EOF"; now apply
+// says what is wrong within the connect timeout (issue 17, item 15).
+func TestApplyDetectsASASLMismatch(t *testing.T) {
+	b, err := embedded.Start(context.Background()) // kfake, no SASL
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	dir := t.TempDir()
+	spec := fmt.Sprintf(`pipeline "p" {}
+broker "main" {
+  brokers = [%q]
+  sasl {
+    mechanism = "SCRAM-SHA-512"
+    username  = "svc"
+    password  = "hunter22"
+  }
+}
+source "in" {
+  topic  = "in"
+  schema = object({ id = string })
+}
+sink "out" {
+  input = source.in
+  topic = "out"
+}
+`, b.Addrs()[0])
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res := run(t, nil, "", "apply", "-auto-approve", "-exit-when-idle", "1s", dir)
+	check{code: 1, errHas: []string{"accepts connections without SASL: this listener does not use SASL"}}.verify(t, res)
+	if strings.Contains(res.stderr, "hunter22") {
+		t.Errorf("the password is in the output:\n%s", res.stderr)
+	}
+	if d := time.Since(start); d > connectTimeout+5*time.Second {
+		t.Errorf("took %s, more than the connect timeout %s", d, connectTimeout)
 	}
 }
