@@ -2,18 +2,17 @@ package command
 
 import (
 	"context"
-	"fmt"
-	"time"
-
 	"encoding/json"
-	"github.com/pipeline-compiler/pipeline/runtime/embedded"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
+	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 )
 
 // TestPlanAndApplyRefuseAnUnreadableState: a damaged or newer state file
