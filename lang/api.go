@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 	"github.com/pipeline-compiler/pipeline/ir"
 )
 
@@ -47,7 +48,7 @@ func Load(path string, opts Options) (*Result, hcl.Diagnostics) {
 	files := make(map[string][]byte, len(names))
 	var diags hcl.Diagnostics
 	for _, name := range names {
-		b, err := os.ReadFile(name)
+		b, err := fsread.ReadFile(name, 0)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -42,20 +42,27 @@ var placeholder = function.New(&function.Spec{
 // recordCtx is the evaluation context for type-checking per-record
 // expressions: the roots (record, or left and right) are unknown values of
 // their schema, var and local are known.
+//
+// The functions and the var and local objects are built once: operators
+// are type-checked after every variable and local is resolved, and
+// rebuilding them per expression was quadratic in a large spec.
 func (l *loader) recordCtx(roots map[string]cty.Type) *hcl.EvalContext {
-	fns := eval.Functions()
-	for _, n := range aggregateOnly {
-		fns[n] = placeholder
+	if l.recordBase == nil {
+		fns := eval.Functions()
+		for _, n := range aggregateOnly {
+			fns[n] = placeholder
+		}
+		fns["env"] = placeholder
+		l.recordBase = &hcl.EvalContext{Functions: fns, Variables: map[string]cty.Value{
+			"var":   cty.ObjectVal(l.vars),
+			"local": cty.ObjectVal(l.locals),
+		}}
 	}
-	fns["env"] = placeholder
-	vars := map[string]cty.Value{
-		"var":   cty.ObjectVal(l.vars),
-		"local": cty.ObjectVal(l.locals),
-	}
+	vars := map[string]cty.Value{"var": l.recordBase.Variables["var"], "local": l.recordBase.Variables["local"]}
 	for name, t := range roots {
 		vars[name] = cty.UnknownVal(t)
 	}
-	return &hcl.EvalContext{Variables: vars, Functions: fns}
+	return &hcl.EvalContext{Variables: vars, Functions: l.recordBase.Functions}
 }
 
 // checkExpr type-checks a per-record expression against its roots and

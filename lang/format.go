@@ -14,6 +14,9 @@ func Format(src []byte) []byte { return hclwrite.Format(src) }
 // that does not parse (formatting could otherwise mangle it) and checks
 // that the formatted text still parses.
 func FormatFile(filename string, src []byte) ([]byte, hcl.Diagnostics) {
+	if d := checkNesting(src, filename); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
 		return nil, explainParse(diags)
 	}

@@ -140,7 +140,7 @@ func (l *loader) decodeBackends(blocks hcl.Blocks) {
 			if l.recordRefs(a.Expr, "a backend setting") {
 				continue
 			}
-			v, diags := a.Expr.Value(l.constCtx())
+			v, diags := a.Expr.Value(l.constCtx(a.Expr))
 			l.addEval(a.Expr, diags)
 			if diags.HasErrors() {
 				continue

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // operatorKinds are the block types that declare operators, in the order
@@ -57,8 +58,11 @@ type loader struct {
 	vars       map[string]cty.Value // resolved, marked when sensitive
 	varOrder   []string
 	locals     map[string]cty.Value
-	sensitives map[string]bool // string renditions of sensitive values
-	broken     map[string]bool // files with syntax errors
+	sensitives map[string]bool              // string renditions of sensitive values
+	broken     map[string]bool              // files with syntax errors
+	dlqAt      *hcl.Range                   // the dead_letter_topic attribute's value
+	fns        map[string]function.Function // of constCtx, built once
+	recordBase *hcl.EvalContext             // of recordCtx, built once
 
 	p     *ir.Pipeline
 	ops   map[string]*opDecl
@@ -134,6 +138,7 @@ func (l *loader) load() *ir.Pipeline {
 	order := l.resolve()
 	l.typecheck(order)
 	l.deadOperators(order)
+	l.topicLoops(order)
 	for _, d := range order {
 		l.p.Operators = append(l.p.Operators, d.op)
 	}
@@ -155,6 +160,12 @@ func (l *loader) load() *ir.Pipeline {
 // parse parses every spec file and collects the root blocks.
 func (l *loader) parse() {
 	for _, name := range l.names {
+		if d := checkNesting(l.src[name], name); d != nil {
+			l.add(hcl.Diagnostics{d})
+			l.broken[name] = true
+			l.files[name] = &hcl.File{Bytes: l.src[name]} // for the caret
+			continue
+		}
 		f, diags := hclsyntax.ParseConfig(l.src[name], name, hcl.InitialPos)
 		l.add(explainParse(diags))
 		if diags.HasErrors() {
@@ -196,7 +207,7 @@ var pipelineSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 func (l *loader) decodePipeline(blocks hcl.Blocks) {
 	if len(blocks) == 0 {
-		if len(l.names) > 0 {
+		if len(l.names) > 0 && len(l.broken) == 0 { // else it may be in the part that did not parse
 			rng := hcl.Range{Filename: l.names[0], Start: hcl.InitialPos, End: hcl.InitialPos}
 			l.errorf(rng, "Missing pipeline block", `A spec must declare its name with one pipeline "NAME" { } block.`)
 		}
@@ -221,12 +232,38 @@ func (l *loader) decodePipeline(blocks hcl.Blocks) {
 	}
 	l.p.DeadLetterTopic = l.p.Name + ".dlq"
 	if a := content.Attributes["dead_letter_topic"]; a != nil {
+		r := a.Expr.Range()
+		l.dlqAt = &r
 		if s, ok := l.constString(a); ok {
 			if s == "" {
 				l.errorf(a.Expr.Range(), "Invalid dead_letter_topic", "The dead-letter topic name must not be empty.")
 			}
 			l.p.DeadLetterTopic = s
 		}
+	}
+}
+
+// positionOf gives d a subject when it lacks a usable one and one exists:
+// HCL reports some problems of an expression cut short by a syntax error
+// (`lookup(` at the end of a file) at the zero range of a missing token.
+func positionOf(d *hcl.Diagnostic) {
+	valid := func(r *hcl.Range) bool { return r != nil && r.Filename != "" && r.Start.Line >= 1 }
+	if valid(d.Subject) {
+		return
+	}
+	if d.Expression != nil {
+		if r := d.Expression.StartRange(); valid(&r) {
+			d.Subject = &r
+			return
+		}
+		if r := d.Expression.Range(); valid(&r) {
+			d.Subject = &r
+			return
+		}
+	}
+	if valid(d.Context) {
+		r := *d.Context
+		d.Subject = &r
 	}
 }
 
@@ -248,6 +285,7 @@ func (l *loader) finish() hcl.Diagnostics {
 	secrets := sortedKeys(l.sensitives)
 	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	for _, d := range l.diags {
+		positionOf(d)
 		for _, s := range secrets {
 			if len(s) < 3 {
 				continue // too short to scrub without mangling the text

@@ -22,6 +22,8 @@ type opDecl struct {
 	// when unknown), fills the IR expressions, and returns its output type.
 	check func(in []cty.Type) cty.Type
 	out   cty.Type
+	// at is where a source or sink names its topic or file.
+	at hcl.Range
 }
 
 // streamRef is an input reference such as source.orders or
@@ -309,6 +311,7 @@ func (l *loader) topicOrFile(d *opDecl, attrs hcl.Attributes, topic, file *strin
 		if x.a == nil {
 			continue
 		}
+		d.at = x.a.Expr.Range()
 		if s, ok := l.constString(x.a); ok {
 			if s == "" {
 				l.errorf(x.a.Expr.Range(), "Invalid value", "%s must not be empty.", x.a.Name)

@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 )
 
 // envVarPrefix names environment variables that set spec variables, like
@@ -179,6 +180,11 @@ func (l *loader) parseRawVar(d *varDecl, raw string, rng hcl.Range) (cty.Value, 
 		v := l.convertVar(d, cty.StringVal(raw), rng)
 		return v, v != cty.NilVal
 	}
+	if d := checkNesting([]byte(raw), rng.Filename); d != nil {
+		d.Subject = &rng
+		l.add(hcl.Diagnostics{d})
+		return cty.NilVal, false
+	}
 	e, diags := hclsyntax.ParseExpression([]byte(raw), rng.Filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		l.add(l.scrubIf(d.sensitive, diags))
@@ -194,7 +200,7 @@ func (l *loader) parseRawVar(d *varDecl, raw string, rng hcl.Range) (cty.Value, 
 }
 
 func (l *loader) loadVarFile(path string, decls map[string]*varDecl) {
-	b, err := os.ReadFile(path)
+	b, err := fsread.ReadFile(path, 0)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -204,6 +210,11 @@ func (l *loader) loadVarFile(path string, decls map[string]*varDecl) {
 		return
 	}
 	l.src[path] = b
+	if d := checkNesting(b, path); d != nil {
+		l.files[path] = &hcl.File{Bytes: b}
+		l.add(hcl.Diagnostics{d})
+		return
+	}
 	f, diags := hclsyntax.ParseConfig(b, path, hcl.InitialPos)
 	l.add(diags)
 	if f == nil {
@@ -253,7 +264,11 @@ func (l *loader) validateVar(d *varDecl) {
 	if !d.value.IsWhollyKnown() {
 		return
 	}
-	ctx := l.constCtx()
+	var exprs []hcl.Expression
+	for _, vc := range d.validations {
+		exprs = append(exprs, vc.Attributes["condition"].Expr, vc.Attributes["error_message"].Expr)
+	}
+	ctx := l.constCtx(exprs...)
 	for _, vc := range d.validations {
 		cond := vc.Attributes["condition"]
 		v, diags := cond.Expr.Value(ctx)
@@ -346,7 +361,7 @@ func (l *loader) decodeLocals(blocks hcl.Blocks) {
 		if !ok {
 			return false
 		}
-		v, diags := a.Expr.Value(l.constCtx())
+		v, diags := a.Expr.Value(l.constCtx(a.Expr))
 		l.addEval(a.Expr, diags)
 		if diags.HasErrors() {
 			return false

@@ -335,10 +335,15 @@ type compiler struct {
 	suggest map[hcl.Range]string // did-you-mean for unknown attributes
 	// fallbacks counts the nodes compiled to a per-record hcl evaluation.
 	fallbacks int
+	// Per-node memos (compile_static.go).
+	static    map[hclsyntax.Expression]staticInfo
+	reads     map[hclsyntax.Expression]bool
+	templates map[hclsyntax.Expression]bool
 }
 
 func newCompiler(roots []Root, c Consts) *compiler {
-	cp := &compiler{roots: roots, consts: c, funcs: stdFuncs(), suggest: map[hcl.Range]string{}}
+	cp := &compiler{roots: roots, consts: c, funcs: stdFuncs(), suggest: map[hcl.Range]string{},
+		static: map[hclsyntax.Expression]staticInfo{}, reads: map[hclsyntax.Expression]bool{}, templates: map[hclsyntax.Expression]bool{}}
 	cp.varObj = objectOrEmpty(c.Vars)
 	cp.locObj = objectOrEmpty(c.Locals)
 	vars := map[string]cty.Value{"var": cp.varObj, "local": cp.locObj}
@@ -437,21 +442,6 @@ func (c *compiler) rootTypeOf(name string) (cty.Type, bool) {
 	return cty.NilType, false
 }
 
-// staticType evaluates e with unknown roots; it also reports whether the
-// result is a known constant.
-func (c *compiler) staticType(e hclsyntax.Expression) (t cty.Type, v cty.Value, konst bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			t, v, konst = cty.DynamicPseudoType, cty.NilVal, false
-		}
-	}()
-	v, diags := e.Value(c.unk)
-	if v == cty.NilVal {
-		return cty.DynamicPseudoType, v, false
-	}
-	return v.Type(), v, !diags.HasErrors() && v.IsWhollyKnown()
-}
-
 // compile compiles one syntax node. It never fails: a node hcl would reject
 // for every record compiles to a closure returning that error, because it may
 // sit inside try() or can(), which hcl accepts.
@@ -472,7 +462,7 @@ func (c *compiler) compile(e hclsyntax.Expression) node {
 	}
 	// A native node that is not a pass-through turns a child's knownError
 	// (from a template or an hcl fallback below it) into a plain failure.
-	if ok && !passesKnownError(e) && (c.fallbacks > before || containsTemplate(e)) {
+	if ok && !passesKnownError(e) && (c.fallbacks > before || c.containsTemplate(e)) {
 		n.eval = stripKnownError(n.eval)
 		if t := n.typed; t != nil {
 			n.typed = func(f Frame) (Value, cty.Type, error) {
@@ -491,18 +481,6 @@ func (c *compiler) compile(e hclsyntax.Expression) node {
 	return n
 }
 
-// readsRoot reports whether e refers to a root record.
-func (c *compiler) readsRoot(e hclsyntax.Expression) bool {
-	for _, t := range e.Variables() {
-		for _, r := range c.roots {
-			if t.RootName() == r.Name {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // passesKnownError reports whether e hands a child's failed-but-known
 // value (see knownError) on as its own: templates and hcl fallbacks build
 // them, parentheses and conditionals pass them on. Every other node yields
@@ -513,17 +491,6 @@ func passesKnownError(e hclsyntax.Expression) bool {
 		return true
 	}
 	return false
-}
-
-func containsTemplate(e hclsyntax.Expression) bool {
-	found := false
-	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
-		if _, ok := n.(*hclsyntax.TemplateExpr); ok {
-			found = true
-		}
-		return nil
-	})
-	return found
 }
 
 // stripKnownError turns a knownError from a child into a plain error.

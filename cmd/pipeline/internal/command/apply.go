@@ -2,6 +2,7 @@ package command
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -65,10 +66,6 @@ func (c *ApplyCommand) Run(args []string) int {
 		return c.usageError("apply", "apply takes one PATH or PLANFILE, got %d arguments", len(pos))
 	}
 	plan, files, diags := c.planFor(path, &v)
-	if plan != nil && plan.SpecPath != "" && path != plan.SpecPath {
-		diags = append(diags, c.checkStale(plan)...)
-		diags = append(diags, checkProfileStale(plan, v.costProfile)...)
-	}
 	var transforms *transformDeploy // non-nil: broker stages go to Redpanda
 	if plan != nil {
 		var tdiags hcl.Diagnostics
@@ -90,7 +87,12 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer unlock()
-	if serial := state.Serial(stDir); serial != plan.StateSerial {
+	serial, err := state.Serial(stDir)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
+		return 1
+	}
+	if serial != plan.StateSerial {
 		c.showDiags(diagsOf(errorDiag("Saved plan is stale: the state changed since the plan was made (serial %d, now %d); run plan again", plan.StateSerial, serial)), nil)
 		return 1
 	}
@@ -120,7 +122,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer s.Close()
-	next := deployed(plan, s, state.Serial(stDir)+1)
+	next := deployed(plan, s, serial+1)
 	if transforms != nil {
 		prev, err := state.Read(stDir)
 		if err != nil {
@@ -188,10 +190,49 @@ func (m *Meta) confirm(command, question string) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
+// verifySaved refuses a saved plan that is not exactly the plan its spec
+// gives now. The whole body is checked, not only spec_hash: a plan file is
+// data anyone with write access can edit (a filter's where, a sink's file,
+// stages: null), and apply must run only what plan showed. The plan is
+// derived again from its spec, with its own variable values and cost
+// profile, and compared field by field; what the last apply changed is
+// checked later, under the state lock (state_serial).
+func (m *Meta) verifySaved(p *ir.Plan, costProfile string) hcl.Diagnostics {
+	if p.Pipeline == nil || p.SpecPath == "" {
+		return hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it names no spec or pipeline")}
+	}
+	fresh, diags := m.checkStale(p)
+	if diags = append(diags, checkProfileStale(p, costProfile)...); diags.HasErrors() {
+		return diags
+	}
+	if !samePlan(p, fresh) {
+		return hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
+	}
+	return nil
+}
+
+// samePlan compares two plans' bodies, leaving out what the saved plan may
+// legitimately differ in: the comparison with the state (checked through
+// state_serial), the explanations (plan -explain) and the cost profile's
+// identity (checked by checkProfileStale).
+func samePlan(saved, fresh *ir.Plan) bool {
+	norm := func(p *ir.Plan) []byte {
+		c := *p
+		c.Changes, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, 0
+		b, err := c.Encode()
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	a, b := norm(saved), norm(fresh)
+	return a != nil && bytes.Equal(a, b)
+}
+
 // checkStale refuses a saved plan whose spec or variables changed since:
 // the spec is loaded again with the plan's own variable values and its hash
-// compared.
-func (m *Meta) checkStale(p *ir.Plan) hcl.Diagnostics {
+// compared. It returns the plan the spec gives now.
+func (m *Meta) checkStale(p *ir.Plan) (*ir.Plan, hcl.Diagnostics) {
 	var v varFlags
 	names := make([]string, 0, len(p.Pipeline.Vars))
 	for name := range p.Pipeline.Vars {
@@ -208,12 +249,12 @@ func (m *Meta) checkStale(p *ir.Plan) hcl.Diagnostics {
 	}
 	ld, diags := m.loadAndPlan(p.SpecPath, &v)
 	if diags.HasErrors() {
-		return hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s no longer loads; run plan again", p.SpecPath)}
+		return nil, hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s no longer loads; run plan again", p.SpecPath)}
 	}
 	if ld.plan.SpecHash != p.SpecHash {
-		return hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s changed since the plan was made; run plan again", p.SpecPath)}
+		return nil, hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s changed since the plan was made; run plan again", p.SpecPath)}
 	}
-	return nil
+	return ld.plan, nil
 }
 
 // deployed is the state recorded for a plan applied through s.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/optimizer"
 	"github.com/pipeline-compiler/pipeline/optimizer/costprofile"
@@ -192,7 +193,7 @@ func readProfile(specPath, file string) (profileFile, hcl.Diagnostics) {
 	if !explicit {
 		file = defaultProfilePath(specPath)
 	}
-	src, err := os.ReadFile(file)
+	src, err := fsread.ReadFile(file, 0)
 	switch {
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 		return profileFile{}, nil

@@ -84,6 +84,9 @@ func (m *Meta) connect(ctx context.Context, p *ir.Plan, rf *runFlags) (*session,
 	if err != nil {
 		return nil, err
 	}
+	if err := probeSASL(ctx, p.Pipeline.Broker, opts); err != nil {
+		return nil, err
+	}
 	return &session{brokers: p.Pipeline.Broker.Brokers, clientOpts: opts}, nil
 }
 
@@ -226,3 +229,39 @@ func isTerminal(w io.Writer) bool {
 }
 
 var errInterrupted = errors.New("interrupted")
+
+// connectTimeout bounds the check that the spec's broker accepts the
+// spec's credentials.
+const connectTimeout = 10 * time.Second
+
+// probeSASL checks, within connectTimeout, that a broker the spec sets SASL
+// for authenticates this client. Without the check, a sasl block pointed at
+// a listener without SASL retried for half a minute and then said
+// "create topics: EOF". When SASL fails and a client without it gets
+// through, the listener does not use SASL, and the error says so.
+func probeSASL(ctx context.Context, b *ir.Broker, opts []kgo.Opt) error {
+	if b.SASL == nil {
+		return nil
+	}
+	ping := func(opts []kgo.Opt) error {
+		ctx, cancel := context.WithTimeout(ctx, connectTimeout/2)
+		defer cancel()
+		cl, err := kgo.NewClient(append(slices.Clone(opts), kgo.RequestRetries(0), kgo.DialTimeout(connectTimeout/2))...)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		return cl.Ping(ctx)
+	}
+	err := ping(opts)
+	if err == nil {
+		return nil
+	}
+	noSASL := *b
+	noSASL.SASL = nil
+	if plain, perr := kafka.ClientOptions(&noSASL); perr == nil && ping(plain) == nil {
+		return fmt.Errorf("broker %q: %s rejected SASL %s (%v), but accepts connections without SASL: this listener does not use SASL; remove the sasl block or point brokers at the SASL listener",
+			b.Name, strings.Join(b.Brokers, ","), b.SASL.Mechanism, err)
+	}
+	return fmt.Errorf("broker %q: cannot connect to %s with SASL %s within %s: %w", b.Name, strings.Join(b.Brokers, ","), b.SASL.Mechanism, connectTimeout, err)
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 	"github.com/pipeline-compiler/pipeline/lang"
 )
 
@@ -87,7 +88,7 @@ func (c *FmtCommand) Run(args []string) int {
 // formatFile formats one file; it reports whether the file changed (or would
 // change) and whether all went well.
 func (c *FmtCommand) formatFile(path string, write, diff bool) (changed, ok bool) {
-	src, err := os.ReadFile(path)
+	src, err := fsread.ReadFile(path, 0)
 	if err != nil {
 		c.showDiags(diagsOf(fileError(path, err)), nil)
 		return false, false

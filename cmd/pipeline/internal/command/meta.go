@@ -169,13 +169,21 @@ func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) 
 		return out, diags
 	}
 	out.opts = append(planOptions(prof.profile), optimizer.WithSpecHash(res.SpecHash))
+	// An unreadable state is refused, never taken for "nothing applied":
+	// apply would overwrite it, forgetting what runs (destroy refuses too).
+	st, err := state.Read(state.Dir(path))
+	if err != nil {
+		d := errorDiag("Cannot use the state of the last apply: %v", err)
+		d.Detail = "Plan and apply compare the spec with what the last apply deployed. Restore the file from a backup, or move it away if nothing it records is deployed any more."
+		return out, append(diags, d)
+	}
 	plan, pdiags := optimizer.Plan(res.Pipeline, out.opts...)
 	diags = append(diags, pdiags...)
 	if !diags.HasErrors() {
 		plan.SpecPath = path
-		plan.StateSerial = state.Serial(state.Dir(path))
 		plan.CostProfile = prof.ref
-		if st, err := state.Read(state.Dir(path)); err == nil && st != nil {
+		if st != nil {
+			plan.StateSerial = st.Serial
 			plan.Changes = changesSince(plan, st)
 		}
 		out.plan = plan

@@ -85,6 +85,9 @@ func (m *Meta) planFor(path string, v *varFlags) (*ir.Plan, map[string]*hcl.File
 		if d != nil {
 			return nil, nil, diagsOf(d)
 		}
+		if diags := m.verifySaved(p, v.costProfile); diags.HasErrors() {
+			return nil, nil, diags
+		}
 		return p, nil, nil
 	}
 	ld, diags := m.loadAndPlan(path, v)

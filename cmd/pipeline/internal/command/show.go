@@ -1,10 +1,9 @@
 package command
 
 import (
-	"os"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 	"github.com/pipeline-compiler/pipeline/ir"
 )
 
@@ -43,7 +42,7 @@ func (c *ShowCommand) Run(args []string) int {
 
 // readPlan reads a plan file written by plan -out.
 func readPlan(path string) (*ir.Plan, *hcl.Diagnostic) {
-	b, err := os.ReadFile(path)
+	b, err := fsread.ReadFile(path, 0)
 	if err != nil {
 		return nil, fileError(path, err)
 	}

@@ -23,9 +23,24 @@ const FormatVersion = "1.0"
 //
 // files supplies source text by file name (lang.Result.Files); a diagnostic
 // whose file or line is unknown is rendered without the source lines.
+//
+// At most MaxShown diagnostics are rendered, then one line says how many
+// were left out: a hostile file can produce one diagnostic per byte.
 func Write(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) error {
 	var buf bytes.Buffer
 	for i, d := range diags {
+		if i == MaxShown {
+			var errs, warns int
+			for _, d := range diags[i:] {
+				if d.Severity == hcl.DiagWarning {
+					warns++
+				} else {
+					errs++
+				}
+			}
+			fmt.Fprintf(&buf, "\n... and %d more diagnostics not shown (%d errors, %d warnings).\n", len(diags)-i, errs, warns)
+			break
+		}
 		if i > 0 {
 			buf.WriteString("\n")
 		}
@@ -33,6 +48,52 @@ func Write(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) error
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// MaxShown is how many diagnostics Write renders.
+const MaxShown = 50
+
+// Snippets show at most about this many bytes of a source line: context
+// before the range, the range itself, context after. Longer lines are cut
+// with an ellipsis, so output grows with the number of diagnostics, never
+// with their product with the line length.
+const (
+	snippetBefore    = 40
+	snippetHighlight = 80
+	snippetAfter     = 40
+)
+
+const ellipsis = "…"
+
+// window cuts code around code[start:end], returning the shown part and
+// the highlight's offsets in it. Cuts fall on rune boundaries.
+func window(code string, start, end int) (string, int, int) {
+	if len(code) <= snippetBefore+snippetHighlight+snippetAfter {
+		return code, start, end
+	}
+	if end-start > snippetHighlight {
+		end = runeStart(code, start+snippetHighlight)
+	}
+	from := runeStart(code, max(0, start-snippetBefore))
+	to := runeStart(code, min(len(code), end+snippetAfter))
+	shown := code[from:to]
+	start, end = start-from, end-from
+	if from > 0 {
+		shown = ellipsis + shown
+		start, end = start+len(ellipsis), end+len(ellipsis)
+	}
+	if to < len(code) {
+		shown += ellipsis
+	}
+	return shown, start, end
+}
+
+// runeStart moves i back to the start of the rune it falls in.
+func runeStart(s string, i int) int {
+	for i > 0 && i < len(s) && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return i
 }
 
 func severity(d *hcl.Diagnostic) string {
@@ -135,6 +196,7 @@ func snippetOf(rng *hcl.Range, files map[string]*hcl.File) *Snippet {
 	if end < start {
 		end = start
 	}
+	code, start, end = window(code, start, end)
 	return &Snippet{Code: code, StartLine: rng.Start.Line, HighlightStartOffset: start, HighlightEndOffset: end}
 }
 

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 )
 
 // FormatVersion is the version of the state file format.
@@ -70,7 +72,7 @@ func Dir(specPath string) string {
 
 // Read reads the state in dir; no state file gives (nil, nil).
 func Read(dir string) (*State, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	b, err := fsread.ReadFile(filepath.Join(dir, "state.json"), 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -87,14 +89,15 @@ func Read(dir string) (*State, error) {
 	return &s, nil
 }
 
-// Serial returns the serial of the state in dir, 0 when there is none or it
-// cannot be read.
-func Serial(dir string) int64 {
+// Serial returns the serial of the state in dir, 0 when there is none. An
+// unreadable state is an error: treating it as none would let apply
+// overwrite it as if nothing had been deployed.
+func Serial(dir string) (int64, error) {
 	s, err := Read(dir)
 	if err != nil || s == nil {
-		return 0
+		return 0, err
 	}
-	return s.Serial
+	return s.Serial, nil
 }
 
 // Write replaces the state in dir atomically, creating dir (0700) and the
@@ -134,6 +137,16 @@ func Write(dir string, s *State) error {
 	return nil
 }
 
+// removeOrphans deletes the temporary files (state-*.json) that a Write
+// killed before its rename leaves behind. Only the lock holder writes, so
+// once the lock is taken no temporary file can belong to a live writer.
+func removeOrphans(dir string) {
+	orphans, _ := filepath.Glob(filepath.Join(dir, "state-*.json"))
+	for _, f := range orphans {
+		_ = os.Remove(f)
+	}
+}
+
 // ErrLocked is returned by Lock when another process holds the state.
 var ErrLocked = errors.New("the state is locked by another pipeline process")
 
@@ -155,6 +168,7 @@ func Lock(dir string) (unlock func(), err error) {
 		}
 		return nil, fmt.Errorf("lock state: %w", err)
 	}
+	removeOrphans(dir)
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()

@@ -35,8 +35,8 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if perm := st.Mode().Perm(); perm != 0o600 {
 		t.Errorf("state file mode = %o, want 600", perm)
 	}
-	if Serial(dir) != 3 {
-		t.Errorf("Serial = %d, want 3", Serial(dir))
+	if n, err := Serial(dir); n != 3 || err != nil {
+		t.Errorf("Serial = %d, %v, want 3", n, err)
 	}
 }
 

@@ -1,0 +1,48 @@
+package command
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// alternatingChain is a spec of n operators pinned alternately to the
+// broker and native backends: n stages and n-1 channels.
+func alternatingChain(n int) string {
+	var b strings.Builder
+	b.WriteString("pipeline \"p\" {}\nbackend \"broker\" {}\nsource \"s\" {\n  file = \"in.jsonl\"\n  schema = object({ a = number, s = string })\n}\n")
+	prev := "source.s"
+	for i := range n {
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "filter \"f%d\" {\n  input = %s\n  where = record.a > %d\n  backend = \"broker\"\n}\n", i, prev, i)
+			prev = fmt.Sprintf("filter.f%d", i)
+		} else {
+			fmt.Fprintf(&b, "map \"m%d\" {\n  input = %s\n  fields = { a = record.a, s = record.s }\n  backend = \"native\"\n}\n", i, prev)
+			prev = fmt.Sprintf("map.m%d", i)
+		}
+	}
+	fmt.Fprintf(&b, "sink \"o\" {\n  input = %s\n  file = \"out.jsonl\"\n}\n", prev)
+	return b.String()
+}
+
+// BenchmarkPlanAlternatingChain: planning must grow linearly with the
+// number of stages; compare the ns/op of N and 2N (issue 17, item 9: 1,000
+// stages took 20 s).
+func BenchmarkPlanAlternatingChain(b *testing.B) {
+	for _, n := range []int{50, 100} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(alternatingChain(n)), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if code := Run([]string{"plan", dir}, &Meta{Stdout: io.Discard, Stderr: io.Discard, Stdin: strings.NewReader("")}); code != 0 {
+					b.Fatalf("plan exited %d", code)
+				}
+			}
+		})
+	}
+}
