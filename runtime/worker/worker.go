@@ -28,7 +28,12 @@ type StageProgress struct {
 	// StateResets counts partition groups started with empty state because
 	// no checkpoint matched their committed offsets (only with ResetState).
 	StateResets int64
-	Done        bool
+	// WatermarkMs is the least watermark over the stage's partition groups
+	// (epoch milliseconds, native.Engine.Watermark); HasWatermark is false
+	// until every running group has seen event time.
+	WatermarkMs  int64
+	HasWatermark bool
+	Done         bool
 }
 
 // Run runs the native stages of plan, and those of the backends given
