@@ -15,7 +15,9 @@ import (
 // StatusCommand shows what the workers run for a pipeline.
 type StatusCommand struct{ *Meta }
 
-func (c *StatusCommand) Synopsis() string { return "Show the workers and stages of an applied pipeline" }
+func (c *StatusCommand) Synopsis() string {
+	return "Show the workers and stages of an applied pipeline"
+}
 
 func (c *StatusCommand) Help() string {
 	return help("status [options] PATH", `

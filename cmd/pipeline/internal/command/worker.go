@@ -18,8 +18,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
@@ -190,7 +190,7 @@ func (m *Meta) workerBroker(configFile, brokers string, v *varFlags) ([]kgo.Opt,
 		// The file is loaded as a spec of its own, so that its broker block
 		// means exactly what it means in a spec (var.*, env(), sensitive).
 		res, diags := lang.LoadFiles(map[string][]byte{
-			configFile:       src,
+			configFile:     src,
 			"<worker>.hcl": []byte(`pipeline "worker" {}` + "\n"),
 		}, lang.Options{Vars: v.vars, VarFiles: v.varFiles, Env: m.Env})
 		if diags.HasErrors() {
