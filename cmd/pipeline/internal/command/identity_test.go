@@ -1,6 +1,7 @@
 package command
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -8,8 +9,6 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/backends/broker"
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/pipeline-compiler/pipeline/lang"
-	"github.com/pipeline-compiler/pipeline/optimizer"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
 
@@ -74,14 +73,12 @@ type stageNames struct {
 
 func namesOf(t *testing.T, src string) (map[string]stageNames, map[string]string) {
 	t.Helper()
-	res, diags := lang.LoadFiles(map[string][]byte{"main.hcl": []byte(src)}, lang.Options{})
+	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
+	ld, diags := m.loadAndPlan(writeSpec(t, src), &varFlags{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	plan, diags := optimizer.Plan(res.Pipeline)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	plan := ld.plan
 	names, ids := map[string]stageNames{}, map[string]string{}
 	for _, st := range plan.Stages {
 		id := plan.Pipeline.StageIdentity(st)
