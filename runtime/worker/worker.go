@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -128,18 +129,20 @@ func newRunners(plan *ir.Plan, cfg *config) ([]*stageRunner, error) {
 		want[id] = true
 	}
 	var runners []*stageRunner
+	missing := maps.Clone(want)
 	for _, st := range plan.Stages {
+		// want, not missing: a Stages list is a filter to the end.
 		if !cfg.runs(st.Backend) || (len(want) > 0 && !want[st.ID]) {
 			continue
 		}
-		delete(want, st.ID)
+		delete(missing, st.ID)
 		r, err := newStageRunner(plan, st, cfg)
 		if err != nil {
 			return nil, err
 		}
 		runners = append(runners, r)
 	}
-	for id := range want {
+	for id := range missing {
 		return nil, fmt.Errorf("worker: no stage %q in the plan that this worker runs", id)
 	}
 	linkUpstream(runners)

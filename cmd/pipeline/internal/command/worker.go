@@ -96,7 +96,7 @@ func (c *WorkerCommand) Run(args []string) int {
 		return 1
 	}
 	if *session > 0 {
-		opts = append(opts, kgo.SessionTimeout(*session))
+		opts = append(opts, kgo.SessionTimeout(*session), kgo.HeartbeatInterval(*session/3))
 	}
 	if *stateDir == "" {
 		*stateDir = ".pipeline/worker"
