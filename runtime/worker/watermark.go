@@ -45,5 +45,8 @@ func (w *watermarks) min() (int64, bool) {
 		any = true
 		low = min(low, ms)
 	}
-	return low, any
+	if !any {
+		return 0, false
+	}
+	return low, true
 }
