@@ -170,6 +170,28 @@ func TestDeployWithWorkers(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Rollout complete: version 1 of pipeline clicks runs on 2 worker(s): w1, w2.") {
 		t.Fatalf("apply v1: exit %d\n%s", code, out)
 	}
+	st, err := exec.Command(pipeline, "status", "-json", "-var", "broker="+addr, spec).Output()
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	var status struct {
+		Workers []struct {
+			Worker   string
+			Live     bool
+			Pipeline *control.PipelineStatus
+		}
+	}
+	if err := json.Unmarshal(st, &status); err != nil {
+		t.Fatalf("status -json: %v\n%s", err, st)
+	}
+	if len(status.Workers) != 2 {
+		t.Fatalf("status shows %d workers, want 2:\n%s", len(status.Workers), st)
+	}
+	for _, w := range status.Workers {
+		if !w.Live || w.Pipeline == nil || w.Pipeline.Running != 1 || len(w.Pipeline.Stages) != 2 {
+			t.Errorf("status of %s: live %v, pipeline %+v; want live, running version 1 with 2 stages", w.Worker, w.Live, w.Pipeline)
+		}
+	}
 	produce(click("u1", "00:00:00"))
 	await("u1's first click to reach the session stage", 30*time.Second, func() bool {
 		return stageIn("clicks", "native.aggregate.sessions") >= 1
