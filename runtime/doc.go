@@ -6,7 +6,9 @@
 // the WebAssembly host that runs broker transform modules locally
 // (runtime/wasmhost), and the I/O layers that feed them from Kafka-protocol
 // brokers and files (runtime/worker, runtime/kafka, runtime/files,
-// runtime/embedded).
+// runtime/embedded), and the control plane of long-running workers: orders
+// and status reports on the broker, and the reconciling worker loop
+// (runtime/control).
 //
 // Runtime packages consume ir.Plan and ir/eval only. They must not know
 // about HCL or the spec language (lang), the optimizer's cost model, or how

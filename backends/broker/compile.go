@@ -89,7 +89,8 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 	if err := stateless.Check(pl, st); err != nil {
 		return nil, fmt.Errorf("broker: stage %s cannot run in a transform: %w", st.ID, err)
 	}
-	a := &Artifact{Name: TransformName(pl.Name, st.ID), Stage: st.ID, Targets: map[string]string{}, channels: map[string]bool{}}
+	identity := pl.StageIdentity(st)
+	a := &Artifact{Name: TransformName(pl.Name, identity), Stage: st.ID, Targets: map[string]string{}, channels: map[string]bool{}}
 	a.DeadLetterTopic = pl.DeadLetterTopic
 	if a.DeadLetterTopic == "" {
 		a.DeadLetterTopic = pl.Name + ".dlq"
@@ -114,15 +115,19 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 	if err := checkEventTime(pl, st, a); err != nil {
 		return nil, err
 	}
-	a.Env = map[string]string{"PIPELINE_NAME": pl.Name, "PIPELINE_STAGE": st.ID}
+	a.Env = map[string]string{"PIPELINE_NAME": pl.Name, "PIPELINE_STAGE": identity}
 	if err := CheckEnv(a.Env); err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
 	}
 
+	sp, err := stagePlan(p, st)
+	if err != nil {
+		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
+	}
 	cfg := &modconf.Config{
 		Version:         modconf.Version,
-		Plan:            stagePlan(p, st),
-		Stage:           st.ID,
+		Plan:            sp,
+		Stage:           identity,
 		Stream:          a.InputStream,
 		InputTopic:      a.InputTopic,
 		DeadLetterTopic: a.DeadLetterTopic,
@@ -298,7 +303,11 @@ func checkEventTime(pl *ir.Pipeline, st *ir.Stage, a *Artifact) error {
 // schemas), the channels it reads and writes, and the variables and locals
 // its expressions may read. Tests, backends, the broker block (credentials)
 // and explanations are left out.
-func stagePlan(p *ir.Plan, st *ir.Stage) *ir.Plan {
+//
+// The module's configuration must not change when nothing about the stage
+// did, or apply would redeploy it: the stage is named by its identity, not
+// its numbered ID, and source positions are left out.
+func stagePlan(p *ir.Plan, st *ir.Stage) (*ir.Plan, error) {
 	pl := p.Pipeline
 	inStage := stateless.InStage(st)
 	need := map[string]bool{}
@@ -329,8 +338,9 @@ func stagePlan(p *ir.Plan, st *ir.Stage) *ir.Plan {
 		}
 	}
 	stage := *st
+	stage.ID = pl.StageIdentity(st)
 	stage.Why, stage.Notes, stage.Cost = "", nil, 0
-	return &ir.Plan{FormatVersion: p.FormatVersion, Pipeline: sub, Stages: []*ir.Stage{&stage}, Channels: chans}
+	return ir.WithoutPositions(&ir.Plan{FormatVersion: p.FormatVersion, Pipeline: sub, Stages: []*ir.Stage{&stage}, Channels: chans})
 }
 
 // Patch returns a copy of module with config written into the reserved

@@ -62,11 +62,11 @@ func TestCompileLognorm(t *testing.T) {
 		Env                                            map[string]string
 	}{a.Name, a.InputTopic, a.InputStream, a.DeadLetterTopic, a.OutputTopics, a.Targets, a.Env}
 	want := got
-	want.Name, want.InputTopic, want.InputStream, want.DeadLetterTopic = "lognorm-s0", "raw-logs", "source.raw", "lognorm.dlq"
+	want.Name, want.InputTopic, want.InputStream, want.DeadLetterTopic = "lognorm-broker.source.raw", "raw-logs", "source.raw", "lognorm.dlq"
 	want.OutputTopics = []string{"lognorm.dlq", "logs-errors", "logs-info", "logs-unclassified", "logs-warnings"}
 	want.Targets = map[string]string{"lognorm.dlq": "", "logs-errors": "sink.errors", "logs-info": "sink.info",
 		"logs-unclassified": "sink.unclassified", "logs-warnings": "sink.warnings"}
-	want.Env = map[string]string{"PIPELINE_NAME": "lognorm", "PIPELINE_STAGE": "s0"}
+	want.Env = map[string]string{"PIPELINE_NAME": "lognorm", "PIPELINE_STAGE": "broker.source.raw"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("artifact (-want +got):\n%s", d)
 	}
@@ -81,7 +81,7 @@ func TestCompileLognorm(t *testing.T) {
 		t.Errorf("MemoryBytes = %d, want more than Redpanda's 2 MiB default", a.MemoryBytes)
 	}
 	cfg := reservedConfig(t, a.Module)
-	if cfg.Stage != "s0" || cfg.InputTopic != "raw-logs" || cfg.DeadLetterTopic != "lognorm.dlq" {
+	if cfg.Stage != "broker.source.raw" || cfg.InputTopic != "raw-logs" || cfg.DeadLetterTopic != "lognorm.dlq" {
 		t.Errorf("patched config = stage %q input %q dlq %q", cfg.Stage, cfg.InputTopic, cfg.DeadLetterTopic)
 	}
 	if cfg.Plan.Pipeline.Backends != nil || cfg.Plan.Pipeline.Tests != nil || cfg.Plan.Pipeline.Broker != nil {

@@ -398,7 +398,7 @@ func (e *Engine) checkpoint(dir string) error {
 			return fmt.Errorf("native: checkpoint: %w", err)
 		}
 	}
-	b, err := json.Marshal(meta{Version: 1, Stage: e.stage.ID, Watermark: e.wm, Partitions: e.parts})
+	b, err := json.Marshal(meta{Version: 1, Stage: e.plan.Pipeline.StageIdentity(e.stage), Watermark: e.wm, Partitions: e.parts})
 	if err != nil {
 		return fmt.Errorf("native: checkpoint: %w", err)
 	}
@@ -454,8 +454,8 @@ func (e *Engine) restore(dir string) error {
 	if err != nil {
 		return fmt.Errorf("native: restore: %w", err)
 	}
-	if m.Stage != e.stage.ID {
-		return fmt.Errorf("native: restore: snapshot is of stage %q, engine runs %q", m.Stage, e.stage.ID)
+	if id := e.plan.Pipeline.StageIdentity(e.stage); m.Stage != id {
+		return fmt.Errorf("native: restore: snapshot is of stage %q, engine runs %q", m.Stage, id)
 	}
 	if e.st != nil {
 		if err := e.st.close(); err != nil {

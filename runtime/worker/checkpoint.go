@@ -33,7 +33,7 @@ const (
 type pgroup struct {
 	id  int32
 	eng Engine
-	// dir is STATE/<pipeline>/<stage>/pg-<N>, "" without a state directory.
+	// dir is STATE/<pipeline>/<stage identity>/pg-<N>, "" without a state directory.
 	dir   string
 	snaps []string // snapshot directories written by this process, newest last
 	// offsets are the group's offsets (topic → next offset) as of its
@@ -74,7 +74,7 @@ func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[stri
 	g := &pgroup{id: pg}
 	var opts []native.Option
 	if r.cfg.stateDir != "" {
-		g.dir = filepath.Join(r.cfg.stateDir, r.pipeline, r.stage.ID, "pg-"+strconv.Itoa(int(pg)))
+		g.dir = filepath.Join(stageStateDir(r.cfg.stateDir, r.pipeline, r.identity), "pg-"+strconv.Itoa(int(pg)))
 		// Snapshots are shared by every worker that points at this state
 		// directory, so a partition group that moves to another worker in a
 		// rebalance resumes from them; the live store is this worker's own.

@@ -45,7 +45,7 @@
 //
 // If any sink of a stage is exactly_once, the stage consumes and produces in
 // a kgo.GroupTransactSession (read_committed, transactional ID
-// "<pipeline>.<stage>.<instance>"): the outputs, the dead letters and the
+// "<pipeline>.<stage identity>.<instance>"): the outputs, the dead letters and the
 // consumed offsets of one poll commit atomically, and a rebalance aborts the
 // transaction and rewinds the engines to their checkpoint. Otherwise
 // (at_least_once) the worker produces, flushes, then commits the offsets.
@@ -60,7 +60,7 @@
 // # Checkpoints
 //
 // With a state directory, each partition group keeps snapshots under
-// STATE/<pipeline>/<stage>/pg-<N>/<tag>, where tag is a hash of the offsets
+// STATE/<pipeline>/<stage identity>/pg-<N>/<tag>, where tag is a hash of the offsets
 // (topic, partition, next offset) that the snapshot corresponds to. Before
 // every commit, the worker calls Engine.Checkpoint into a new tag directory
 // and writes offsets.json there last (a snapshot without it is incomplete and

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/pipeline-compiler/pipeline/internal/testkit"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -130,7 +131,8 @@ func TestStageEnginesRunOtherBackendsTopics(t *testing.T) {
 		t.Errorf("got %d dead letters, want 1", len(dead))
 	}
 	want := []worker.StageProgress{{Stage: "native.1", RecordsIn: 301, RecordsOut: 100, DeadLetters: 1, Done: true}}
-	if diff := cmp.Diff(want, last.Stages); diff != "" {
+	// The watermark is the records' event time, which this test does not fix.
+	if diff := cmp.Diff(want, last.Stages, cmpopts.IgnoreFields(worker.StageProgress{}, "WatermarkMs", "HasWatermark")); diff != "" {
 		t.Errorf("final progress (-want +got):\n%s", diff)
 	}
 }

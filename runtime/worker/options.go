@@ -104,7 +104,8 @@ func TopicPartitions(n int32) Option { return func(c *config) { c.partitions = n
 
 // InstanceID names this worker among the workers of a stage (default: the
 // host name). The transactional ID of an exactly-once stage is
-// "<pipeline>.<stage>.<instance>": a restarted worker with the same instance
+// "<pipeline>.<stage identity>.<instance>" (ir.Pipeline.StageIdentity, such
+// as orders.native.aggregate.revenue.w1): a restarted worker with the same instance
 // ID fences its crashed predecessor and aborts its open transaction at once.
 // An explicit instance ID also makes the worker a static member of its
 // consumer group (group.instance.id), so a restart takes over the crashed

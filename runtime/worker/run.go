@@ -376,10 +376,10 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 		kgo.OnPartitionsLost(l.revoked.add),
 	)
 	if r.cfg.static {
-		opts = append(opts, kgo.InstanceID(r.pipeline+"."+r.stage.ID+"."+r.cfg.instance))
+		opts = append(opts, kgo.InstanceID(TransactionalID(r.plan, r.stage, r.cfg.instance)))
 	}
 	if r.exactlyOnce {
-		txnID := r.pipeline + "." + r.stage.ID + "." + r.cfg.instance
+		txnID := TransactionalID(r.plan, r.stage, r.cfg.instance)
 		sess, err := kgo.NewGroupTransactSession(append(opts,
 			kgo.TransactionalID(txnID),
 			kgo.RequireStableFetchOffsets(),
@@ -666,6 +666,7 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 			return fmt.Errorf("drain partition group %d: %w", g.id, err)
 		}
 	}
+	r.wms.note(g)
 	return nil
 }
 

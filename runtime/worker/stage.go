@@ -30,6 +30,10 @@ type stageRunner struct {
 	plan     *ir.Plan
 	stage    *ir.Stage
 	pipeline string
+	// identity is the stage's stable name (ir.Pipeline.StageIdentity): the
+	// group, transactional ID and state directory derive from it, never
+	// from the stage's numbered ID.
+	identity string
 	group    string
 	dlqTopic string
 	log      *slog.Logger
@@ -52,6 +56,7 @@ type stageRunner struct {
 	in, out, dead, lag atomic.Int64
 	stateResets        atomic.Int64
 	done               atomic.Bool
+	wms                watermarks
 }
 
 func newStageRunner(plan *ir.Plan, st *ir.Stage, cfg *config) (*stageRunner, error) {
@@ -61,7 +66,8 @@ func newStageRunner(plan *ir.Plan, st *ir.Stage, cfg *config) (*stageRunner, err
 		plan:         plan,
 		stage:        st,
 		pipeline:     pl.Name,
-		group:        pl.Name + "." + st.ID,
+		identity:     pl.StageIdentity(st),
+		group:        GroupID(plan, st),
 		dlqTopic:     pl.DeadLetterTopic,
 		log:          cfg.logger.With("pipeline", pl.Name, "stage", st.ID),
 		m:            cfg.metrics,
@@ -201,7 +207,7 @@ func (r *stageRunner) outputTopics() []string {
 }
 
 func (r *stageRunner) progress() StageProgress {
-	return StageProgress{
+	p := StageProgress{
 		Stage:       r.stage.ID,
 		RecordsIn:   r.in.Load(),
 		RecordsOut:  r.out.Load(),
@@ -210,6 +216,8 @@ func (r *stageRunner) progress() StageProgress {
 		StateResets: r.stateResets.Load(),
 		Done:        r.done.Load(),
 	}
+	p.WatermarkMs, p.HasWatermark = r.wms.min()
+	return p
 }
 
 // fileSink returns the open sink for path, creating the file on first use.

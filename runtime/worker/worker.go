@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -28,7 +29,12 @@ type StageProgress struct {
 	// StateResets counts partition groups started with empty state because
 	// no checkpoint matched their committed offsets (only with ResetState).
 	StateResets int64
-	Done        bool
+	// WatermarkMs is the least watermark over the stage's partition groups
+	// (epoch milliseconds, native.Engine.Watermark); HasWatermark is false
+	// until every running group has seen event time.
+	WatermarkMs  int64
+	HasWatermark bool
+	Done         bool
 }
 
 // Run runs the native stages of plan, and those of the backends given
@@ -123,18 +129,20 @@ func newRunners(plan *ir.Plan, cfg *config) ([]*stageRunner, error) {
 		want[id] = true
 	}
 	var runners []*stageRunner
+	missing := maps.Clone(want)
 	for _, st := range plan.Stages {
+		// want, not missing: a Stages list is a filter to the end.
 		if !cfg.runs(st.Backend) || (len(want) > 0 && !want[st.ID]) {
 			continue
 		}
-		delete(want, st.ID)
+		delete(missing, st.ID)
 		r, err := newStageRunner(plan, st, cfg)
 		if err != nil {
 			return nil, err
 		}
 		runners = append(runners, r)
 	}
-	for id := range want {
+	for id := range missing {
 		return nil, fmt.Errorf("worker: no stage %q in the plan that this worker runs", id)
 	}
 	linkUpstream(runners)

@@ -18,6 +18,7 @@ import (
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/runtime/control"
 )
 
 // ApplyCommand deploys a plan. With no broker block it runs everything on
@@ -33,6 +34,12 @@ confirmation on a terminal, creates topics, records what it deployed in
 .pipeline/state.json beside the spec (mode 0600, locked while in use), and
 runs the stages.
 
+With a broker block, apply publishes the native part of the plan to the
+control topic (`+control.ControlTopic+`) on that broker, where long-running
+"pipeline worker" processes take it from, waits until every live worker
+reports running the new version, prints the rollout and exits: 1 when a
+worker reports a failure or none picks the version up within -wait-timeout.
+
 With no broker block, apply starts an embedded Kafka-protocol broker on a
 loopback port it prints, runs every stage in-process until the inputs are
 exhausted (file sources), interrupted, or idle for -exit-when-idle, and then
@@ -46,6 +53,8 @@ no longer has are deleted. "pipeline destroy" removes them.
 A saved plan is refused when the spec, its variables, the cost profile or
 the state changed since it was made.`,
 		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal).",
+			"-wait=false", "With a broker block: return once the plan is published, without waiting for the workers.",
+			"-wait-timeout D", "With a broker block: how long to wait for live workers to run the new version (default 5m).",
 			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec."}, runOptions...), varOptions...)...)
 }
 
@@ -57,6 +66,8 @@ func (c *ApplyCommand) Run(args []string) int {
 	var v varFlags
 	v.register(fs)
 	fs.StringVar(&v.costProfile, "cost-profile", "", "")
+	wait := fs.Bool("wait", true, "")
+	waitTimeout := fs.Duration("wait-timeout", 5*time.Minute, "")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
@@ -74,6 +85,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		if err := runnable(transforms.local(plan)); err != nil {
 			diags = append(diags, errorDiag("Cannot apply: %v", err))
 		}
+		diags = append(diags, workersCannotHost(transforms.local(plan))...)
 	}
 	c.showDiags(diags, files)
 	if diags.HasErrors() {
@@ -155,6 +167,11 @@ func (c *ApplyCommand) Run(args []string) int {
 			c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
 			return 1
 		}
+	}
+	if s.embedded == nil {
+		// A real broker: native stages go to the workers, which outlive
+		// apply (runtime/control).
+		return c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
 	}
 	runErr := c.execute(ctx, transforms.local(plan), s, &rf, filepath.Join(stDir, "run"), beams)
 	if runErr != nil {

@@ -24,6 +24,8 @@ var registry = []struct {
 	{"compile", func(m *Meta) cli.Command { return &CompileCommand{m} }},
 	{"destroy", func(m *Meta) cli.Command { return &DestroyCommand{m} }},
 	{"run", func(m *Meta) cli.Command { return &RunCommand{m} }},
+	{"worker", func(m *Meta) cli.Command { return &WorkerCommand{m} }},
+	{"status", func(m *Meta) cli.Command { return &StatusCommand{m} }},
 	{"test", func(m *Meta) cli.Command { return &TestCommand{m} }},
 	{"version", func(m *Meta) cli.Command { return &VersionCommand{m} }},
 }

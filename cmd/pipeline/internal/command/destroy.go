@@ -140,6 +140,8 @@ func (c *DestroyCommand) Run(args []string) int {
 			}
 		}
 		if !embedded {
+			a, d := destroyWorkerStages(env) // before anything they write to goes
+			actions, diags = append(a, actions...), append(diags, d...)
 			a, k, d := destroyChannelTopics(env)
 			actions, kept, diags = append(actions, a...), k, append(diags, d...)
 		}

@@ -161,22 +161,22 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 		names   []string
 	}{{
 		name:   "first apply deploys both stages",
-		outHas: []string{"create shop-broker.1 (stage broker.1): new", "create shop-broker.2 (stage broker.2): new", "2 deployed, 0 unchanged, 0 deleted."},
-		posts:  2, names: []string{"shop-broker.1", "shop-broker.2"},
+		outHas: []string{"create shop-broker.source.clicks (stage broker.1): new", "create shop-broker.source.orders (stage broker.2): new", "2 deployed, 0 unchanged, 0 deleted."},
+		posts:  2, names: []string{"shop-broker.source.clicks", "shop-broker.source.orders"},
 	}, {
 		name:   "the same spec again: nothing is redeployed",
-		outHas: []string{"unchanged shop-broker.1", "unchanged shop-broker.2", "0 deployed, 2 unchanged, 0 deleted."},
-		posts:  2, names: []string{"shop-broker.1", "shop-broker.2"},
+		outHas: []string{"unchanged shop-broker.source.clicks", "unchanged shop-broker.source.orders", "0 deployed, 2 unchanged, 0 deleted."},
+		posts:  2, names: []string{"shop-broker.source.clicks", "shop-broker.source.orders"},
 	}, {
 		name:   "a changed filter changes one module: only it is redeployed",
 		spec:   rp.spec(clicksChain, strings.Replace(ordersChain, ">= var.min_amount", "> var.min_amount", 1)),
-		outHas: []string{"unchanged shop-broker.1", "update shop-broker.2 (stage broker.2): module changed", "1 deployed, 1 unchanged, 0 deleted."},
-		posts:  3, names: []string{"shop-broker.1", "shop-broker.2"},
+		outHas: []string{"unchanged shop-broker.source.clicks", "update shop-broker.source.orders (stage broker.2): module changed", "1 deployed, 1 unchanged, 0 deleted."},
+		posts:  3, names: []string{"shop-broker.source.clicks", "shop-broker.source.orders"},
 	}, {
 		name:   "a removed stage's transform is deleted",
 		spec:   rp.spec(clicksChain),
-		outHas: []string{"unchanged shop-broker.1", "delete shop-broker.2 (stage broker.2): no longer in the plan", "0 deployed, 1 unchanged, 1 deleted."},
-		posts:  3, deletes: 1, names: []string{"shop-broker.1"},
+		outHas: []string{"unchanged shop-broker.source.clicks", "delete shop-broker.source.orders (stage broker.2): no longer in the plan", "0 deployed, 1 unchanged, 1 deleted."},
+		posts:  3, deletes: 1, names: []string{"shop-broker.source.clicks"},
 	}}
 	for _, s := range steps {
 		if s.spec != "" {
@@ -226,7 +226,7 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 	// destroy deletes the remaining transform and clears the state.
 	res := runEnv(t, "destroy", "-auto-approve", dir)
 	check{outHas: []string{
-		"destroy will:\n  - delete broker transform shop-broker.1 (stage broker.1) through " + rp.admin.URL,
+		"destroy will:\n  - delete broker transform shop-broker.source.clicks (stage broker.1) through " + rp.admin.URL,
 		"Destroy complete.",
 	}}.verify(t, res)
 	if got := rp.admin.Transforms(); len(got) != 0 {
@@ -242,7 +242,7 @@ func TestApplyStopsWhenTheAdminAPIRefuses(t *testing.T) {
 	dir := writeSpec(t, rp.spec(ordersChain))
 	rp.admin.FailNext("POST", 400)
 	res := runEnv(t, "apply", "-auto-approve", dir)
-	check{code: 1, errHas: []string{"Cannot deploy the broker transforms: deploy transform shop-broker.1: POST " + rp.admin.URL +
+	check{code: 1, errHas: []string{"Cannot deploy the broker transforms: deploy transform shop-broker.source.orders: POST " + rp.admin.URL +
 		"/v1/transform/deploy: 400 Bad Request: injected failure 400"}}.verify(t, res)
 	if got := transformsInState(t, dir); len(got) != 0 {
 		t.Errorf("the state records %v, which was never deployed", got)
