@@ -202,7 +202,9 @@ func destroyBeamJobs(env *destroyEnv) ([]destroyAction, hcl.Diagnostics) {
 		j, stage := *s.BeamJob, s.ID
 		out = append(out, destroyAction{
 			what: fmt.Sprintf("cancel Beam job %s (stage %s) on the %s job server at %s", j.ID, stage, j.Runner, j.Endpoint),
-			do:   func(ctx context.Context) error { return (&Meta{Stderr: os.Stderr}).beamClient().Cancel(ctx, j.Endpoint, j.ID) },
+			do: func(ctx context.Context) error {
+				return (&Meta{Stderr: os.Stderr}).beamClient().Cancel(ctx, j.Endpoint, j.ID)
+			},
 			forget: func(st *state.State) {
 				for i := range st.Stages {
 					if st.Stages[i].ID == stage {
