@@ -13,6 +13,12 @@ type Properties struct {
 	Bounded      bool   `json:"bounded,omitempty"`  // a file source
 }
 
+// PerRecord reports whether the operator handles each record on its own and
+// keeps nothing between records: what a backend without state can host and
+// what the stateless operator core runs. Backends ask this (through
+// optimizer.Capabilities.Hosts) instead of listing kinds.
+func (p Properties) PerRecord() bool { return p.Stateless && p.SingleRecord }
+
 // Properties derives the operator's properties from its kind and spec.
 func (op *Operator) Properties() Properties {
 	p := Properties{Inputs: len(op.Inputs), Outputs: len(op.Streams())}

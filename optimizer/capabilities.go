@@ -57,14 +57,17 @@ func checkDeclared(caps map[string]Capabilities) hcl.Diagnostics {
 	}}
 }
 
-// hosts reports whether a backend with these capabilities can run op, and if
+// Hosts reports whether a backend with these capabilities can run op, and if
 // not, the reason in plain words. eventTimeUser is, for a source with an
 // event_time expression, the first operator downstream that orders records
 // by event time ("" when none does).
-func (c Capabilities) hosts(op *ir.Operator, eventTimeUser string) (ok bool, reason string) {
+//
+// It is the one answer to "can this backend run this operator": the
+// planner, the backends' test runners and calibrators all ask it.
+func (c Capabilities) Hosts(op *ir.Operator, eventTimeUser string) (ok bool, reason string) {
 	props := op.Properties()
 	switch {
-	case !c.Stateful && !(props.Stateless && props.SingleRecord):
+	case !c.Stateful && !props.PerRecord():
 		return false, op.ID + " keeps state across records"
 	case !c.Files && op.Source != nil && op.Source.File != "":
 		return false, op.ID + " reads a file"

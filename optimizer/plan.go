@@ -193,7 +193,7 @@ func checkPin(g *graph, i int, enabled map[string]bool, caps map[string]Capabili
 			Subject: op.Range.Ptr(),
 		}
 	}
-	if ok, reason := c.hosts(op, g.eventTimeUser[i]); !ok {
+	if ok, reason := c.Hosts(op, g.eventTimeUser[i]); !ok {
 		detail := fmt.Sprintf("%s is pinned to backend = %q, but %s", op.ID, pin, reason)
 		if c.Limit != "" {
 			detail += ", and " + c.Limit

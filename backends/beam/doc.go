@@ -6,7 +6,7 @@
 // # Translation (translate.go)
 //
 // Build(plan, stageID, io) translates one stage at run time; nothing is
-// generated or compiled per spec, so the pipeline binary is its own Beam
+// generated or compiled per spec, so the pipeline-beam binary is its own Beam
 // worker. Every DoFn carries the serialized plan (without broker
 // credentials, backend settings or tests) and an operator ID, and compiles
 // them once per process. Records are evaluated by ir/eval, the one

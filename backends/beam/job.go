@@ -90,7 +90,7 @@ func Submit(ctx context.Context, p *beam.Pipeline, name string, cfg *beamconfig.
 		f.Close()
 		job.tmp, bin = f.Name(), f.Name()
 	case bin == "":
-		// The pipeline binary is its own Beam worker (see WorkerMain).
+		// pipeline-beam is its own Beam worker (see WorkerMain).
 		if bin, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("beam: find the worker binary: %w", err)
 		}

@@ -20,7 +20,7 @@ func Init() { initOnce.Do(beam.Init) }
 
 // IsWorker reports whether args (without the program name) are the
 // arguments a Beam runner or Beam's Go boot loader starts a Go worker
-// binary with: --worker plus its endpoints. The pipeline binary checks this
+// binary with: --worker plus its endpoints. pipeline-beam checks this
 // before its own command-line parsing, so that it can be staged as the
 // job's worker binary.
 func IsWorker(args []string) bool {

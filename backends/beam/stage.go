@@ -73,14 +73,9 @@ type compiledOp struct {
 	agg *eval.Aggregator
 }
 
-// isStateless reports whether runtime/stateless runs the operator.
-func isStateless(op *ir.Operator) bool {
-	switch op.Kind {
-	case ir.KindSource, ir.KindFilter, ir.KindMap, ir.KindRoute, ir.KindSink:
-		return true
-	}
-	return false
-}
+// isStateless reports whether runtime/stateless runs the operator, as
+// ir.Properties says (sources, tables included, are read before it).
+func isStateless(op *ir.Operator) bool { return op.Properties().PerRecord() }
 
 var stages sync.Map // string(payload)+"\x00"+stageID → *stage
 

@@ -125,17 +125,14 @@ func testPlan(p *ir.Pipeline, t *ir.Test) (*ir.Plan, []ir.TestData, error) {
 	return plan, given, nil
 }
 
-// hostable says why a transform cannot host op, or "".
+// hostable says why a transform cannot host op, or "": the answer of the
+// broker's Capabilities (optimizer.Capabilities.Hosts), with files allowed
+// since a test feeds its given records and collects its outputs in memory.
 func hostable(op *ir.Operator) string {
-	st := &ir.Stage{ID: "test", Operators: []string{op.ID}}
-	if err := stateless.Check(&ir.Pipeline{Operators: []*ir.Operator{op}}, st); err != nil {
-		return "the broker cannot host it: " + err.Error()
-	}
-	switch {
-	case op.Sink != nil && op.Sink.Delivery == ir.ExactlyOnce:
-		return "the broker cannot host " + op.ID + ": it asks for exactly-once delivery"
-	case op.Route != nil && len(op.Route.Outputs) > MaxOutputTopics:
-		return fmt.Sprintf("the broker cannot host %s: it has %d outputs, a transform at most %d", op.ID, len(op.Route.Outputs), MaxOutputTopics)
+	caps := Capabilities()
+	caps.Files = true
+	if ok, reason := caps.Hosts(op, ""); !ok {
+		return "the broker cannot host it: " + reason
 	}
 	return ""
 }

@@ -1,5 +1,3 @@
-//go:build !nobeam
-
 package main
 
 import (
@@ -19,7 +17,7 @@ import (
 // TestEndToEndBeam applies a spec whose record work is one beam stage, as
 // a user does: the pipeline binary against a broker in another process,
 // `apply -exit-when-idle`, outputs read back with kcat. The beam stage runs
-// on Prism inside apply, next to the native stages that write its results
+// on Prism in pipeline-beam, next to the native stages that write its results
 // through channel topics; apply finishes only once all of them drained,
 // and the outputs are exactly those of the all-native spec (testdata/e2e).
 func TestEndToEndBeam(t *testing.T) {
@@ -38,7 +36,7 @@ func TestEndToEndBeam(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pipeline apply: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "runs on Prism in this process") {
+	if !strings.Contains(string(out), "runs on Prism in pipeline-beam") {
 		t.Errorf("apply did not say where the beam stage runs:\n%s", out)
 	}
 	e.check(t)

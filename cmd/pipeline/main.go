@@ -10,7 +10,6 @@ import (
 var version = "v0.1.0-dev"
 
 func main() {
-	beamWorker(os.Args[1:])
 	os.Exit(command.Run(os.Args[1:], &command.Meta{
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,

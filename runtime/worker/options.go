@@ -28,6 +28,7 @@ type config struct {
 	static         bool
 	engineOpts     []native.Option
 	pollMax        int
+	parallelism    int // partition groups a stage processes at once; 0: all
 	deadLetterFile string
 	resetState     bool
 	engines        map[string]EngineFactory   // by backend (StageEngines)
@@ -123,6 +124,12 @@ func EngineOptions(opts ...native.Option) Option {
 // headers, key and value. Default: <dead letter topic>.jsonl in the state
 // directory (or the working directory).
 func DeadLetterFile(path string) Option { return func(c *config) { c.deadLetterFile = path } }
+
+// Parallelism caps how many partition groups' engines each stage runs at
+// once (backend "native" { instances }). Groups are independent, so the cap
+// changes only how many cores a stage uses, never its results. n < 1, the
+// default, runs every assigned group concurrently.
+func Parallelism(n int) Option { return func(c *config) { c.parallelism = max(n, 0) } }
 
 // MaxPollRecords bounds the records taken per poll, which is also the most
 // records per transaction or offset commit (default 10000). Smaller values

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -625,10 +626,13 @@ func (r *stageRunner) process(ctx context.Context, groups map[int32]*pgroup, byP
 	batches := make([]*batch, len(touched))
 	errs := make([]error, len(touched))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, cmp.Or(r.cfg.parallelism, max(len(touched), 1)))
 	for i, g := range touched {
 		batches[i] = newBatch(r)
 		batches[i].origin = g.id
 		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			errs[i] = r.feed(ctx, g, byPG[g.id], batches[i], advance, drain, nowMs)
 		})
 	}

@@ -58,7 +58,7 @@ type JobConfig struct {
 	// Parallelism caps the runner's parallelism; 0 leaves it to the runner.
 	Parallelism int
 	// WorkerBinary is the binary staged as the Go worker; "" stages the
-	// running binary (os.Executable), which is the pipeline binary itself.
+	// running binary (os.Executable): pipeline-beam itself.
 	WorkerBinary string
 }
 
@@ -73,7 +73,7 @@ var jobSettings = map[string]string{
 	"environment":        `where workers run: "LOOPBACK", "PROCESS" or "DOCKER"`,
 	"environment_config": `the Docker image (DOCKER) or {"command": "/path/to/boot"} (PROCESS)`,
 	"parallelism":        `the most parallel workers the runner may use`,
-	"worker_binary":      `the Go worker binary to stage (default: this pipeline binary)`,
+	"worker_binary":      `the Go worker binary to stage (default: pipeline-beam itself)`,
 }
 
 // DecodeJobConfig decodes and checks the backend "beam" block of p. It

@@ -1,137 +1,87 @@
-//go:build !nobeam
-
 package command
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pipeline-compiler/pipeline/backends/beam/beamconfig"
-	"log/slog"
+	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	beambackend "github.com/pipeline-compiler/pipeline/backends/beam"
-	"github.com/pipeline-compiler/pipeline/backends/beam/kafkaio"
+	"github.com/pipeline-compiler/pipeline/backends/beam/beamclient"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
 
-// This file runs a plan's beam stages for apply and run. It is left out of
-// a binary built with -tags nobeam (beam_run_nobeam.go), which refuses
-// beam stages instead.
+// This file runs a plan's beam stages for apply and run, in the
+// pipeline-beam binary (beamclient): the core links no Beam SDK.
 
 func init() { destroySteps[ir.BackendBeam] = destroyBeamJobs }
 
-// beamJobs are the beam stages of one apply or run. A job on Prism in this
-// process runs alongside the native workers and stops with the process; a
-// job on a job server outlives it, and destroy cancels it.
+// beamJobs are the beam stages of one apply or run. A job on Prism runs in
+// pipeline-beam alongside the native workers and stops with it; a job on a
+// job server outlives it, and destroy cancels it.
 type beamJobs struct {
-	run  string // names this run's barriers (kafkaio.Release)
-	jobs []*beamJob
+	run *beamclient.Run
 }
 
-type beamJob struct {
-	stage  string
-	cfg    *beamconfig.JobConfig
-	job    *beambackend.Job
-	awaits bool          // apply waits for it: its workers are in this process, or it is bounded by -exit-when-idle
-	done   chan struct{} // closed when the job finished (awaits only)
-	err    error         // why it failed, once done is closed
-}
+// beamLocator finds pipeline-beam once per process (a test process runs
+// many commands).
+var beamLocator beamclient.Locator
 
-// beamRunnable reports why this build cannot run p's beam stages: it can.
-func beamRunnable(*ir.Plan) error { return nil }
+// beamClient runs pipeline-beam with this command's environment, logging
+// to its stderr.
+func (m *Meta) beamClient() *beamclient.Client {
+	return &beamclient.Client{Locator: &beamLocator, Stderr: m.Stderr, Env: m.Env}
+}
 
 func hasBeamStages(p *ir.Plan) bool {
 	return slices.ContainsFunc(p.Stages, func(s *ir.Stage) bool { return s.Backend == ir.BackendBeam })
 }
 
-// submitBeam submits every beam stage of p as a Beam job reading and
-// writing s's broker, and returns once all were accepted. Stages wait for
-// the upstream stages of this run before a bounded read (-exit-when-idle)
-// ends.
+// beamRunnable reports why p's beam stages cannot run: pipeline-beam is
+// neither installed nor buildable. It builds it on first use in a checkout.
+func beamRunnable(p *ir.Plan) error {
+	if !hasBeamStages(p) {
+		return nil
+	}
+	_, err := beamLocator.Find()
+	return err
+}
+
+// submitBeam submits every beam stage of p through pipeline-beam as a Beam
+// job reading and writing s's broker, and returns once all were accepted.
+// Stages wait for the upstream stages of this run before a bounded read
+// (-exit-when-idle) ends.
 func (m *Meta) submitBeam(ctx context.Context, p *ir.Plan, s *session, rf *runFlags) (*beamJobs, error) {
 	if !hasBeamStages(p) {
 		return nil, nil
 	}
-	cfg, diags := beamconfig.DecodeJobConfig(p.Pipeline)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	beambackend.Init()
-	// Beam and Prism log through slog's default logger, which Init sets
-	// up at info level: keep their progress chatter out of the CLI's
-	// output unless asked for.
-	level := slog.LevelWarn
-	if m.getenv("PIPELINE_LOG") == "debug" {
-		level = slog.LevelDebug
-	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level})))
-
 	b := p.Pipeline.Broker
 	if b == nil {
 		b = &ir.Broker{Name: "embedded", Brokers: s.brokers}
 	}
-	conn := kafkaio.Conn{Broker: *b}
 	if err := ensureBeamTopics(ctx, p, s, rf); err != nil {
 		return nil, err
 	}
-	jobs := &beamJobs{run: fmt.Sprintf("%s-%d", p.Pipeline.Name, time.Now().UnixNano())}
-	for _, st := range p.Stages {
-		if st.Backend != ir.BackendBeam {
-			continue
-		}
-		io, err := beambackend.NewKafkaIO(p, st.ID, conn)
-		if err != nil {
-			jobs.stop()
-			return nil, err
-		}
-		io.StopWhenIdle = rf.exitWhenIdle
-		if cfg.Environment == beamconfig.EnvLoopback {
-			// Barriers are released in this process, so only workers
-			// running here see them; elsewhere a bounded read ends on
-			// idleness alone.
-			io.WaitFor = jobs.upstream(p, st)
-		}
-		pipe, err := beambackend.Build(p, st.ID, io)
-		if err != nil {
-			jobs.stop()
-			return nil, fmt.Errorf("stage %s: %w", st.ID, err)
-		}
-		job, err := beambackend.Submit(ctx, pipe, p.Pipeline.Name+"-"+st.ID, cfg)
-		if err != nil {
-			jobs.stop()
-			return nil, fmt.Errorf("stage %s: %w", st.ID, err)
-		}
-		j := &beamJob{stage: st.ID, cfg: cfg, job: job, awaits: cfg.InProcess() || cfg.Environment == beamconfig.EnvLoopback || rf.exitWhenIdle > 0, done: make(chan struct{})}
-		jobs.jobs = append(jobs.jobs, j)
-		if cfg.InProcess() {
-			fmt.Fprintf(m.Stdout, "Beam stage %s runs on Prism in this process.\n", st.ID)
-		} else {
-			fmt.Fprintf(m.Stdout, "Beam stage %s submitted to the %s job server at %s as job %s.\n", st.ID, cfg.Runner, job.Endpoint, job.ID)
-		}
-		if !j.awaits {
-			job.Close() // it runs on: destroy cancels it
-			continue
-		}
-		go func() {
-			defer close(j.done)
-			defer kafkaio.Release(jobs.barrier(j.stage))
-			j.err = job.Wait(ctx)
-			if ctx.Err() != nil {
-				j.err = nil // interrupted: the job stops with the process
-			}
-		}()
+	run, err := m.beamClient().Start(ctx, p, b, rf.exitWhenIdle)
+	if err != nil {
+		return nil, err
 	}
-	return jobs, nil
+	for _, j := range run.Jobs {
+		if j.InProcess {
+			fmt.Fprintf(m.Stdout, "Beam stage %s runs on Prism in pipeline-beam.\n", j.Stage)
+		} else {
+			fmt.Fprintf(m.Stdout, "Beam stage %s submitted to the %s job server at %s as job %s.\n", j.Stage, j.Runner, j.Endpoint, j.JobID)
+		}
+	}
+	return &beamJobs{run: run}, nil
 }
 
 // ensureBeamTopics creates the topics of p's beam stages that are missing,
@@ -164,29 +114,6 @@ func ensureBeamTopics(ctx context.Context, p *ir.Plan, s *session, rf *runFlags)
 	return kafka.EnsureTopics(ctx, kadm.NewClient(cl), topics, partitions)
 }
 
-// barrier names the barrier released when stage finishes in this run.
-func (b *beamJobs) barrier(stage string) string { return b.run + "/" + stage }
-
-// upstream returns, per input topic of beam stage st, the barriers of the
-// stages that write it in this run.
-func (b *beamJobs) upstream(p *ir.Plan, st *ir.Stage) map[string][]string {
-	in := map[string]bool{}
-	for _, id := range st.Operators {
-		in[id] = true
-	}
-	wait := map[string][]string{}
-	for _, ch := range p.Channels {
-		prod, _ := ir.StreamOperator(ch.From)
-		if !in[ch.To] || in[prod] {
-			continue
-		}
-		if up := p.StageOf(prod); up != nil {
-			wait[ch.Topic] = append(wait[ch.Topic], b.barrier(up.ID))
-		}
-	}
-	return wait
-}
-
 // workerOptions link the native workers with the beam jobs: a native stage
 // reading a beam stage's output drains only after that job finished, and
 // a beam stage's bounded read ends only after the native stages writing
@@ -196,55 +123,53 @@ func (b *beamJobs) workerOptions() []worker.Option {
 		return nil
 	}
 	var opts []worker.Option
-	for _, j := range b.jobs {
-		if j.awaits {
-			opts = append(opts, worker.ExternalUpstream(j.stage, j.done))
+	for _, j := range b.run.Jobs {
+		if done := b.run.Done(j.Stage); done != nil {
+			opts = append(opts, worker.ExternalUpstream(j.Stage, done))
 		}
 	}
+	released := map[string]bool{}
 	return append(opts, worker.OnProgress(func(pr worker.Progress) {
 		for _, st := range pr.Stages {
-			if st.Done {
-				kafkaio.Release(b.barrier(st.Stage))
+			if st.Done && !released[st.Stage] {
+				released[st.Stage] = true
+				b.run.Release(st.Stage)
 			}
 		}
 	}))
 }
 
-// wait releases the barriers of the stages that ran in the workers (they
-// have all finished when the workers returned) and waits for the jobs
-// apply waits for.
+// wait releases the stages that ran in the workers (they have all finished
+// when the workers returned), waits for the jobs apply waits for, and lets
+// pipeline-beam exit.
 func (b *beamJobs) wait(p *ir.Plan) error {
 	if b == nil {
 		return nil
 	}
 	for _, st := range p.Stages {
 		if st.Backend != ir.BackendBeam {
-			kafkaio.Release(b.barrier(st.ID))
+			b.run.Release(st.ID)
 		}
 	}
 	var errs []error
-	for _, j := range b.jobs {
-		if !j.awaits {
-			continue
+	for _, j := range b.run.Jobs {
+		if done := b.run.Done(j.Stage); done != nil {
+			<-done
+			if err := b.run.Err(j.Stage); err != nil {
+				errs = append(errs, fmt.Errorf("beam stage %s: %w", j.Stage, err))
+			}
 		}
-		<-j.done
-		if j.err != nil {
-			errs = append(errs, fmt.Errorf("beam stage %s: %w", j.stage, j.err))
-		}
+	}
+	if err := b.run.Close(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-// stop stops the jobs that run in this process (the workers failed).
+// stop stops the jobs that run in pipeline-beam (the workers failed).
 func (b *beamJobs) stop() {
-	if b == nil {
-		return
-	}
-	for _, j := range b.jobs {
-		if j.cfg.InProcess() {
-			// Waiting for it closes it once it stopped.
-			_ = beambackend.Cancel(context.Background(), j.job.Endpoint, j.job.ID)
-		}
+	if b != nil {
+		_ = b.run.Close()
 	}
 }
 
@@ -253,20 +178,21 @@ func (b *beamJobs) record(st *state.State) {
 	if b == nil {
 		return
 	}
-	for _, j := range b.jobs {
-		if j.cfg.InProcess() {
+	for _, j := range b.run.Jobs {
+		if j.InProcess {
 			continue
 		}
 		for i := range st.Stages {
-			if st.Stages[i].ID == j.stage {
-				st.Stages[i].BeamJob = &state.BeamJob{ID: j.job.ID, Endpoint: j.job.Endpoint, Runner: j.cfg.Runner}
+			if st.Stages[i].ID == j.Stage {
+				st.Stages[i].BeamJob = &state.BeamJob{ID: j.JobID, Endpoint: j.Endpoint, Runner: j.Runner}
 			}
 		}
 	}
 }
 
-// destroyBeamJobs cancels the Beam jobs the state records. A job that
-// already finished, or that its job server no longer knows, is gone.
+// destroyBeamJobs cancels the Beam jobs the state records, through
+// pipeline-beam. A job that already finished, or that its job server no
+// longer knows, is gone.
 func destroyBeamJobs(env *destroyEnv) ([]destroyAction, hcl.Diagnostics) {
 	var out []destroyAction
 	for _, s := range env.state.Stages {
@@ -276,7 +202,9 @@ func destroyBeamJobs(env *destroyEnv) ([]destroyAction, hcl.Diagnostics) {
 		j, stage := *s.BeamJob, s.ID
 		out = append(out, destroyAction{
 			what: fmt.Sprintf("cancel Beam job %s (stage %s) on the %s job server at %s", j.ID, stage, j.Runner, j.Endpoint),
-			do:   func(ctx context.Context) error { return beambackend.Cancel(ctx, j.Endpoint, j.ID) },
+			do: func(ctx context.Context) error {
+				return (&Meta{Stderr: os.Stderr}).beamClient().Cancel(ctx, j.Endpoint, j.ID)
+			},
 			forget: func(st *state.State) {
 				for i := range st.Stages {
 					if st.Stages[i].ID == stage {

@@ -1,5 +1,3 @@
-//go:build !nobeam
-
 package command
 
 import (
@@ -41,7 +39,7 @@ func TestApplyRunsABeamStageBetweenNativeStages(t *testing.T) {
 	dir := copySpec(t, "beam")
 	check{outHas: []string{
 		"Plan: 3 stages (2 native, beam)",
-		"Beam stage beam.1 runs on Prism in this process.",
+		"Beam stage beam.1 runs on Prism in pipeline-beam.",
 		"sink.per_country: 3 records in topic per-country",
 		"1 record went to the dead-letter topic beamlocal.dlq.",
 		"Apply complete.",

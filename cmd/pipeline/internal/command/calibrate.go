@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/internal/fsread"
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/pipeline-compiler/pipeline/optimizer"
 	"github.com/pipeline-compiler/pipeline/optimizer/costprofile"
 )
 
@@ -87,18 +86,15 @@ func (c *CalibrateCommand) Run(args []string) int {
 	}
 	fmt.Fprintf(c.Stdout, "Calibrating %s on this machine (%d cores, %s/%s, %s), %s per operator kind.\n",
 		path, machine.Cores, machine.GOOS, machine.GOARCH, machine.GoVersion, duration)
-	for _, b := range planBackends {
-		if b.name != ir.BackendNative && res.Pipeline.Backend(b.name) == nil {
+	for _, b := range c.backends().All() {
+		name := b.Name()
+		if name != ir.BackendNative && res.Pipeline.Backend(name) == nil {
 			// Only enabled backends are candidates for placement.
-			fmt.Fprintf(c.Stdout, "\n%s: not enabled in the spec (add backend %q {} to place and calibrate it)\n", b.name, b.name)
+			fmt.Fprintf(c.Stdout, "\n%s: not enabled in the spec (add backend %q {} to place and calibrate it)\n", name, name)
 			continue
 		}
-		if b.calibrate == nil {
-			fmt.Fprintf(c.Stdout, "\n%s: not calibrated (%s); it keeps its built-in costs\n", b.name, b.uncalibrated)
-			continue
-		}
-		fmt.Fprintf(c.Stdout, "\n%s:\n", b.name)
-		ms, err := b.calibrate(ctx, res.Pipeline, costprofile.Calibration{
+		fmt.Fprintf(c.Stdout, "\n%s:\n", name)
+		ms, err := b.Calibrate(ctx, res.Pipeline, costprofile.Calibration{
 			Duration: *duration,
 			Started: func(kind ir.Kind, op string) {
 				fmt.Fprintf(c.Stdout, "  %-10s %-28s ", kind, op)
@@ -113,11 +109,11 @@ func (c *CalibrateCommand) Run(args []string) int {
 				c.showDiags(diagsOf(errorDiag("Calibration interrupted; %s was not written", *out)), nil)
 				return 1
 			}
-			fmt.Fprintf(c.Stdout, "\n%s: not calibrated (%v); it keeps its built-in costs\n", b.name, err)
+			fmt.Fprintf(c.Stdout, "\n%s: not calibrated (%v); it keeps its built-in costs\n", name, err)
 			continue
 		}
 		if len(ms) > 0 {
-			prof.Backends[b.name] = ms
+			prof.Backends[name] = ms
 		}
 	}
 	data, err := prof.Encode()
@@ -143,25 +139,6 @@ func defaultProfilePath(specPath string) string {
 		dir = filepath.Dir(specPath)
 	}
 	return filepath.Join(dir, costprofile.DefaultFile)
-}
-
-// backendNames are the names of planBackends.
-func backendNames() []string {
-	names := make([]string, len(planBackends))
-	for i, b := range planBackends {
-		names[i] = b.name
-	}
-	return names
-}
-
-// planOptions declare every backend to the optimizer as its package does,
-// with the profile's measured costs (if any) in place of the defaults.
-func planOptions(prof *costprofile.Profile) []optimizer.Option {
-	opts := make([]optimizer.Option, 0, len(planBackends)+1)
-	for _, b := range planBackends {
-		opts = append(opts, optimizer.WithCapabilities(b.name, prof.Apply(b.name, b.capabilities())))
-	}
-	return opts
 }
 
 // profileFile is the cost profile a plan is made with; all zero for the

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/pipeline-compiler/pipeline/backends/broker"
+	nativebackend "github.com/pipeline-compiler/pipeline/backends/native"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/embedded"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
@@ -124,6 +125,11 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 		worker.WithMetrics(metrics),
 		worker.Logger(slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))),
 	}
+	// backend "native" { instances = N }: N partition groups at once per
+	// stage (validated when the spec was planned).
+	if cfg, _ := nativebackend.DecodeConfig(p.Pipeline); cfg.Instances > 0 {
+		opts = append(opts, worker.Parallelism(cfg.Instances))
+	}
 	if rf.instanceID != "" {
 		opts = append(opts, worker.InstanceID(rf.instanceID))
 	}
@@ -180,8 +186,9 @@ func hostsTransforms(p *ir.Plan) bool {
 
 // runnable reports the first stage this build cannot run: native stages
 // run in-process, broker stages in the local WebAssembly host, and beam
-// stages as Beam jobs (not in a binary built with -tags nobeam). apply and
-// run check it before they touch anything.
+// stages as Beam jobs in pipeline-beam (which must be installed or, in a
+// source checkout, buildable). apply and run check it before they touch
+// anything.
 func runnable(p *ir.Plan) error {
 	for _, st := range p.Stages {
 		if st.Backend == ir.BackendBeam {

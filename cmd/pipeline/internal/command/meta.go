@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/pipeline-compiler/pipeline/backends/beam/beamconfig"
 	"io"
 	"io/fs"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/pipeline-compiler/pipeline/backends/broker"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -159,8 +157,8 @@ func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) 
 	}
 	resolveFiles(res.Pipeline, path)
 	// Each backend checks its own block's settings (validate shows them).
-	diags = append(diags, broker.Validate(res.Pipeline)...)
-	if diags = append(diags, beamconfig.ValidateJobConfig(res.Pipeline)...); diags.HasErrors() {
+	be := m.backends()
+	if diags = append(diags, be.Validate(res.Pipeline)...); diags.HasErrors() {
 		return out, diags
 	}
 	prof, pdiags := readProfile(path, v.costProfile)
@@ -168,7 +166,7 @@ func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) 
 	if diags = append(diags, pdiags...); diags.HasErrors() {
 		return out, diags
 	}
-	out.opts = append(planOptions(prof.profile), optimizer.WithSpecHash(res.SpecHash))
+	out.opts = append(be.PlanOptions(res.Pipeline, prof.profile), optimizer.WithSpecHash(res.SpecHash))
 	// An unreadable state is refused, never taken for "nothing applied":
 	// apply would overwrite it, forgetting what runs (destroy refuses too).
 	st, err := state.Read(state.Dir(path))

@@ -43,12 +43,12 @@ func (c *TestCommand) Run(args []string) int {
 	if err != nil {
 		return 1
 	}
-	newRunner, ok := testRunners[*backend]
-	if !ok {
-		return c.usageError("test", "-backend %q: this build runs tests on %s", *backend, strings.Join(testBackends(), ", "))
+	be := c.backends().Get(*backend)
+	if be == nil {
+		return c.usageError("test", "-backend %q: this build runs tests on %s", *backend, strings.Join(backendNames(), ", "))
 	}
 	var runOpts []testrun.Option
-	if r := newRunner(c.Meta); r != nil {
+	if r := be.TestRunner(); r != nil {
 		runOpts = append(runOpts, testrun.WithRunner(r))
 	}
 	var filter *regexp.Regexp
