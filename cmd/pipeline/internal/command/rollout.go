@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/backends/beam/beamconfig"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/control"
@@ -239,9 +240,21 @@ func (c *ApplyCommand) rollout(ctx context.Context, plan *ir.Plan, s *session, v
 // workersCannotHost is apply's refusal, before anything is touched, of
 // broker stages on a real broker without admin_url: workers run native
 // stages only, and nothing else would run them.
+//
+// Beam stages on Prism inside pipeline-beam are refused likewise: apply
+// exits once the workers run the plan, and such a job would end with it.
 func workersCannotHost(plan *ir.Plan) hcl.Diagnostics {
-	if plan.Pipeline.Broker == nil || !hostsTransforms(plan) {
+	if plan.Pipeline.Broker == nil {
 		return nil
 	}
-	return hcl.Diagnostics{errorDiag("Cannot apply: with a broker block, broker stages run in Redpanda, so backend \"broker\" needs admin_url (workers run native stages only); or pin their operators with backend = \"native\"")}
+	var diags hcl.Diagnostics
+	if hostsTransforms(plan) {
+		diags = append(diags, errorDiag("Cannot apply: with a broker block, broker stages run in Redpanda, so backend \"broker\" needs admin_url (workers run native stages only); or pin their operators with backend = \"native\""))
+	}
+	if hasBeamStages(plan) {
+		if cfg, _ := beamconfig.DecodeJobConfig(plan.Pipeline); cfg != nil && cfg.InProcess() {
+			diags = append(diags, errorDiag("Cannot apply: with a broker block, beam stages need a job server that outlives apply: set endpoint in backend \"beam\" (Prism's own: prism -job_port 8073), or run the spec in the foreground with pipeline run"))
+		}
+	}
+	return diags
 }
