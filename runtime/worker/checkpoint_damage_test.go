@@ -49,9 +49,12 @@ func dedupePlan() *ir.Plan {
 // proceeds (the duplicates pass, as asked) and says so in its progress and
 // metrics.
 func TestDamagedCheckpointRefusesToStart(t *testing.T) {
+	// State lives under the stage's identity, not its number.
+	p := dedupePlan()
+	stageDir := p.Pipeline.StageIdentity(p.Stages[0])
 	snapshots := func(t *testing.T, state string) []string {
 		t.Helper()
-		m, err := filepath.Glob(filepath.Join(state, "orders", "native.1", "pg-0", "*", "offsets.json"))
+		m, err := filepath.Glob(filepath.Join(state, "orders", stageDir, "pg-0", "*", "offsets.json"))
 		if err != nil || len(m) == 0 {
 			t.Fatalf("no snapshot in %s: %v", state, err)
 		}
@@ -87,13 +90,13 @@ func TestDamagedCheckpointRefusesToStart(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			return filepath.Join(state, "orders", "native.1", "pg-0")
+			return filepath.Join(state, "orders", stageDir, "pg-0")
 		}},
 		{"state dir removed", func(t *testing.T, state string) string {
 			if err := os.RemoveAll(state); err != nil {
 				t.Fatal(err)
 			}
-			return filepath.Join(state, "orders", "native.1", "pg-0")
+			return filepath.Join(state, "orders", stageDir, "pg-0")
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -209,6 +209,8 @@ func crashTest(t *testing.T, name string, tc crashCase) {
 		cmd.Stderr = os.Stderr
 		return cmd
 	}
+	plan := tc.plan()
+	group := worker.GroupID(plan, plan.Stages[0]) // the stage's identity, not its number
 	adminCl, err := kgo.NewClient(kgo.SeedBrokers(addr))
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +220,7 @@ func crashTest(t *testing.T, name string, tc crashCase) {
 	committed := func() int64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		offs, err := adm.FetchOffsets(ctx, "orders.native.1")
+		offs, err := adm.FetchOffsets(ctx, group)
 		if err != nil {
 			return -1
 		}

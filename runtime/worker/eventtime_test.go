@@ -33,7 +33,9 @@ func eventsPlan(split bool) *ir.Plan {
 			Backends: []*ir.Backend{{Name: ir.BackendNative}},
 			Operators: []*ir.Operator{
 				{ID: "source.events", Kind: ir.KindSource, Name: "events", Schema: events,
-					Source: &ir.Source{Topic: "events", Format: "json", EventTime: &et}},
+					// Its records jump centuries apart on purpose: max_future
+					// (which would dead-letter them as future) is out of the way.
+					Source: &ir.Source{Topic: "events", Format: "json", EventTime: &et, MaxFutureMs: 400_000 * 365 * 24 * 3_600_000}},
 				{ID: "aggregate.per_k", Kind: ir.KindAggregate, Name: "per_k", Inputs: []string{"source.events"}, Schema: counts,
 					Aggregate: &ir.Aggregate{Key: []ir.Field{{Name: "k", Expr: e("record.k")}},
 						Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 3_600_000},

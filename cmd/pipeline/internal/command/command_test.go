@@ -367,7 +367,7 @@ func TestShowErrors(t *testing.T) {
 		{"not JSON", []string{"show", notJSON}, "error: " + notJSON + " is not a plan file: decode plan: invalid character 'h' looking for beginning of value\n"},
 		{"no format_version", []string{"show", "-json", noVersion}, "error: " + noVersion + " is not a plan file: decode plan: not a plan file (no format_version)\n"},
 		{"a spec, not a plan", []string{"show", spec}, "error: " + spec + " is not a plan file: decode plan: invalid character 'p' looking for beginning of value\n"},
-		{"a directory", []string{"show", dir}, "error: Cannot read " + dir + ": is a directory\n"},
+		{"a directory", []string{"show", dir}, "error: Cannot read " + dir + ": not a regular file (a directory)\n"},
 		{"no file", []string{"show"}, "error: show takes one plan FILE, got 0 arguments\nRun \"pipeline show -help\" for usage.\n"},
 	}
 	for _, tt := range tests {
