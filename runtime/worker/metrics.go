@@ -19,7 +19,6 @@ type Metrics struct {
 	lag         *prometheus.GaugeVec
 	checkpoint  *prometheus.HistogramVec
 	commits     *prometheus.CounterVec
-	stateResets *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and their registry, including the Go
@@ -52,12 +51,8 @@ func NewMetrics() *Metrics {
 			Name: "pipeline_commits_total",
 			Help: "Offset or transaction commits, by result (committed, aborted).",
 		}, []string{"pipeline", "stage", "result"}),
-		stateResets: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pipeline_state_resets_total",
-			Help: "Partition groups started with empty state because no checkpoint matched their committed offsets (ResetState, -reset-state).",
-		}, []string{"pipeline", "stage"}),
 	}
-	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits, m.stateResets,
+	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -54,7 +54,6 @@ type stageRunner struct {
 	upstream []*stageRunner
 
 	in, out, dead, lag atomic.Int64
-	stateResets        atomic.Int64
 	done               atomic.Bool
 	wms                watermarks
 }
@@ -213,7 +212,6 @@ func (r *stageRunner) progress() StageProgress {
 		RecordsOut:  r.out.Load(),
 		DeadLetters: r.dead.Load(),
 		Lag:         r.lag.Load(),
-		StateResets: r.stateResets.Load(),
 		Done:        r.done.Load(),
 	}
 	p.WatermarkMs, p.HasWatermark = r.wms.min()

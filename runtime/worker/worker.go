@@ -26,9 +26,6 @@ type StageProgress struct {
 	// Lag is the sum over assigned input partitions of high watermark minus
 	// the next offset to process, as of the last fetch.
 	Lag int64
-	// StateResets counts partition groups started with empty state because
-	// no checkpoint matched their committed offsets (only with ResetState).
-	StateResets int64
 	// WatermarkMs is the least watermark over the stage's partition groups
 	// (epoch milliseconds, native.Engine.Watermark); HasWatermark is false
 	// until every running group has seen event time.
