@@ -1,6 +1,7 @@
 package beam
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -58,12 +59,18 @@ type element struct {
 	Target string
 	Topic  string
 	Key    []byte
+	// JoinKey, TableKey and Retract carry a table row from its index to a
+	// stream–table join (tableindex.go): the row's join key and table key,
+	// and whether it removes the table key's row from under JoinKey rather
+	// than setting it. A table tombstone leaves a segment with Retract set,
+	// no Value and the Kafka key in TableKey.
+	JoinKey  string
+	TableKey []byte
+	Retract  bool
 	// Origin is the stage input the element comes from, for dead letters.
 	OriginStream    string
 	OriginPartition int32
 	OriginOffset    int64
-	// Future is Record.Future of the stage input.
-	Future string
 }
 
 func (el element) deadLetter(op, reason string, err error) DeadLetter {
@@ -120,6 +127,9 @@ type keyFn struct {
 func (f *keyFn) Setup() error { return f.setup() }
 
 func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func(DeadLetter)) error {
+	if el.Retract {
+		return nil // a tombstone of a table without a key: no row to delete
+	}
 	c := f.c
 	r, err := decode(c.in[f.Side], el)
 	if err != nil {
@@ -131,6 +141,10 @@ func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func
 		v, err := c.key.Eval(eval.Frame{r})
 		if err != nil {
 			dead(el.deadLetter(c.op.ID, ReasonEval, err))
+			return nil
+		}
+		if v.Kind == eval.KindNull {
+			dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
 			return nil
 		}
 		key = appendKey(key, v)
@@ -145,6 +159,10 @@ func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func
 				dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
 				return nil
 			}
+			if v.Kind == eval.KindNull {
+				dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
+				return nil
+			}
 			key = appendKey(key, v)
 		}
 	}
@@ -152,6 +170,11 @@ func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func
 	emit(string(key), el)
 	return nil
 }
+
+// errNullKey rejects a record whose key (or a part of it) is null, as
+// native does: a null key identifies nothing, so the record goes to the
+// dead-letter topic with reason null_key in every keyed operator.
+var errNullKey = errors.New("key is null")
 
 // appendKey appends the canonical JSON of v and a separator: equal values
 // (1 and 1.0, differently ordered objects) give equal keys.
@@ -196,6 +219,16 @@ func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, 
 	if err != nil {
 		dead(el.deadLetter(c.op.ID, ReasonEval, err))
 		return nil
+	}
+	for _, v := range key.Values {
+		if err := eval.Finite(v); err != nil {
+			dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
+			return nil
+		}
+		if v.Kind == eval.KindNull {
+			dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
+			return nil
+		}
 	}
 	// Add evaluates every argument: a record it rejects goes to the
 	// dead-letter topic here, since a CombineFn cannot emit one.

@@ -107,6 +107,12 @@ func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 	}
 	// Channels carry the exact event time in a header (runtime/worker).
 	cfg.EventTimeHeader = record.HeaderEventTime
+	if !in.Table {
+		cfg.MaxFutureMs = k.Plan.Pipeline.ChannelMaxFuture()
+		if in.Source != nil && in.Source.Source != nil {
+			cfg.MaxFutureMs = in.Source.Source.MaxFuture()
+		}
+	}
 	return beam.ParDo(s, &fromKafkaFn{}, kafkaio.Read(s, cfg))
 }
 
@@ -173,11 +179,12 @@ func deadLetterLine(r kafkaio.Record) (string, error) {
 }
 
 // fromKafkaFn turns a Kafka record into a stage input Record. The stage
-// watermark before the record is unknown to a partition's read.
+// watermark before the record is unknown to a partition's read; one the
+// read found beyond max_future keeps Future, and the stage dead-letters it.
 type fromKafkaFn struct{}
 
 func (fromKafkaFn) ProcessElement(r kafkaio.Record) Record {
-	return Record{Key: r.Key, Value: r.Value, TimestampMs: r.TimestampMs, Partition: r.Partition, Offset: r.Offset, WatermarkMs: math.MinInt64}
+	return Record{Key: r.Key, Value: r.Value, TimestampMs: r.TimestampMs, Partition: r.Partition, Offset: r.Offset, WatermarkMs: math.MinInt64, Future: r.Future}
 }
 
 // toKafkaFn turns an output Record into a Kafka record stamped with its

@@ -44,6 +44,9 @@ func init() {
 // may still emit.
 type keyedFn struct {
 	fnBase
+	// Index makes it the table index of a stream–table join
+	// (tableindex.go), keyed by table key, rather than the join itself.
+	Index   bool
 	Pending state.Bag[element]
 	Store   state.Value[keyState]
 	Wake    state.Value[wake]
@@ -65,10 +68,14 @@ type keyState struct {
 	// dedupe: the event time of the last record let through.
 	Seen   bool
 	SeenTs int64
-	HasRow bool    // stream–table: the table row
-	Row    []byte  // its JSON
-	Left   []entry // stream–stream: buffered records
-	Right  []entry
+	HasRow bool   // stream–table: the table row
+	Row    []byte // its JSON
+	RowKey []byte // its table key
+	// table index (tableindex.go), by table key: the row's join key.
+	HasJoinKey bool
+	JoinKey    string
+	Left       []entry // stream–stream: buffered records
+	Right      []entry
 	// session aggregates: the open sessions, in start order
 	Sessions []session
 }
@@ -139,7 +146,7 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 	if err != nil {
 		return err
 	}
-	k := keyed{key: key, c: f.c, ks: &ks, emit: emit, dead: dead}
+	k := keyed{key: key, c: f.c, ks: &ks, emit: emit, dead: dead, index: f.Index}
 	for _, el := range pending[:ready] {
 		if err := k.process(el); err != nil {
 			return err
@@ -195,16 +202,17 @@ func cmpInt(a, b int64) int {
 }
 
 func (ks *keyState) empty() bool {
-	return !ks.Seen && !ks.HasRow && len(ks.Left) == 0 && len(ks.Right) == 0 && len(ks.Sessions) == 0
+	return !ks.Seen && !ks.HasRow && !ks.HasJoinKey && len(ks.Left) == 0 && len(ks.Right) == 0 && len(ks.Sessions) == 0
 }
 
 // keyed is one timer firing's work on one key.
 type keyed struct {
-	key  string
-	c    *compiledOp
-	ks   *keyState
-	emit func(beam.EventTime, element)
-	dead func(DeadLetter)
+	index bool // the table index of a stream–table join
+	key   string
+	c     *compiledOp
+	ks    *keyState
+	emit  func(beam.EventTime, element)
+	dead  func(DeadLetter)
 }
 
 func (k *keyed) out(el element) { k.emit(eventTime(el.TsMs), el) }
@@ -224,6 +232,10 @@ func (k *keyed) process(el element) error {
 		k.out(el)
 		return nil
 	}
+	if k.index {
+		k.indexRow(el)
+		return nil
+	}
 	if k.c.table {
 		return k.table(el)
 	}
@@ -234,7 +246,13 @@ func (k *keyed) process(el element) error {
 // ones look it up.
 func (k *keyed) table(el element) error {
 	if el.Side == 1 {
-		k.ks.HasRow, k.ks.Row = true, el.Value
+		if !el.Retract {
+			k.ks.HasRow, k.ks.Row, k.ks.RowKey = true, el.Value, el.TableKey
+		} else if k.ks.HasRow && string(k.ks.RowKey) == string(el.TableKey) {
+			// The row moved to another join key or was deleted; a row
+			// another table key put here since stays.
+			k.ks.HasRow, k.ks.Row, k.ks.RowKey = false, nil, nil
+		}
 		return nil
 	}
 	l, err := decode(k.c.in[0], el)

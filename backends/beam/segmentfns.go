@@ -11,21 +11,31 @@ import (
 )
 
 func init() {
-	register.DoFn2x0[Record, func(element)](&entryFn{})
+	register.DoFn3x0[Record, func(element), func(DeadLetter)](&entryFn{})
 	register.DoFn3x1[element, func(element), func(DeadLetter), error](&segmentFn{})
 	register.DoFn2x0[element, func(element)](&selectFn{})
 	register.DoFn2x0[element, func(Record)](&recordFn{})
 	register.DoFn3x1[element, func(Record), func(DeadLetter), error](&outputFn{})
 }
 
-// entryFn turns an input's records into elements.
-type entryFn struct{ Stream string }
+// entryFn turns an input's records into elements, and dead-letters one
+// whose event time its IO found beyond max_future (Record.Future) as
+// consumer OpID's, before any operator sees it.
+type entryFn struct {
+	Stream string
+	OpID   string
+}
 
-func (f *entryFn) ProcessElement(r Record, emit func(element)) {
-	emit(element{
+func (f *entryFn) ProcessElement(r Record, emit func(element), dead func(DeadLetter)) {
+	el := element{
 		Value: r.Value, Key: r.Key, TsMs: r.TimestampMs, Seq: r.Seq, WmMs: r.WatermarkMs,
-		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset, Future: r.Future,
-	})
+		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset,
+	}
+	if r.Future != "" {
+		dead(el.deadLetter(f.OpID, ReasonFuture, errors.New(r.Future)))
+		return
+	}
+	emit(el)
 }
 
 // segmentFn runs a stateless segment (segment.go) on runtime/stateless's
@@ -49,13 +59,17 @@ func (f *segmentFn) Setup() error {
 }
 
 func (f *segmentFn) ProcessElement(el element, emit func(element), dead func(DeadLetter)) error {
-	if el.Future != "" {
-		opID := f.Root
-		if in := f.st.inputs[f.Root]; in != nil {
-			opID = in.opID
+	if el.Value == nil && len(el.Key) > 0 {
+		if in := f.st.inputs[f.Root]; in != nil && in.Table {
+			// A table tombstone: it deletes the key's row in the joins
+			// that read the table (tableindex.go) and goes nowhere else,
+			// as on native.
+			if f.st.keyedReads(f.Root) {
+				el.Target, el.TableKey, el.Retract, el.Key = f.Root, el.Key, true, nil
+				emit(el)
+			}
+			return nil
 		}
-		dead(el.deadLetter(opID, ReasonFuture, errors.New(el.Future)))
-		return nil
 	}
 	in := record.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs}
 	return f.proc.Process(in, segmentEmitter{in: el, emit: emit, dead: dead})
@@ -108,7 +122,7 @@ type recordFn struct {
 }
 
 func (f *recordFn) ProcessElement(el element, emit func(Record)) {
-	if el.Target == f.Target && el.Topic == f.Topic {
+	if el.Target == f.Target && el.Topic == f.Topic && !el.Retract {
 		emit(el.record())
 	}
 }

@@ -3,7 +3,6 @@ package beam
 import (
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
@@ -69,9 +68,11 @@ func Sequence(p *ir.Plan, stageID string, feeds []Feed) error {
 			if err != nil || in.Table {
 				continue
 			}
-			if limit := in.maxFuture(p.Pipeline); seen != math.MinInt64 && ts > satAdd(seen, limit) {
-				r.Future = futureError(ts, seen, limit)
-				continue
+			if seen != math.MinInt64 {
+				if err := eval.CheckFuture(ts, seen, in.maxFuture(p.Pipeline)); err != nil {
+					r.Future = err.Error()
+					continue
+				}
 			}
 			seen = max(seen, ts)
 			k := part{f.Stream, r.Partition}
@@ -95,10 +96,4 @@ func (in *inputSpec) maxFuture(p *ir.Pipeline) int64 {
 		return in.Source.Source.MaxFuture()
 	}
 	return p.ChannelMaxFuture()
-}
-
-// futureError is the reason a record is dead-lettered as future.
-func futureError(ts, ref, limit int64) string {
-	return fmt.Sprintf("event time %s is more than max_future (%s) ahead of %s",
-		eval.FormatTimestamp(ts), time.Duration(limit)*time.Millisecond, eval.FormatTimestamp(ref))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // channelFormat is the format of records on channels between stages.
@@ -65,6 +66,7 @@ type compiledOp struct {
 
 	// joins
 	table               bool
+	tableKey            *eval.Program // the table source's key: rows are indexed by it (tableindex.go)
 	leftKeys, rightKeys []*eval.Program
 	on                  *eval.Program
 	fields              *eval.ObjectProgram
@@ -195,12 +197,9 @@ func (st *stage) addSource(op *ir.Operator) error {
 	return nil
 }
 
-func diagErr(op *ir.Operator, what string, diags interface {
-	HasErrors() bool
-	Error() string
-}) error {
-	if diags != nil && diags.HasErrors() {
-		return fmt.Errorf("beam: %s %s: %s", op.ID, what, diags.Error())
+func diagErr(op *ir.Operator, what string, diags stateless.Diagnostics) error {
+	if err := stateless.CompileError(op, what, diags); err != nil {
+		return fmt.Errorf("beam: %w", err)
 	}
 	return nil
 }
@@ -262,6 +261,13 @@ func (st *stage) compileJoin(c *compiledOp) error {
 	roots := []eval.Root{{Name: "left", Layout: c.in[0]}, {Name: "right", Layout: c.in[1]}}
 	if right := st.plan.Pipeline.Operator(op.Inputs[1]); right != nil && right.Source != nil && right.Source.Table {
 		c.table = true
+		if right.Source.Key != nil {
+			p, diags := eval.Compile(*right.Source.Key, []eval.Root{{Name: "record", Layout: c.in[1]}}, st.consts)
+			if err := diagErr(op, "table key", diags); err != nil {
+				return err
+			}
+			c.tableKey = p
+		}
 	}
 	for i := range j.LeftKeys {
 		p, diags := eval.Compile(j.LeftKeys[i], roots, st.consts)

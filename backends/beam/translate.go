@@ -214,8 +214,10 @@ func (b *builder) segment(root string) {
 	sg := b.st.segment(root, b.taps)
 	in, ok := b.streams[root]
 	if !ok {
-		input := b.st.inputs[root].Input
-		in = beam.ParDo(s, &entryFn{Stream: root}, b.io.Read(s.Scope("read"), input))
+		input := b.st.inputs[root]
+		var dead beam.PCollection
+		in, dead = beam.ParDo2(s, &entryFn{Stream: root, OpID: input.opID}, b.io.Read(s.Scope("read"), input.Input))
+		b.dead = append(b.dead, dead)
 	}
 	if sg.direct() {
 		b.streams[root] = in
@@ -288,6 +290,10 @@ func (b *builder) keyed(c *compiledOp) error {
 			in, err := b.input(op, side)
 			if err != nil {
 				return err
+			}
+			if side == 1 && c.tableKey != nil {
+				keyed = append(keyed, b.tableIndex(s.Scope("table index"), c, in))
+				continue
 			}
 			k, dead := beam.ParDo2(s.Scope(fmt.Sprint("key ", side)), &keyFn{fnBase: b.base(op.ID), Side: int32(side)}, in)
 			keyed, b.dead = append(keyed, k), append(b.dead, dead)

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"github.com/pipeline-compiler/pipeline/ir"
 )
 
@@ -58,7 +59,7 @@ func DecodeConfig(p *ir.Pipeline) (Config, hcl.Diagnostics) {
 				known = append(known, k)
 			}
 			sort.Strings(known)
-			bad("Unsupported native backend setting", "backend \"native\" has no setting %q. Settings are %s.", n, strings.Join(known, ", "))
+			bad("Unsupported native backend setting", "backend \"native\" has no setting %q.%s Settings are %s.", n, suggest.Hint(n, known), strings.Join(known, ", "))
 		}
 	}
 	if c, ok := be.Attributes["instances"]; ok {

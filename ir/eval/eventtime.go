@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // Event times range over the years 0001 to 9999, which RFC 3339 (the
@@ -79,4 +80,21 @@ func valueKindName(k Kind) string {
 		return "an object"
 	}
 	return fmt.Sprintf("kind %d", k)
+}
+
+// CheckFuture rejects an event time ts further than limitMs ahead of ref,
+// the greatest event time seen so far (or the wall clock, when that is
+// later): such a record would move the watermark past every later one, so
+// it goes to the dead-letter topic with reason future and leaves the
+// watermark alone. Every backend words the refusal the same way.
+func CheckFuture(ts, ref, limitMs int64) error {
+	bound := ref + limitMs
+	if limitMs > 0 && ref > math.MaxInt64-limitMs {
+		bound = math.MaxInt64
+	}
+	if ts > bound {
+		return fmt.Errorf("event time %s is more than max_future (%s) ahead of %s",
+			FormatTimestamp(ts), time.Duration(limitMs)*time.Millisecond, FormatTimestamp(ref))
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -136,11 +135,7 @@ func (e *Engine) checkFuture(s *stateless.Stream, ts int64) error {
 	if e.nowSet && e.now > ref {
 		ref = e.now // after a pause in the input, the clock has moved on
 	}
-	if ts > satAdd(ref, s.MaxFuture()) {
-		return fmt.Errorf("event time %s is more than max_future (%s) ahead of %s",
-			eval.FormatTimestamp(ts), time.Duration(s.MaxFuture())*time.Millisecond, eval.FormatTimestamp(ref))
-	}
-	return nil
+	return eval.CheckFuture(ts, ref, s.MaxFuture())
 }
 
 // diagErr is the error of an expression of op that failed to compile.

@@ -16,6 +16,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/pipeline-compiler/pipeline/ir/eval"
 )
 
 func init() {
@@ -60,6 +62,13 @@ type ReadConfig struct {
 	// back forever (the same trade as Flink's idleness). Records that later
 	// arrive on it with older event times are late.
 	IdleWatermarkMs int64 `json:",omitempty"`
+	// MaxFutureMs, when positive, bounds how far ahead of the partition's
+	// watermark reference (the greatest event time read from it, or the
+	// wall clock once it is idle) an event time may be: a record beyond it
+	// is emitted at the reference time, so that it does not move the
+	// watermark, with Record.Future saying why (the spec's max_future).
+	// The partition's first record has nothing to compare with and passes.
+	MaxFutureMs int64 `json:",omitempty"`
 	// PollMs bounds one fetch (default 250).
 	PollMs int64 `json:",omitempty"`
 }
@@ -231,7 +240,7 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 			if ms, ok := fn.headerTime(k); ok {
 				rec.TimestampMs = ms
 			}
-			emit(fn.eventTime(k), rec)
+			emit(fn.checkFuture(we, fn.eventTime(k), &rec), rec)
 			r.next = k.Offset + 1
 			n++
 		}
@@ -303,6 +312,22 @@ func (fn *readFn) eventTime(k *kgo.Record) beam.EventTime {
 		return mtime.FromMilliseconds(ms)
 	}
 	return mtime.FromTime(k.Timestamp)
+}
+
+// checkFuture applies Config.MaxFutureMs to a record of event time et:
+// one too far ahead of the watermark estimator's reference gets
+// rec.Future and is emitted at the reference instead.
+func (fn *readFn) checkFuture(we *watermarkEstimator, et beam.EventTime, rec *Record) beam.EventTime {
+	rec.Future = ""
+	limit := fn.Config.MaxFutureMs
+	if limit <= 0 || we.maxMs <= int64(mtime.MinTimestamp) {
+		return et
+	}
+	if err := eval.CheckFuture(et.Milliseconds(), we.maxMs, limit); err != nil {
+		rec.Future = err.Error()
+		return mtime.FromMilliseconds(we.maxMs)
+	}
+	return et
 }
 
 // headerTime reads the Config.EventTimeHeader of k.

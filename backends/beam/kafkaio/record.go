@@ -32,6 +32,10 @@ type Record struct {
 	// TimestampMs is the Kafka record timestamp (epoch ms); on Write, 0
 	// lets the producer stamp the record.
 	TimestampMs int64
+	// Future, set by Read only, says why the record's event time is
+	// beyond ReadConfig.MaxFutureMs: the record did not move the
+	// watermark, and the pipeline should dead-letter it.
+	Future string
 }
 
 // Header is a Kafka record header.
