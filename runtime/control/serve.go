@@ -413,6 +413,9 @@ func (s *server) report(ctx context.Context, stopped bool) {
 			st := StageStatus{ID: sr.id, Identity: sr.identity, State: "running",
 				RecordsIn: sr.progress.RecordsIn, RecordsOut: sr.progress.RecordsOut,
 				DeadLetters: sr.progress.DeadLetters, Lag: sr.progress.Lag}
+			for _, op := range sr.progress.Operators {
+				st.Operators = append(st.Operators, OperatorStatus{ID: op.Operator, RecordsIn: op.RecordsIn, RecordsOut: op.RecordsOut})
+			}
 			if sr.progress.HasWatermark {
 				st.WatermarkMs = sr.progress.WatermarkMs
 				st.EventTimeLagMs = max(now.UnixMilli()-sr.progress.WatermarkMs, 0)

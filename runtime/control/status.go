@@ -56,6 +56,16 @@ type StageStatus struct {
 	WatermarkMs    int64  `json:"watermark_ms,omitempty"`
 	EventTimeLagMs int64  `json:"event_time_lag_ms,omitempty"`
 	Error          string `json:"error,omitempty"`
+	// Operators are the records in and out of each operator of the stage
+	// on this worker, in stage order.
+	Operators []OperatorStatus `json:"operators,omitempty"`
+}
+
+// OperatorStatus is one operator's records in and out on one worker.
+type OperatorStatus struct {
+	ID         string `json:"id"`
+	RecordsIn  int64  `json:"records_in"`
+	RecordsOut int64  `json:"records_out"`
 }
 
 // Live reports whether the worker reported within three of its intervals

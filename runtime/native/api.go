@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // The engine speaks the one record vocabulary of package record (which
@@ -45,6 +46,7 @@ type config struct {
 	taps       []string
 	idleMs     int64
 	cacheLimit int
+	counters   *stateless.Counters
 }
 
 // WithStateDir keeps operator state in an embedded key-value store in dir
@@ -70,6 +72,11 @@ func WithIdleTimeout(d time.Duration) Option {
 // rows) cached in memory, and the number of keys each aggregate holds in
 // memory, before they are written to the store and evicted.
 func WithCacheEntries(n int) Option { return func(c *config) { c.cacheLimit = n } }
+
+// WithCounters counts the records in and out of every operator of the
+// stage in c (stateless.Counters), which several engines may share.
+// Default: nothing is counted.
+func WithCounters(c *stateless.Counters) Option { return func(cfg *config) { cfg.counters = c } }
 
 // New builds the engine for stage stageID of plan.
 func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {

@@ -113,7 +113,7 @@ type partState struct {
 }
 
 func (e *Engine) build(stageID string) error {
-	g, err := stateless.New(e.plan, stageID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode))
+	g, err := stateless.New(e.plan, stageID, stateless.WithTaps(e.cfg.taps...), stateless.WithOperators(e.buildNode), stateless.WithCounters(e.cfg.counters))
 	if err != nil {
 		return fmt.Errorf("native: %w", err)
 	}

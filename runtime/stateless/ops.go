@@ -2,6 +2,7 @@ package stateless
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
@@ -81,11 +82,12 @@ func (n *routeNode) Push(_ int, x Rec) error {
 // sinkNode encodes records in the sink's format, keyed by the sink's key
 // expression.
 type sinkNode struct {
-	p     *Processor
-	id    string
-	topic string // "" for a file sink
-	key   *eval.Program
-	codec eval.Codec
+	p       *Processor
+	id      string
+	written *atomic.Int64 // Counters: records written (nil: not counted)
+	topic   string        // "" for a file sink
+	key     *eval.Program
+	codec   eval.Codec
 }
 
 func (n *sinkNode) Push(_ int, x Rec) error {
@@ -106,6 +108,9 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 	}
 	p.buf = n.codec.Append(p.buf[:0], x.R)
 	o.Value = p.buf
+	if n.written != nil {
+		n.written.Add(1)
+	}
 	return p.out.Emit(o)
 }
 

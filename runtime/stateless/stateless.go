@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/ir/eval"
@@ -66,7 +67,8 @@ type Processor struct {
 	rts     []*routeNode   // for Dropped
 	last    *Stream
 
-	future func(s *Stream, ts int64) error // see SetFutureCheck
+	future   func(s *Stream, ts int64) error // see SetFutureCheck
+	counters *Counters                       // see WithCounters; nil counts nothing
 
 	out    record.Emitter
 	cur    record.Input // the input being processed, for dead letters
@@ -86,9 +88,10 @@ type Stream struct {
 	codec     eval.Codec
 	eventTime *eval.Program
 	table     bool
-	maxFuture int64       // the source's max_future in ms (channels: ir.Pipeline.ChannelMaxFuture)
-	needed    []bool      // decode mask (nil: every attribute)
-	rec       eval.Record // reused: operators that keep a record copy it
+	maxFuture int64         // the source's max_future in ms (channels: ir.Pipeline.ChannelMaxFuture)
+	needed    []bool        // decode mask (nil: every attribute)
+	pushed    *atomic.Int64 // Counters: records pushed (nil: not counted)
+	rec       eval.Record   // reused: operators that keep a record copy it
 }
 
 // Name returns the stream ID.
@@ -116,6 +119,7 @@ func (s *Stream) SetNeeded(mask []bool) { s.needed = mask }
 // hold their output routes, so emitting costs no lookups.
 type Route struct {
 	stream    string
+	emitted   *atomic.Int64 // Counters: records emitted (nil: not counted)
 	consumers []edge
 	exports   []export
 }
@@ -172,7 +176,7 @@ func New(plan *ir.Plan, stageID string, opts ...Option) (*Processor, error) {
 func (p *Processor) Route(stream string) *Route {
 	rt := p.routes[stream]
 	if rt == nil {
-		rt = &Route{stream: stream}
+		rt = &Route{stream: stream, emitted: p.counters.emittedCounter(stream)}
 		p.routes[stream] = rt
 	}
 	return rt
@@ -245,7 +249,7 @@ func (p *Processor) buildStage() error {
 		}
 		l := eval.NewLayout(prod.Schema.Type)
 		table := prod.Source != nil && prod.Source.Table
-		p.inputs[ch.Stream] = &Stream{name: ch.Stream, opID: ch.To, out: p.Route(ch.Stream), layout: l, codec: codec, table: table, maxFuture: pl.ChannelMaxFuture()}
+		p.inputs[ch.Stream] = &Stream{name: ch.Stream, opID: ch.To, out: p.Route(ch.Stream), layout: l, codec: codec, table: table, maxFuture: pl.ChannelMaxFuture(), pushed: p.counters.pushedCounter(ch.Stream)}
 		p.layouts[ch.Stream] = l
 	}
 	for _, op := range pl.Operators {
@@ -402,7 +406,7 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 		if err != nil {
 			return nil, fmt.Errorf("stateless: %s: %w", op.ID, err)
 		}
-		n := &sinkNode{p: p, id: op.ID, topic: op.Sink.Topic, codec: codec}
+		n := &sinkNode{p: p, id: op.ID, topic: op.Sink.Topic, codec: codec, written: p.counters.emittedCounter(op.ID)}
 		if !op.Sink.Key.IsZero() {
 			prog, diags := eval.Compile(*op.Sink.Key, record, c)
 			if err := diagErr(op, "key", diags); err != nil {
@@ -424,7 +428,7 @@ func (p *Processor) buildSource(op *ir.Operator, c eval.Consts, setOut func(*eva
 	if err != nil {
 		return fmt.Errorf("stateless: %s: %w", op.ID, err)
 	}
-	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table, maxFuture: op.Source.MaxFuture()}
+	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table, maxFuture: op.Source.MaxFuture(), pushed: p.counters.pushedCounter(op.ID)}
 	if !op.Source.EventTime.IsZero() {
 		prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
 		if err := diagErr(op, "event_time", diags); err != nil {
@@ -509,6 +513,9 @@ func (p *Processor) Process(in record.Input, out record.Emitter) error {
 func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err error) {
 	p.cur, p.hasCur = in, true
 	defer func() { p.hasCur = false }()
+	if s.pushed != nil {
+		s.pushed.Add(1)
+	}
 	if err := s.codec.Decode(s.layout, s.needed, in.Value, &s.rec); err != nil {
 		return 0, false, p.DeadLetter(s.opID, record.ReasonDecode, err)
 	}
@@ -556,6 +563,9 @@ func (p *Processor) DeadLetter(opID, reason string, err error) error {
 // Emit hands a record on a route's stream to the stage outputs it feeds
 // and to its consumers in the stage.
 func (p *Processor) Emit(rt *Route, x Rec) error {
+	if rt.emitted != nil {
+		rt.emitted.Add(1)
+	}
 	if len(rt.exports) > 0 {
 		if err := p.export(rt, x); err != nil {
 			return err

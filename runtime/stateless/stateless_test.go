@@ -205,3 +205,71 @@ func TestFilterDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestCounters feeds TestProcess's seven inputs through two processors
+// sharing one Counters, as a worker's partition groups do. Expected by
+// hand: 7 read, 2 rejected by the source (malformed, event time), the info
+// record filtered out, the map failing on one, one error and two others
+// routed and written.
+func TestCounters(t *testing.T) {
+	inputs := []string{
+		`{"id":"a","level":"info","n":1}`,
+		`{"id":"a","level":"error","n":2}`,
+		`{"id":"b","level":"warn","n":3}`,
+		`{"level":"warn","n":3}`,
+		`{"id":`,
+		`{"id":"a","level":"x"}`,
+		`{"id":"a","n":5}`,
+	}
+	c := NewCounters()
+	plan := testPlan()
+	var procs []*Processor
+	for range 2 {
+		p, err := New(plan, "b", WithCounters(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		procs = append(procs, p)
+	}
+	for i, v := range inputs {
+		if err := procs[i%2].Process(record.Input{Stream: "source.logs", Value: []byte(v)}, discard{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []OperatorCount{
+		{Operator: "source.logs", In: 7, Out: 5},
+		{Operator: "filter.big", In: 5, Out: 4},
+		{Operator: "map.m", In: 4, Out: 3},
+		{Operator: "route.r", In: 3, Out: 3},
+		{Operator: "sink.errors", In: 1, Out: 1},
+		{Operator: "sink.rest", In: 2, Out: 2},
+	}
+	if d := cmp.Diff(want, c.Operators(plan.Pipeline, plan.Stages[0])); d != "" {
+		t.Errorf("counts (-want +got):\n%s", d)
+	}
+}
+
+// BenchmarkCounters measures what per-operator counting costs on
+// testPlan's stage (source, filter, map, route, two keyed sinks, a keyed
+// channel): compare the two sub-benchmarks of one run.
+func BenchmarkCounters(b *testing.B) {
+	in := record.Input{Stream: "source.logs", Value: []byte(`{"id":"a","level":"error","n":2}`)}
+	for _, name := range []string{"without", "with"} {
+		b.Run(name, func(b *testing.B) {
+			var opts []Option
+			if name == "with" {
+				opts = append(opts, WithCounters(NewCounters()))
+			}
+			p, err := New(testPlan(), "b", opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.Process(in, discard{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -54,7 +54,8 @@ func (r *stageRunner) newEngine(ctx context.Context, opts ...native.Option) (Eng
 	if f := r.cfg.engines[r.stage.Backend]; f != nil && r.stage.Backend != ir.BackendNative {
 		return f(ctx, r.plan, r.stage.ID)
 	}
-	return native.New(r.plan, r.stage.ID, append(slices.Clone(r.cfg.engineOpts), opts...)...)
+	opts = append(append(slices.Clone(r.cfg.engineOpts), native.WithCounters(r.counters)), opts...)
+	return native.New(r.plan, r.stage.ID, opts...)
 }
 
 // flush runs an engine's buffered inputs, if it buffers.

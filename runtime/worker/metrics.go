@@ -2,6 +2,7 @@ package worker
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,6 +20,7 @@ type Metrics struct {
 	lag         *prometheus.GaugeVec
 	checkpoint  *prometheus.HistogramVec
 	commits     *prometheus.CounterVec
+	operators   *operatorCollector
 }
 
 // NewMetrics creates the metrics and their registry, including the Go
@@ -52,7 +54,8 @@ func NewMetrics() *Metrics {
 			Help: "Offset or transaction commits, by result (committed, aborted).",
 		}, []string{"pipeline", "stage", "result"}),
 	}
-	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits,
+	m.operators = newOperatorCollector()
+	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits, m.operators,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,4 +67,55 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // `pipeline apply -metrics-addr`.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// operatorCollector exports the per-operator records in and out of the
+// running native stages, read from their stateless.Counters at scrape time
+// (so the record path pays one atomic add, not a Prometheus lookup).
+type operatorCollector struct {
+	in, out *prometheus.Desc
+
+	mu     sync.Mutex
+	stages map[*stageRunner]bool
+}
+
+func newOperatorCollector() *operatorCollector {
+	labels := []string{"pipeline", "stage", "operator"}
+	return &operatorCollector{
+		in:     prometheus.NewDesc("pipeline_operator_records_in_total", "Records an operator of a native stage received (a source: read, before decoding).", labels, nil),
+		out:    prometheus.NewDesc("pipeline_operator_records_out_total", "Records an operator of a native stage emitted (a sink: wrote; a route: over all outputs).", labels, nil),
+		stages: map[*stageRunner]bool{},
+	}
+}
+
+// track exports r's operators until the returned function is called.
+func (o *operatorCollector) track(r *stageRunner) (untrack func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.stages[r] = true
+	return func() {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		delete(o.stages, r)
+	}
+}
+
+func (o *operatorCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.in; ch <- o.out }
+
+func (o *operatorCollector) Collect(ch chan<- prometheus.Metric) {
+	type series struct{ pipeline, stage, operator string }
+	sums := map[series][2]int64{} // one series each, even if two runs of a stage share the registry
+	o.mu.Lock()
+	for r := range o.stages {
+		for _, op := range r.progress().Operators {
+			k := series{r.pipeline, r.stage.ID, op.Operator}
+			v := sums[k]
+			sums[k] = [2]int64{v[0] + op.RecordsIn, v[1] + op.RecordsOut}
+		}
+	}
+	o.mu.Unlock()
+	for k, v := range sums {
+		ch <- prometheus.MustNewConstMetric(o.in, prometheus.CounterValue, float64(v[0]), k.pipeline, k.stage, k.operator)
+		ch <- prometheus.MustNewConstMetric(o.out, prometheus.CounterValue, float64(v[1]), k.pipeline, k.stage, k.operator)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/files"
+	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
 
 // target is where an engine Output with a given Target goes: a topic (sink
@@ -54,6 +55,7 @@ type stageRunner struct {
 	upstream []*stageRunner
 
 	in, out, dead, lag atomic.Int64
+	counters           *stateless.Counters // per operator, shared by the stage's engines
 	done               atomic.Bool
 	wms                watermarks
 }
@@ -74,6 +76,7 @@ func newStageRunner(plan *ir.Plan, st *ir.Stage, cfg *config) (*stageRunner, err
 		streamInputs: map[string]string{},
 		targets:      map[string][]target{},
 		sinks:        map[string]*files.Sink{},
+		counters:     stateless.NewCounters(),
 	}
 	if r.dlqTopic == "" {
 		r.dlqTopic = pl.Name + ".dlq"
@@ -215,6 +218,11 @@ func (r *stageRunner) progress() StageProgress {
 		Done:        r.done.Load(),
 	}
 	p.WatermarkMs, p.HasWatermark = r.wms.min()
+	if r.stage.Backend == ir.BackendNative {
+		for _, oc := range r.counters.Operators(r.plan.Pipeline, r.stage) {
+			p.Operators = append(p.Operators, OperatorProgress{Operator: oc.Operator, RecordsIn: oc.In, RecordsOut: oc.Out})
+		}
+	}
 	return p
 }
 

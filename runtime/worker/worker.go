@@ -32,6 +32,17 @@ type StageProgress struct {
 	WatermarkMs  int64
 	HasWatermark bool
 	Done         bool
+	// Operators are the records in and out of each native operator of the
+	// stage, in stage order, summed over its partition groups in this
+	// process (stateless.Counters).
+	Operators []OperatorProgress
+}
+
+// OperatorProgress is one operator's records in and out.
+type OperatorProgress struct {
+	Operator   string
+	RecordsIn  int64
+	RecordsOut int64
 }
 
 // Run runs the native stages of plan, and those of the backends given
@@ -59,6 +70,9 @@ func Run(ctx context.Context, plan *ir.Plan, opts ...Option) error {
 	if len(runners) == 0 {
 		cfg.logger.Info("no stages to run", "pipeline", plan.Pipeline.Name)
 		return nil
+	}
+	for _, r := range runners {
+		defer cfg.metrics.operators.track(r)()
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

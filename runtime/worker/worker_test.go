@@ -68,7 +68,12 @@ func TestRunFileToFile(t *testing.T) {
 	if dl.Value != "{not json" || dl.Headers[record.HeaderSourceOffset] != "400" || dl.Headers[record.HeaderSourceTopic] != "file:"+in {
 		t.Errorf("dead letter = %+v", dl)
 	}
-	wantProgress := []worker.StageProgress{{Stage: "native.1", RecordsIn: 401, RecordsOut: 200, DeadLetters: 1, Done: true}}
+	wantProgress := []worker.StageProgress{{Stage: "native.1", RecordsIn: 401, RecordsOut: 200, DeadLetters: 1, Done: true,
+		Operators: []worker.OperatorProgress{
+			{Operator: "source.orders", RecordsIn: 401, RecordsOut: 400}, // one line is not JSON
+			{Operator: "filter.big", RecordsIn: 400, RecordsOut: 200},
+			{Operator: "sink.out", RecordsIn: 200, RecordsOut: 200},
+		}}}
 	if diff := cmp.Diff(wantProgress, last.Stages); diff != "" {
 		t.Errorf("final progress (-want +got):\n%s", diff)
 	}

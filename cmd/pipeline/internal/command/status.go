@@ -23,8 +23,8 @@ func (c *StatusCommand) Help() string {
 	return help("status [options] PATH", `
 Reads the status topic (`+control.StatusTopic+`) on the spec's broker and shows
 every worker (gone when silent for three report intervals), the plan
-version it runs for this pipeline, and per stage the records in and out,
-dead letters, consumer lag, watermark and event-time lag, and the last
+version it runs for this pipeline, and per stage the records in and out
+(also per operator), dead letters, consumer lag, watermark and event-time lag, and the last
 error. With admin_url in backend "broker", the pipeline's Redpanda
 transforms are listed too.`,
 		append([]string{"-json", "Print the status as JSON (format_version 1)."}, varOptions...)...)
@@ -150,6 +150,9 @@ func (c *StatusCommand) writeStatus(out statusJSON, now time.Time) {
 				wm = fmt.Sprintf("watermark %s (event time lag %s)", time.UnixMilli(st.WatermarkMs).UTC().Format(time.RFC3339), (time.Duration(st.EventTimeLagMs) * time.Millisecond).Round(time.Second))
 			}
 			fmt.Fprintf(w, "  stage %s (%s): %s, %d in, %d out, %d dead letters, lag %d, %s\n", st.ID, st.Identity, st.State, st.RecordsIn, st.RecordsOut, st.DeadLetters, st.Lag, wm)
+			for _, op := range st.Operators {
+				fmt.Fprintf(w, "    %s: %d in, %d out\n", op.ID, op.RecordsIn, op.RecordsOut)
+			}
 			if st.Error != "" {
 				fmt.Fprintf(w, "    last error: %s\n", st.Error)
 			}
