@@ -79,7 +79,9 @@ func serveRun(ctx context.Context, req *beamclient.Request, control *json.Decode
 			stopAll()
 			return fmt.Errorf("stage %s: %w", st.ID, err)
 		}
-		bj, err := beambackend.Submit(ctx, pipe, p.Pipeline.Name+"-"+st.ID, cfg)
+		// Named by identity, not number, so that a job keeps its name when
+		// an unrelated stage is added.
+		bj, err := beambackend.Submit(ctx, pipe, p.Pipeline.Name+"-"+p.Pipeline.StageIdentity(st), cfg)
 		if err != nil {
 			stopAll()
 			return fmt.Errorf("stage %s: %w", st.ID, err)

@@ -42,7 +42,11 @@ type Config struct {
 	// StageOptions are given to every stage's worker.Run (metrics, engine
 	// options, instance ID, topic partitions).
 	StageOptions []worker.Option
-	Logger       *slog.Logger
+	// Metrics, when set, gets each pipeline's running plan version
+	// (pipeline_plan_version); give the stages the same through
+	// worker.WithMetrics in StageOptions.
+	Metrics *worker.Metrics
+	Logger  *slog.Logger
 	// RestartAfter is how long a failed stage waits before it runs again
 	// (default 5s).
 	RestartAfter time.Duration
@@ -220,6 +224,7 @@ func (s *server) handle(ctx context.Context, rec *kgo.Record) {
 			log.Warn("delete state", "err", err)
 		}
 		delete(s.pipes, name)
+		s.cfg.Metrics.SetPlanVersion(name, 0)
 		return
 	}
 	if p == nil {
@@ -286,6 +291,7 @@ func (s *server) reconcile(ctx context.Context, p *pipe, plan *ir.Plan, version 
 		s.start(ctx, p, plan, st, fps[id][0], fps[id][1])
 	}
 	p.running = version
+	s.cfg.Metrics.SetPlanVersion(p.name, version)
 	log.Info("running", "stages", len(p.stages))
 }
 
@@ -318,10 +324,10 @@ func (s *server) checkState(plan *ir.Plan, st *ir.Stage, stateFP string) error {
 	case !errors.Is(err, os.ErrNotExist):
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(file, []byte(stateFP), 0o644)
+	return os.WriteFile(file, []byte(stateFP), 0o600) // state is private (issue 17 item 13)
 }
 
 func (s *server) runStage(ctx context.Context, pipeline string, plan *ir.Plan, st *ir.Stage, r *stageRun) {

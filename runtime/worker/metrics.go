@@ -21,6 +21,7 @@ type Metrics struct {
 	checkpoint  *prometheus.HistogramVec
 	commits     *prometheus.CounterVec
 	operators   *operatorCollector
+	version     *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and their registry, including the Go
@@ -55,9 +56,27 @@ func NewMetrics() *Metrics {
 		}, []string{"pipeline", "stage", "result"}),
 	}
 	m.operators = newOperatorCollector()
-	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits, m.operators,
+	m.version = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "pipeline_plan_version",
+		Help: "The plan version (apply's state serial) a worker's stages of a pipeline run.",
+	}, []string{"pipeline"})
+	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits, m.operators, m.version,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// SetPlanVersion records the plan version the worker runs for pipeline;
+// 0 removes the series (the pipeline was destroyed). A nil Metrics
+// records nothing.
+func (m *Metrics) SetPlanVersion(pipeline string, version int64) {
+	if m == nil {
+		return
+	}
+	if version == 0 {
+		m.version.DeleteLabelValues(pipeline)
+		return
+	}
+	m.version.WithLabelValues(pipeline).Set(float64(version))
 }
 
 // Registry returns the registry the metrics are registered in.
@@ -73,7 +92,8 @@ func (m *Metrics) Handler() http.Handler {
 // running native stages, read from their stateless.Counters at scrape time
 // (so the record path pays one atomic add, not a Prometheus lookup).
 type operatorCollector struct {
-	in, out *prometheus.Desc
+	in, out   *prometheus.Desc
+	watermark *prometheus.Desc
 
 	mu     sync.Mutex
 	stages map[*stageRunner]bool
@@ -82,8 +102,10 @@ type operatorCollector struct {
 func newOperatorCollector() *operatorCollector {
 	labels := []string{"pipeline", "stage", "operator"}
 	return &operatorCollector{
-		in:     prometheus.NewDesc("pipeline_operator_records_in_total", "Records an operator of a native stage received (a source: read, before decoding).", labels, nil),
-		out:    prometheus.NewDesc("pipeline_operator_records_out_total", "Records an operator of a native stage emitted (a sink: wrote; a route: over all outputs).", labels, nil),
+		in:  prometheus.NewDesc("pipeline_operator_records_in_total", "Records an operator of a native stage received (a source: read, before decoding).", labels, nil),
+		out: prometheus.NewDesc("pipeline_operator_records_out_total", "Records an operator of a native stage emitted (a sink: wrote; a route: over all outputs).", labels, nil),
+		watermark: prometheus.NewDesc("pipeline_watermark_seconds", "A native stage's event-time watermark (the least over its partition groups in this process), in Unix seconds; absent until every group has seen event time.",
+			[]string{"pipeline", "stage"}, nil),
 		stages: map[*stageRunner]bool{},
 	}
 }
@@ -100,14 +122,26 @@ func (o *operatorCollector) track(r *stageRunner) (untrack func()) {
 	}
 }
 
-func (o *operatorCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.in; ch <- o.out }
+func (o *operatorCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- o.in
+	ch <- o.out
+	ch <- o.watermark
+}
 
 func (o *operatorCollector) Collect(ch chan<- prometheus.Metric) {
 	type series struct{ pipeline, stage, operator string }
 	sums := map[series][2]int64{} // one series each, even if two runs of a stage share the registry
+	wms := map[series]int64{}
 	o.mu.Lock()
 	for r := range o.stages {
-		for _, op := range r.progress().Operators {
+		p := r.progress()
+		if p.HasWatermark {
+			k := series{pipeline: r.pipeline, stage: r.stage.ID}
+			if wm, ok := wms[k]; !ok || p.WatermarkMs < wm {
+				wms[k] = p.WatermarkMs
+			}
+		}
+		for _, op := range p.Operators {
 			k := series{r.pipeline, r.stage.ID, op.Operator}
 			v := sums[k]
 			sums[k] = [2]int64{v[0] + op.RecordsIn, v[1] + op.RecordsOut}
@@ -117,5 +151,8 @@ func (o *operatorCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, v := range sums {
 		ch <- prometheus.MustNewConstMetric(o.in, prometheus.CounterValue, float64(v[0]), k.pipeline, k.stage, k.operator)
 		ch <- prometheus.MustNewConstMetric(o.out, prometheus.CounterValue, float64(v[1]), k.pipeline, k.stage, k.operator)
+	}
+	for k, wm := range wms {
+		ch <- prometheus.MustNewConstMetric(o.watermark, prometheus.GaugeValue, float64(wm)/1000, k.pipeline, k.stage)
 	}
 }

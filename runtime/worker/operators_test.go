@@ -34,7 +34,8 @@ func TestOperatorCounts(t *testing.T) {
 		last   worker.Progress
 		series map[string]float64
 	)
-	err := worker.Run(context.Background(), filterPlan("file:"+in, "file:"+filepath.Join(dir, "out.jsonl"), ir.AtLeastOnce),
+	plan := filterPlan("file:"+in, "file:"+filepath.Join(dir, "out.jsonl"), ir.AtLeastOnce)
+	err := worker.Run(context.Background(), plan,
 		worker.WithMetrics(m), worker.DeadLetterFile(filepath.Join(dir, "dlq.jsonl")),
 		worker.OnProgress(func(p worker.Progress) {
 			got := map[string]float64{}
@@ -43,7 +44,8 @@ func TestOperatorCounts(t *testing.T) {
 				t.Error(err)
 			}
 			for _, mf := range mfs {
-				if !strings.HasPrefix(mf.GetName(), "pipeline_operator_records_") {
+				name := mf.GetName()
+				if !strings.HasPrefix(name, "pipeline_operator_records_") && name != "pipeline_watermark_seconds" {
 					continue
 				}
 				for _, s := range mf.GetMetric() {
@@ -51,7 +53,11 @@ func TestOperatorCounts(t *testing.T) {
 					for _, l := range s.GetLabel() {
 						labels[l.GetName()] = l.GetValue()
 					}
-					got[mf.GetName()+" "+labels["pipeline"]+" "+labels["stage"]+" "+labels["operator"]] = s.GetCounter().GetValue()
+					if name == "pipeline_watermark_seconds" {
+						got[name+" "+labels["pipeline"]+" "+labels["stage"]] = s.GetGauge().GetValue()
+						continue
+					}
+					got[name+" "+labels["pipeline"]+" "+labels["stage"]+" "+labels["operator"]] = s.GetCounter().GetValue()
 				}
 			}
 			mu.Lock()
@@ -80,7 +86,43 @@ func TestOperatorCounts(t *testing.T) {
 		wantSeries["pipeline_operator_records_in_total orders "+stage+" "+op.Operator] = float64(op.RecordsIn)
 		wantSeries["pipeline_operator_records_out_total orders "+stage+" "+op.Operator] = float64(op.RecordsOut)
 	}
+	// File stages keep no watermark in progress (topic stages do): the
+	// series follows the progress either way.
+	if last.Stages[0].HasWatermark {
+		wantSeries["pipeline_watermark_seconds orders "+stage] = float64(last.Stages[0].WatermarkMs) / 1000
+	}
 	if d := cmp.Diff(wantSeries, series); d != "" {
 		t.Errorf("metrics (-want +got):\n%s", d)
+	}
+}
+
+// TestPlanVersionMetric: the control plane sets the running plan version
+// per pipeline, and destroying the pipeline removes its series.
+func TestPlanVersionMetric(t *testing.T) {
+	m := worker.NewMetrics()
+	versions := func() map[string]float64 {
+		got := map[string]float64{}
+		mfs, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "pipeline_plan_version" {
+				for _, s := range mf.GetMetric() {
+					got[s.GetLabel()[0].GetValue()] = s.GetGauge().GetValue()
+				}
+			}
+		}
+		return got
+	}
+	m.SetPlanVersion("orders", 3)
+	m.SetPlanVersion("clicks", 1)
+	m.SetPlanVersion("orders", 4)
+	if d := cmp.Diff(map[string]float64{"orders": 4, "clicks": 1}, versions()); d != "" {
+		t.Errorf("versions (-want +got):\n%s", d)
+	}
+	m.SetPlanVersion("orders", 0)
+	if d := cmp.Diff(map[string]float64{"clicks": 1}, versions()); d != "" {
+		t.Errorf("after destroy (-want +got):\n%s", d)
 	}
 }

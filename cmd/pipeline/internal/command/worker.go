@@ -161,6 +161,7 @@ func (c *WorkerCommand) Run(args []string) int {
 		Interval:      *interval,
 		Resolve:       secretResolver(v, c.Env),
 		StageOptions:  stageOpts,
+		Metrics:       metrics,
 		Logger:        logger,
 		Ready:         func() { ready.Store(true) },
 	})
