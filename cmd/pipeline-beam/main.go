@@ -44,7 +44,7 @@ func main() {
 	case "version":
 		fmt.Printf("pipeline-beam %s (protocol %d)\n", version, beamclient.ProtocolVersion)
 		return
-	case beamclient.CommandRun, beamclient.CommandTest, beamclient.CommandCalibrate, beamclient.CommandCancel:
+	case beamclient.CommandRun, beamclient.CommandTest, beamclient.CommandCalibrate, beamclient.CommandCancel, beamclient.CommandState:
 	default:
 		usage()
 	}
@@ -58,7 +58,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, `usage: pipeline-beam protocol|version|run|test|calibrate|cancel
+	fmt.Fprintf(os.Stderr, `usage: pipeline-beam protocol|version|run|test|calibrate|cancel|state
 
 pipeline-beam is started by the pipeline binary, which writes a JSON request
 to its stdin (protocol %d, see package backends/beam/beamclient).
@@ -102,6 +102,11 @@ func serve(ctx context.Context, command string, in io.Reader, out io.Writer) err
 	case beamclient.CommandCancel:
 		if err = beambackend.Cancel(ctx, req.Endpoint, req.JobID); err == nil {
 			err = enc.send(beamclient.Event{Event: beamclient.EventOK})
+		}
+	case beamclient.CommandState:
+		var st string
+		if st, err = beambackend.State(ctx, req.Endpoint, req.JobID); err == nil {
+			err = enc.send(beamclient.Event{Event: beamclient.EventOK, JobState: st})
 		}
 	}
 	if err != nil {

@@ -197,6 +197,19 @@ func (c *Client) Cancel(ctx context.Context, endpoint, id string) error {
 	return nil
 }
 
+// JobState returns the job service's state of job id at endpoint, such as
+// "RUNNING" or "FAILED", for pipeline status.
+func (c *Client) JobState(ctx context.Context, endpoint, id string) (string, error) {
+	ev, err := c.call(ctx, CommandState, Request{Endpoint: endpoint, JobID: id}, nil)
+	if err != nil {
+		return "", err
+	}
+	if ev.Event == EventError {
+		return "", errors.New(ev.Error)
+	}
+	return ev.JobState, nil
+}
+
 // Run is a `run` in progress: the beam stages of one apply or run.
 type Run struct {
 	p *proc

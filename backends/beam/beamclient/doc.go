@@ -6,7 +6,8 @@
 //
 // # Protocol (version 1)
 //
-// The core starts `pipeline-beam COMMAND` (run, test, calibrate, cancel),
+// The core starts `pipeline-beam COMMAND` (run, test, calibrate, cancel,
+// state),
 // writes one Request as a JSON line to its stdin, and reads Events as JSON
 // lines from its stdout until a final event ("ok" or "error"). Its stderr
 // is the backend's log, passed through to the core's stderr unchanged. A
@@ -29,6 +30,8 @@
 //   - calibrate: Pipeline and Duration; "started" and "measured" per operator
 //     kind, then "ok" with Measurements.
 //   - cancel: Endpoint and JobID; "ok" once the job service cancelled it.
+//   - state: Endpoint and JobID; "ok" with JobState, the job service's
+//     state of the job (RUNNING, DONE, FAILED, CANCELLED, …).
 //
 // It must not import the Beam SDK (a test asserts the core links none), nor
 // know about the other backends.

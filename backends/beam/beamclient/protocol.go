@@ -20,6 +20,7 @@ const (
 	CommandTest      = "test"
 	CommandCalibrate = "calibrate"
 	CommandCancel    = "cancel"
+	CommandState     = "state"
 )
 
 // Request is the one JSON line the core writes to pipeline-beam's stdin.
@@ -68,6 +69,7 @@ type Event struct {
 
 	// ok
 	Outputs      *testrun.Outputs         `json:"outputs,omitempty"`
+	JobState     string                   `json:"job_state,omitempty"` // state: the job service's word (RUNNING, DONE, …)
 	Measurements costprofile.Measurements `json:"measurements,omitempty"`
 
 	// error, done

@@ -38,7 +38,11 @@ var beamLocator beamclient.Locator
 // beamClient runs pipeline-beam with this command's environment, logging
 // to its stderr.
 func (m *Meta) beamClient() *beamclient.Client {
-	return &beamclient.Client{Locator: &beamLocator, Stderr: m.Stderr, Env: m.Env}
+	l := m.BeamLocator
+	if l == nil {
+		l = &beamLocator
+	}
+	return &beamclient.Client{Locator: l, Stderr: m.Stderr, Env: m.Env}
 }
 
 func hasBeamStages(p *ir.Plan) bool {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipeline-compiler/pipeline/backends/beam/beamclient"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -31,6 +33,9 @@ type Meta struct {
 	Version string
 	// Load loads a spec; nil means lang.Load. Tests substitute it.
 	Load func(path string, opts lang.Options) (*lang.Result, hcl.Diagnostics)
+	// BeamLocator finds pipeline-beam; nil means the process-wide one,
+	// which looks once. Tests substitute a fake binary.
+	BeamLocator *beamclient.Locator
 }
 
 // getenv looks a variable up in m.Env.

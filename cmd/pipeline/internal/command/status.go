@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pipeline-compiler/pipeline/backends/broker"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/runtime/control"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 )
@@ -26,7 +27,8 @@ every worker (gone when silent for three report intervals), the plan
 version it runs for this pipeline, and per stage the records in and out
 (also per operator), dead letters, consumer lag, watermark and event-time lag, and the last
 error. With admin_url in backend "broker", the pipeline's Redpanda
-transforms are listed too.`,
+transforms are listed too, and the beam jobs the last apply submitted with
+their state at the job service (through pipeline-beam).`,
 		append([]string{"-json", "Print the status as JSON (format_version 1)."}, varOptions...)...)
 }
 
@@ -36,6 +38,18 @@ type statusJSON struct {
 	Pipeline      string          `json:"pipeline"`
 	Workers       []workerStatus  `json:"workers"`
 	Transforms    []transformInfo `json:"transforms,omitempty"`
+	BeamJobs      []beamJobInfo   `json:"beam_jobs,omitempty"`
+}
+
+// beamJobInfo is a beam stage's job, as the last apply recorded it, and
+// its state at the job service now.
+type beamJobInfo struct {
+	Stage    string `json:"stage"`
+	JobID    string `json:"job_id"`
+	Runner   string `json:"runner"`
+	Endpoint string `json:"endpoint"`
+	State    string `json:"state"`           // the job service's word; "unknown" when it could not be asked
+	Error    string `json:"error,omitempty"` // why it could not be asked
 }
 
 type workerStatus struct {
@@ -114,6 +128,7 @@ func (c *StatusCommand) Run(args []string) int {
 			}
 		}
 	}
+	out.BeamJobs = c.beamJobStates(ctx, path)
 	if *asJSON {
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(c.Stdout, string(b))
@@ -158,6 +173,13 @@ func (c *StatusCommand) writeStatus(out statusJSON, now time.Time) {
 			}
 		}
 	}
+	for _, j := range out.BeamJobs {
+		fmt.Fprintf(w, "Beam job %s (stage %s) on the %s job server at %s: %s", j.JobID, j.Stage, j.Runner, j.Endpoint, j.State)
+		if j.Error != "" {
+			fmt.Fprintf(w, " (%s)", j.Error)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, t := range out.Transforms {
 		var parts []string
 		for _, p := range t.Status {
@@ -165,4 +187,29 @@ func (c *StatusCommand) writeStatus(out statusJSON, now time.Time) {
 		}
 		fmt.Fprintf(w, "Transform %s: %s\n", t.Name, strings.Join(parts, ", "))
 	}
+}
+
+// beamJobStates asks the job service of every beam job the last apply of
+// the spec at path recorded (its state file) for the job's state, through
+// pipeline-beam. A job that cannot be asked is listed as "unknown" with
+// the reason: status reports, it does not fail.
+func (c *StatusCommand) beamJobStates(ctx context.Context, path string) []beamJobInfo {
+	st, err := state.Read(state.Dir(path))
+	if err != nil || st == nil {
+		return nil
+	}
+	var out []beamJobInfo
+	for _, s := range st.Stages {
+		if s.BeamJob == nil {
+			continue
+		}
+		j := beamJobInfo{Stage: s.ID, JobID: s.BeamJob.ID, Runner: s.BeamJob.Runner, Endpoint: s.BeamJob.Endpoint, State: "unknown"}
+		if got, err := c.beamClient().JobState(ctx, j.Endpoint, j.JobID); err != nil {
+			j.Error = err.Error()
+		} else {
+			j.State = got
+		}
+		out = append(out, j)
+	}
+	return out
 }
