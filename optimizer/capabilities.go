@@ -24,13 +24,6 @@ type Capabilities struct {
 	// aggregate, dedupe and stream–stream join they host. The zero value
 	// is the safe one: repartition.
 	ShufflesByKey bool
-	// KeepsInputTimestamps: records leave the backend with their input
-	// record's timestamp, not with an event time computed on the way (a
-	// Redpanda transform cannot set its output's timestamp). Such a backend
-	// cannot host a source with an event_time expression whose event time
-	// an operator downstream orders by: that operator runs elsewhere, behind
-	// a channel, and would see the wrong time.
-	KeepsInputTimestamps bool
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -58,13 +51,14 @@ func checkDeclared(caps map[string]Capabilities) hcl.Diagnostics {
 }
 
 // Hosts reports whether a backend with these capabilities can run op, and if
-// not, the reason in plain words. eventTimeUser is, for a source with an
-// event_time expression, the first operator downstream that orders records
-// by event time ("" when none does).
+// not, the reason in plain words. Event time never stops a placement: every
+// stage writes the event time it computed into the pipeline.event_time
+// header of its channel records (a Redpanda transform cannot set a record's
+// timestamp, but it can write a header), and the next stage reads it.
 //
 // It is the one answer to "can this backend run this operator": the
 // planner, the backends' test runners and calibrators all ask it.
-func (c Capabilities) Hosts(op *ir.Operator, eventTimeUser string) (ok bool, reason string) {
+func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 	props := op.Properties()
 	switch {
 	case !c.Stateful && !props.PerRecord():
@@ -75,8 +69,6 @@ func (c Capabilities) Hosts(op *ir.Operator, eventTimeUser string) (ok bool, rea
 		return false, op.ID + " writes a file"
 	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
 		return false, op.ID + " asks for exactly-once delivery"
-	case c.KeepsInputTimestamps && eventTimeUser != "":
-		return false, op.ID + " computes the event time " + eventTimeUser + " orders by, and records leave the backend with their input timestamps"
 	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
 		return false, op.ID + " has more route outputs than the backend supports"
 	}

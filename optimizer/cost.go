@@ -175,7 +175,7 @@ func orDefault(v, d float64) float64 {
 // infeasible with the violated limit in plain words.
 func opCost(g *graph, e *estimates, obj objective, i int, c Capabilities) (cost float64, limit string) {
 	op := g.p.Operators[i]
-	if ok, reason := c.Hosts(op, g.eventTimeUser[i]); !ok {
+	if ok, reason := c.Hosts(op); !ok {
 		return math.Inf(1), reason
 	}
 	cc := c.Costs

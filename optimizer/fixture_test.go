@@ -11,11 +11,10 @@ import "github.com/pipeline-compiler/pipeline/ir"
 func testCapabilities() map[string]Capabilities {
 	return map[string]Capabilities{
 		ir.BackendBroker: {
-			MaxRouteOutputs:      8,
-			KeepsInputTimestamps: true,
-			Limit:                "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
-			Notes:                []string{"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory"},
-			Costs:                Costs{Fixed: 0.05, CPUPerRecord: PerRecord(0.5e-6, 0, 1e-6), ChannelPerByte: 3e-9},
+			MaxRouteOutputs: 8,
+			Limit:           "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
+			Notes:           []string{"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory"},
+			Costs:           Costs{Fixed: 0.05, CPUPerRecord: PerRecord(0.5e-6, 0, 1e-6), ChannelPerByte: 3e-9},
 		},
 		ir.BackendNative: {Stateful: true, Files: true, ExactlyOnce: true,
 			Costs: Costs{Fixed: 0.5, CPUPerRecord: PerRecord(1e-6, 3e-6, 1e-6), IOPerByte: 1e-9, ChannelPerByte: 3e-9,

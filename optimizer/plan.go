@@ -88,10 +88,6 @@ type graph struct {
 	producers [][]int        // per operator, per input: producer position
 	consumers [][]int        // per operator: consumer positions, sorted, unique
 	filesOnly []int8         // per operator: 1 fed by files only, -1 not, 0 unknown
-	// eventTimeUser, per source with an event_time expression, is the
-	// first operator downstream that orders records by event time
-	// (aggregate, join, dedupe); "" when none does or for other operators.
-	eventTimeUser []string
 }
 
 func newGraph(p *ir.Pipeline) (*graph, hcl.Diagnostics) {
@@ -127,43 +123,7 @@ func newGraph(p *ir.Pipeline) (*graph, hcl.Diagnostics) {
 	for _, c := range g.consumers {
 		sort.Ints(c)
 	}
-	g.eventTimeUser = make([]string, len(p.Operators))
-	for i, op := range p.Operators {
-		if op.Source != nil && !op.Source.EventTime.IsZero() {
-			g.eventTimeUser[i] = g.firstEventTimeUser(i)
-		}
-	}
 	return g, diags
-}
-
-// firstEventTimeUser is the first operator downstream of i, in topological
-// order, that orders records by event time.
-func (g *graph) firstEventTimeUser(i int) string {
-	seen := map[int]bool{}
-	queue := []int{i}
-	best := -1
-	for len(queue) > 0 {
-		j := queue[0]
-		queue = queue[1:]
-		for _, k := range g.consumers[j] {
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			switch g.p.Operators[k].Kind {
-			case ir.KindAggregate, ir.KindJoin, ir.KindDedupe:
-				if best < 0 || k < best {
-					best = k
-				}
-			default:
-				queue = append(queue, k)
-			}
-		}
-	}
-	if best < 0 {
-		return ""
-	}
-	return g.p.Operators[best].ID
 }
 
 // checkPin returns an error diagnostic when op's pin cannot be obeyed.
@@ -193,7 +153,7 @@ func checkPin(g *graph, i int, enabled map[string]bool, caps map[string]Capabili
 			Subject: op.Range.Ptr(),
 		}
 	}
-	if ok, reason := c.Hosts(op, g.eventTimeUser[i]); !ok {
+	if ok, reason := c.Hosts(op); !ok {
 		detail := fmt.Sprintf("%s is pinned to backend = %q, but %s", op.ID, pin, reason)
 		if c.Limit != "" {
 			detail += ", and " + c.Limit

@@ -112,9 +112,6 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 	if err := a.addOutputs(p, st, taps, o.anyIO); err != nil {
 		return nil, err
 	}
-	if err := checkEventTime(pl, st, a); err != nil {
-		return nil, err
-	}
 	a.Env = map[string]string{"PIPELINE_NAME": pl.Name, "PIPELINE_STAGE": identity}
 	if err := CheckEnv(a.Env); err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
@@ -275,25 +272,6 @@ func (a *Artifact) addOutputs(p *ir.Plan, st *ir.Stage, taps map[string]string, 
 	if len(a.OutputTopics) > MaxOutputTopics && !anyIO {
 		return fmt.Errorf("broker: stage %s writes %d topics (%s, the dead-letter topic included); a transform writes at most %d",
 			st.ID, len(a.OutputTopics), strings.Join(a.OutputTopics, ", "), MaxOutputTopics)
-	}
-	return nil
-}
-
-// checkEventTime refuses a stage whose source computes event time
-// (event_time) and whose records continue in another stage: a transform
-// cannot set the timestamps of the records it writes (Redpanda gives them
-// the input's), and the next stage reads event time from them, so it would
-// window by the input's timestamps instead.
-func checkEventTime(pl *ir.Pipeline, st *ir.Stage, a *Artifact) error {
-	if len(a.channels) == 0 {
-		return nil
-	}
-	for _, id := range st.Operators {
-		if op := pl.Operator(id); op.Source != nil && !op.Source.EventTime.IsZero() {
-			return fmt.Errorf("broker: stage %s: source %s takes event time from its event_time expression, and a transform cannot "+
-				"pass event time on to the next stage (its output records keep the input's timestamps); pin %s with backend = \"native\"",
-				st.ID, op.ID, op.ID)
-		}
 	}
 	return nil
 }

@@ -131,18 +131,6 @@ func TestCompileRefuses(t *testing.T) {
 			p.Operators = ops
 			return singleStagePlan(&p, ir.BackendBroker)
 		}, "stage s0: module config is"},
-		{"event time that a channel would lose", func() *ir.Plan {
-			p := *lognorm
-			ops := slices.Clone(p.Operators)
-			src := *ops[0]
-			s := *src.Source
-			s.EventTime = &ir.Expr{Source: "record.ts"}
-			src.Source, ops[0] = &s, &src
-			p.Operators = ops
-			plan := singleStagePlan(&p, ir.BackendBroker)
-			plan.Channels = []*ir.Channel{{From: "map.normalized", To: "aggregate.x", Topic: "ch", Stream: "map.normalized"}}
-			return plan
-		}, "source.raw takes event time from its event_time expression"},
 		{"more than eight outputs", func() *ir.Plan {
 			p := singleStagePlan(lognorm, ir.BackendBroker)
 			for i := range 5 {

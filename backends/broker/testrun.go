@@ -131,7 +131,7 @@ func testPlan(p *ir.Pipeline, t *ir.Test) (*ir.Plan, []ir.TestData, error) {
 func hostable(op *ir.Operator) string {
 	caps := Capabilities()
 	caps.Files = true
-	if ok, reason := caps.Hosts(op, ""); !ok {
+	if ok, reason := caps.Hosts(op); !ok {
 		return "the broker cannot host it: " + reason
 	}
 	return ""

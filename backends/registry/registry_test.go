@@ -55,7 +55,7 @@ func TestEveryKindIsHandled(t *testing.T) {
 		}
 		for _, b := range Default().All() {
 			caps := b.Capabilities(&ir.Pipeline{})
-			hosts, _ := caps.Hosts(op, "")
+			hosts, _ := caps.Hosts(op)
 			cost, priced := caps.Costs.CPUPerRecord[k]
 			if hosts && (!priced || cost <= 0) {
 				t.Errorf("%s hosts a %s but prices it at %v (priced %v): add it to its Costs.CPUPerRecord", b.Name(), k, cost, priced)

@@ -111,7 +111,16 @@ func (e *Engine) emit(o Output) error {
 	if !ok {
 		return fmt.Errorf("wasm: transform wrote to %q, which is no output of the stage", o.Topic)
 	}
-	return e.out.Emit(record.Output{Target: target, Topic: o.Topic, Key: o.Key, Value: o.Value, TimestampMs: in.TimestampMs})
+	ts := in.TimestampMs
+	for _, h := range o.Headers {
+		// The event time the module computed for a channel record.
+		if string(h.Key) == record.HeaderEventTime {
+			if ms, ok := record.DecodeEventTime(h.Value); ok {
+				ts = ms
+			}
+		}
+	}
+	return e.out.Emit(record.Output{Target: target, Topic: o.Topic, Key: o.Key, Value: o.Value, TimestampMs: ts})
 }
 
 // Advance flushes: a transform has no timers.

@@ -13,10 +13,12 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"github.com/redpanda-data/redpanda/src/transform-sdk/go/transform"
 
 	"github.com/pipeline-compiler/pipeline/backends/broker/internal/modconf"
+	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 	"github.com/pipeline-compiler/pipeline/runtime/stateless"
 )
@@ -70,7 +72,8 @@ type xform struct {
 	// to the variadic Write allocates none. A short list, not a map: the
 	// wasm build hashes strings slowly, and the topic strings are the
 	// configuration's own, so comparing them is cheap.
-	to []topicOpts
+	to   []topicOpts
+	hbuf []byte // the event-time header's value
 }
 
 type topicOpts struct {
@@ -109,6 +112,15 @@ func (t *xform) toTopic(topic string) []transform.WriteOpt {
 func (t *xform) onRecord(e transform.WriteEvent, w transform.RecordWriter) error {
 	t.w, t.rec = w, e.Record()
 	in := record.Input{Stream: t.cfg.Stream, Key: t.rec.Key, Value: t.rec.Value, TimestampMs: t.rec.Timestamp.UnixMilli()}
+	// A channel record carries its exact event time in a header, set by
+	// the stage that computed it (a broker stage or any other).
+	for _, h := range t.rec.Headers {
+		if string(h.Key) == record.HeaderEventTime {
+			if ms, ok := record.DecodeEventTime(h.Value); ok {
+				in.TimestampMs = ms
+			}
+		}
+	}
 	return t.proc.Process(in, t)
 }
 
@@ -121,8 +133,25 @@ func (t *xform) Emit(o record.Output) error {
 	if topic == "" {
 		return fmt.Errorf("output %s has no topic", o.Target)
 	}
-	return t.w.Write(transform.Record{Key: o.Key, Value: o.Value}, t.toTopic(topic)...)
+	r := transform.Record{Key: o.Key, Value: o.Value}
+	if !strings.HasPrefix(o.Target, sinkPrefix) {
+		// A channel (or tap): a transform cannot set the output's Kafka
+		// timestamp, so the event time this stage computed travels in the
+		// header every stage reads, and the next stage does not re-derive
+		// it.
+		t.hbuf = strconv.AppendInt(t.hbuf[:0], o.TimestampMs, 10)
+		r.Headers = []transform.RecordHeader{{Key: headerEventTime, Value: t.hbuf}}
+	}
+	return t.w.Write(r, t.toTopic(topic)...)
 }
+
+// sinkPrefix starts the ID, and so the Output.Target, of every sink
+// operator (ir IDs are "kind.name"): sink records carry no event-time
+// header, as on every backend.
+const sinkPrefix = string(ir.KindSink) + "."
+
+// headerEventTime is record.HeaderEventTime as bytes, made once.
+var headerEventTime = []byte(record.HeaderEventTime)
 
 // DeadLetter writes the input record, unchanged, to the dead-letter topic
 // with why it was rejected in headers.
