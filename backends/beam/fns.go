@@ -149,26 +149,37 @@ func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func
 		}
 		key = appendKey(key, v)
 	case ir.KindJoin:
-		progs, fr := c.leftKeys, eval.Frame{r, c.nullR}
-		if f.Side == 1 {
-			progs, fr = c.rightKeys, eval.Frame{c.nullL, r}
-		}
-		for _, p := range progs {
-			v, err := p.Eval(fr)
-			if err != nil {
-				dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
-				return nil
-			}
-			if v.Kind == eval.KindNull {
-				dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
-				return nil
-			}
-			key = appendKey(key, v)
+		var ok bool
+		if key, ok = c.joinKey(el, int(f.Side), r, dead); !ok {
+			return nil
 		}
 	}
 	el.Side = f.Side
 	emit(string(key), el)
 	return nil
+}
+
+// joinKey is the join key of record r of element el on side 0 (left) or 1
+// (right) of join c; a key that fails to evaluate or is null goes to dead
+// with its reason, and ok is false.
+func (c *compiledOp) joinKey(el element, side int, r *eval.Record, dead func(DeadLetter)) (key []byte, ok bool) {
+	progs, fr := c.leftKeys, eval.Frame{r, c.nullR}
+	if side == 1 {
+		progs, fr = c.rightKeys, eval.Frame{c.nullL, r}
+	}
+	for _, p := range progs {
+		v, err := p.Eval(fr)
+		if err != nil {
+			dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
+			return nil, false
+		}
+		if v.Kind == eval.KindNull {
+			dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
+			return nil, false
+		}
+		key = appendKey(key, v)
+	}
+	return key, true
 }
 
 // errNullKey rejects a record whose key (or a part of it) is null, as

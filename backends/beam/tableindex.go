@@ -58,19 +58,9 @@ func (f *tableKeyFn) ProcessElement(el element, emit func(string, element), dead
 	if err != nil {
 		return fmt.Errorf("beam: %s: %w", c.op.ID, err)
 	}
-	var key []byte
-	fr := eval.Frame{c.nullL, r}
-	for _, p := range c.rightKeys {
-		v, err := p.Eval(fr)
-		if err != nil {
-			dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
-			return nil
-		}
-		if v.Kind == eval.KindNull {
-			dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
-			return nil
-		}
-		key = appendKey(key, v)
+	key, ok := c.joinKey(el, 1, r, dead)
+	if !ok {
+		return nil
 	}
 	tk, err := c.tableKey.Eval(eval.Frame{r})
 	if err != nil {

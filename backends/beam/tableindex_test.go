@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/lang"
 )
 
@@ -24,11 +23,7 @@ func TestTableIndexTombstone(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	stage := &ir.Stage{ID: testStage, Backend: ir.BackendBeam}
-	for _, op := range res.Pipeline.Operators {
-		stage.Operators = append(stage.Operators, op.ID)
-	}
-	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: res.Pipeline, Stages: []*ir.Stage{stage}}
+	plan := testPlan(res.Pipeline)
 	row := func(v string) Record { return Record{Value: []byte(v)} }
 	feeds := []Feed{
 		{Stream: "source.customers", Records: []Record{

@@ -35,11 +35,7 @@ const testStage = "test"
 // offset i of partition 0, sequenced as native sees them) and returns what
 // reached each sink and tapped stream.
 func (TestRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps []string) (testrun.Outputs, error) {
-	stage := &ir.Stage{ID: testStage, Backend: ir.BackendBeam}
-	for _, op := range p.Operators {
-		stage.Operators = append(stage.Operators, op.ID)
-	}
-	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
+	plan := testPlan(p)
 
 	tables, streams := testrun.SplitGiven(p, t)
 	var feeds []Feed
@@ -63,6 +59,15 @@ func (TestRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps []st
 		return testrun.Outputs{}, err
 	}
 	return io.outputs(), nil
+}
+
+// testPlan puts every operator of p into one beam stage, testStage.
+func testPlan(p *ir.Pipeline) *ir.Plan {
+	stage := &ir.Stage{ID: testStage, Backend: ir.BackendBeam}
+	for _, op := range p.Operators {
+		stage.Operators = append(stage.Operators, op.ID)
+	}
+	return &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
 }
 
 // testIO feeds given records with beam.Create and collects outputs in this

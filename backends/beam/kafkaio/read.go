@@ -240,7 +240,14 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 			if ms, ok := fn.headerTime(k); ok {
 				rec.TimestampMs = ms
 			}
-			emit(fn.checkFuture(we, fn.eventTime(k), &rec), rec)
+			et, valid := fn.eventTime(k)
+			if valid {
+				et = fn.checkFuture(we, et, &rec)
+			} else {
+				// No event time: the record must not move the watermark.
+				et = mtime.Time(we.maxMs)
+			}
+			emit(et, rec)
 			r.next = k.Offset + 1
 			n++
 		}
@@ -302,16 +309,21 @@ func (fn *readFn) drop(p Partition) {
 	}
 }
 
-func (fn *readFn) eventTime(k *kgo.Record) beam.EventTime {
+// eventTime is k's event time. valid is false when the Timestamper
+// rejected the record: the stage dead-letters it (decode or eval), so it is
+// neither judged against MaxFutureMs (native decodes first) nor allowed
+// to move the watermark.
+func (fn *readFn) eventTime(k *kgo.Record) (et beam.EventTime, valid bool) {
 	if fn.ts != nil {
 		if ms, ok := fn.ts.EventTimeMs(k.Key, k.Value); ok {
-			return mtime.FromMilliseconds(ms)
+			return mtime.FromMilliseconds(ms), true
 		}
+		return 0, false
 	}
 	if ms, ok := fn.headerTime(k); ok {
-		return mtime.FromMilliseconds(ms)
+		return mtime.FromMilliseconds(ms), true
 	}
-	return mtime.FromTime(k.Timestamp)
+	return mtime.FromTime(k.Timestamp), true
 }
 
 // checkFuture applies Config.MaxFutureMs to a record of event time et:

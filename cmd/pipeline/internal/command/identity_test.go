@@ -24,6 +24,7 @@ source "orders" {
   topic      = "orders"
   schema     = object({ id = string, amount = number, customer = string, ts = string })
   event_time = record.ts
+  backend    = "native" # so that the filter's broker stage reads a channel
 }
 
 filter "big" {
