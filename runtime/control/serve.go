@@ -311,8 +311,24 @@ func (s *server) checkState(plan *ir.Plan, st *ir.Stage, stateFP string) error {
 		return nil
 	}
 	dir := worker.StageStateDir(s.cfg.StateDir, plan, st)
-	file := filepath.Join(dir, "operators.fingerprint")
+	file := filepath.Join(dir, "state.fingerprint")
 	prev, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		// Written by an older worker: its fingerprint covered the stateful
+		// operators whole. Equal means unchanged, so the state is kept.
+		legacy := filepath.Join(dir, "operators.fingerprint")
+		if old, lerr := os.ReadFile(legacy); lerr == nil {
+			if fp, ferr := legacyStateFingerprint(plan, st); ferr == nil && string(old) == fp {
+				prev, err = []byte(stateFP), nil
+			} else {
+				prev, err = old, nil
+			}
+			_ = os.Remove(legacy)
+			if string(prev) == stateFP {
+				return os.WriteFile(file, []byte(stateFP), 0o644)
+			}
+		}
+	}
 	switch {
 	case err == nil && string(prev) == stateFP:
 		return nil
@@ -494,10 +510,50 @@ func fingerprints(plan *ir.Plan, st *ir.Stage) (fp, stateFP string, err error) {
 	if fp, err = hashWithoutPositions(whole); err != nil {
 		return "", "", err
 	}
-	if stateFP, err = hashWithoutPositions(stateful); err != nil {
+	if stateFP, err = stateFingerprint(pl, stateful); err != nil {
 		return "", "", err
 	}
 	return fp, stateFP, nil
+}
+
+// stateFingerprint hashes what the state of a stage's stateful operators
+// means: each one's state address and shape (ir.StateShape), the rule plan
+// reports with. A change outside the shapes (allowed_lateness, a filter
+// upstream) or a rename with a moved block keeps the state; a key or window
+// change does not.
+func stateFingerprint(pl *ir.Pipeline, stateful []*ir.Operator) (string, error) {
+	type entry struct {
+		Address string
+		Shape   *ir.StateShape
+	}
+	es := make([]entry, len(stateful))
+	for i, op := range stateful {
+		es[i] = entry{op.StateAddress(), pl.ShapeOf(op)}
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Address < es[j].Address })
+	return hashWithoutPositions(es)
+}
+
+// legacyStateFingerprint is the fingerprint workers wrote before state
+// shapes (to operators.fingerprint): the stateful operators whole. A
+// worker upgraded in place compares it once, so unchanged operators keep
+// their state across the upgrade.
+func legacyStateFingerprint(plan *ir.Plan, st *ir.Stage) (string, error) {
+	var stateful []*ir.Operator
+	for _, id := range st.Operators {
+		if op := plan.Pipeline.Operator(id); op != nil && (op.Aggregate != nil || op.Dedupe != nil || op.Join != nil) {
+			stateful = append(stateful, op)
+		}
+	}
+	var ordered []*ir.Operator
+	for _, op := range plan.Pipeline.Operators { // in pipeline order, as written then
+		for _, s := range stateful {
+			if s == op {
+				ordered = append(ordered, op)
+			}
+		}
+	}
+	return hashWithoutPositions(ordered)
 }
 
 func hashWithoutPositions(v any) (string, error) {

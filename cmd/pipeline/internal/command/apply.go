@@ -50,9 +50,15 @@ through its Admin API after their topics are created: only transforms whose
 module changed (or that the cluster lacks) are deployed, and those the plan
 no longer has are deleted. "pipeline destroy" removes them.
 
+A plan that resets the state of a stateful operator (aggregate, dedupe,
+join) or the offsets of a consumer is refused, naming each reset and why,
+unless -allow-state-reset is given. A moved block keeps state across a
+rename.
+
 A saved plan is refused when the spec, its variables, the cost profile or
 the state changed since it was made.`,
 		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal).",
+			"-allow-state-reset", "Apply even though the plan resets state or offsets (see plan's State and offsets).",
 			"-wait=false", "With a broker block: return once the plan is published, without waiting for the workers.",
 			"-wait-timeout D", "With a broker block: how long to wait for live workers to run the new version (default 5m).",
 			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec."}, runOptions...), varOptions...)...)
@@ -66,6 +72,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	var v varFlags
 	v.register(fs)
 	fs.StringVar(&v.costProfile, "cost-profile", "", "")
+	allowReset := fs.Bool("allow-state-reset", false, "")
 	wait := fs.Bool("wait", true, "")
 	waitTimeout := fs.Duration("wait-timeout", 5*time.Minute, "")
 	pos, err := parse(fs, args)
@@ -106,6 +113,18 @@ func (c *ApplyCommand) Run(args []string) int {
 	}
 	if serial != plan.StateSerial {
 		c.showDiags(diagsOf(errorDiag("Saved plan is stale: the state changed since the plan was made (serial %d, now %d); run plan again", plan.StateSerial, serial)), nil)
+		return 1
+	}
+	// What the plan does to state is derived again under the lock, from
+	// the state as it is now: a saved plan's list is not trusted.
+	prevState, err := state.Read(stDir)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
+		return 1
+	}
+	plan.StateChanges = stateChanges(plan, prevState)
+	if resets := plan.StateResets(); len(resets) > 0 && !*allowReset {
+		c.showDiags(diagsOf(refuseResets(resets)), nil)
 		return 1
 	}
 	if transforms == nil {
@@ -192,6 +211,23 @@ func (c *ApplyCommand) Run(args []string) int {
 	return 0
 }
 
+// refuseResets is apply's refusal of a plan that resets state: each reset
+// and its reason, and the ways forward.
+func refuseResets(resets []ir.StateChange) *hcl.Diagnostic {
+	var b strings.Builder
+	for _, r := range resets {
+		what := r.Address
+		if r.Kind == kindConsumer {
+			what = "consumer " + r.Address
+		}
+		fmt.Fprintf(&b, "%s: %s\n", what, r.Reason)
+	}
+	b.WriteString("Records already processed would be forgotten or processed again. Keep the state (a moved block for a rename; see the README's compatibility rules), or run apply with -allow-state-reset to accept it.")
+	d := errorDiag("Cannot apply: this plan resets state or offsets (%d)", len(resets))
+	d.Detail = b.String()
+	return d
+}
+
 // confirm asks question on a terminal; without one it refuses rather than
 // guess. command names the command for the -auto-approve hint.
 func (m *Meta) confirm(command, question string) (bool, error) {
@@ -235,7 +271,7 @@ func (m *Meta) verifySaved(p *ir.Plan, costProfile string) hcl.Diagnostics {
 func samePlan(saved, fresh *ir.Plan) bool {
 	norm := func(p *ir.Plan) []byte {
 		c := *p
-		c.Changes, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, 0
+		c.Changes, c.StateChanges, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, nil, 0
 		b, err := c.Encode()
 		if err != nil {
 			return nil
@@ -294,5 +330,6 @@ func deployed(p *ir.Plan, s *session, serial int64) *state.State {
 	}
 	sort.Strings(st.Topics)
 	st.ChannelTopics = channelTopics(p)
+	recordState(p, st)
 	return st
 }

@@ -7,14 +7,24 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pipeline-compiler/pipeline/internal/fsread"
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
-// FormatVersion is the version of the state file format.
-const FormatVersion = "1"
+// FormatVersion is the version of the state file format this build
+// writes. Version 2 added what plan compares state and offsets with
+// (stage identities, consumer groups, input topics, stateful operators'
+// shapes, renames); a version 1 file is still read, and plan says what it
+// could not compare.
+const FormatVersion = "2"
+
+// readable are the format versions Read accepts.
+var readable = []string{"1", FormatVersion}
 
 // State is what the last apply deployed.
 type State struct {
@@ -31,6 +41,19 @@ type State struct {
 	// between stages, which only the pipeline reads and writes, so destroy
 	// may delete them. Source, sink and dead-letter topics are never here.
 	ChannelTopics []string `json:"channel_topics,omitempty"`
+	// Identities are the operators renamed with a moved block: address →
+	// the address their state and identity derive from
+	// (ir.Operator.Identity). Kept across applies, so a moved block may be
+	// removed once applied.
+	Identities map[string]string `json:"identities,omitempty"`
+}
+
+// Stateful is a stateful operator (aggregate, dedupe, join) as applied.
+type Stateful struct {
+	Address string `json:"address"`
+	// StateAddress is what its state is keyed by, when not Address.
+	StateAddress string         `json:"state_address,omitempty"`
+	Shape        *ir.StateShape `json:"shape"`
 }
 
 // Stage is one deployed stage.
@@ -38,6 +61,14 @@ type Stage struct {
 	ID        string   `json:"id"`
 	Backend   string   `json:"backend"`
 	Operators []string `json:"operators"`
+	// Identity is the stage's stable name (ir.Pipeline.StageIdentity);
+	// Group its consumer group (native stages); Inputs the topics it
+	// consumes, tables and files left out; Stateful its stateful
+	// operators. Empty in a format 1 file.
+	Identity string     `json:"identity,omitempty"`
+	Group    string     `json:"group,omitempty"`
+	Inputs   []string   `json:"inputs,omitempty"`
+	Stateful []Stateful `json:"stateful,omitempty"`
 	// Transform is the Redpanda data transform apply deployed for a broker
 	// stage through the Admin API; nil when the stage was not deployed so.
 	Transform *Transform `json:"transform,omitempty"`
@@ -83,8 +114,8 @@ func Read(dir string) (*State, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, "state.json"), err)
 	}
-	if s.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %q", filepath.Join(dir, "state.json"), s.FormatVersion, FormatVersion)
+	if !slices.Contains(readable, s.FormatVersion) {
+		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %q", filepath.Join(dir, "state.json"), s.FormatVersion, strings.Join(readable, `", "`))
 	}
 	return &s, nil
 }

@@ -1,0 +1,179 @@
+package command
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
+	"github.com/pipeline-compiler/pipeline/ir"
+)
+
+// stateSpec has a stateful operator in each of two stages: a dedupe and
+// an aggregate, each behind a repartition channel.
+const stateSpec = `pipeline "shop" {}
+
+broker "main" {
+  brokers = ["localhost:9092"]
+}
+
+source "orders" {
+  topic      = "orders"
+  schema     = object({ id = string, amount = number, customer = string, ts = string })
+  event_time = record.ts
+}
+
+filter "big" {
+  input = source.orders
+  where = record.amount >= 0
+}
+
+dedupe "once" {
+  input  = filter.big
+  key    = record.id
+  within = "1h"
+}
+
+aggregate "revenue" {
+  input            = dedupe.once
+  key              = { customer = record.customer }
+  window           = tumbling("1m")
+  allowed_lateness = "10s"
+  fields           = { total = sum(record.amount) }
+}
+
+sink "revenue" {
+  input = aggregate.revenue
+  topic = "revenue"
+}
+`
+
+// applySpec plans src in dir as apply would and records the state apply
+// would write, as a broker-backed apply does.
+func applySpec(t *testing.T, dir, src string, serial int64) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
+	ld, diags := m.loadAndPlan(dir, &varFlags{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	st := deployed(ld.plan, &session{brokers: []string{"localhost:9092"}}, serial)
+	if err := state.Write(state.Dir(dir), st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// planLines plans src in dir against its state and renders each state
+// change as "state address: reason; offsets".
+func planLines(t *testing.T, dir, src string) []string {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
+	ld, diags := m.loadAndPlan(dir, &varFlags{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return renderStateChanges(ld.plan.StateChanges)
+}
+
+func renderStateChanges(cs []ir.StateChange) []string {
+	var out []string
+	for _, c := range cs {
+		line := c.State + " " + c.Address
+		var detail []string
+		for _, d := range []string{c.Reason, c.Offsets} {
+			if d != "" {
+				detail = append(detail, d)
+			}
+		}
+		if len(detail) > 0 {
+			line += ": " + strings.Join(detail, "; ")
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+const (
+	resumes         = "resumes at committed offsets"
+	keptConsumers   = "kept native.source.orders: " + resumes + "|kept native.dedupe.once: " + resumes + "|kept native.aggregate.revenue: " + resumes
+	keptEverything  = "kept dedupe.once|kept aggregate.revenue|" + keptConsumers
+	renamedTo       = "aggregate.revenue_by_customer"
+	addedSourceSpec = `
+source "audit" {
+  topic      = "audit"
+  schema     = object({ who = string })
+  start_from = "latest"
+}
+
+sink "audit" {
+  input = source.audit
+  topic = "audit-copy"
+}
+`
+)
+
+func TestStateChanges(t *testing.T) {
+	rename := func(s string) string {
+		s = strings.Replace(s, `aggregate "revenue"`, `aggregate "revenue_by_customer"`, 1)
+		return strings.Replace(s, "input = aggregate.revenue", "input = aggregate.revenue_by_customer", 1)
+	}
+	tests := []struct {
+		name string
+		edit func(string) string
+		want string // lines joined by |
+	}{
+		{"unchanged", func(s string) string { return s }, keptEverything},
+		{"a filter upstream changes", func(s string) string {
+			return strings.Replace(s, "record.amount >= 0", "record.amount >= 10", 1)
+		}, keptEverything},
+		{"allowed_lateness changes", func(s string) string {
+			return strings.Replace(s, `allowed_lateness = "10s"`, `allowed_lateness = "1m"`, 1)
+		}, keptEverything},
+		{"a dedupe's within changes", func(s string) string {
+			return strings.Replace(s, `within = "1h"`, `within = "2h"`, 1)
+		}, keptEverything},
+		{"key changes", func(s string) string {
+			return strings.Replace(s, "{ customer = record.customer }", "{ customer = lower(record.customer) }", 1)
+		}, "reset aggregate.revenue: key changed from {customer = record.customer} to {customer = lower(record.customer)}|kept dedupe.once|" + keptConsumers},
+		{"window changes", func(s string) string {
+			return strings.Replace(s, `tumbling("1m")`, `tumbling("5m")`, 1)
+		}, "reset aggregate.revenue: window changed from tumbling(1m) to tumbling(5m)|kept dedupe.once|" + keptConsumers},
+		{"a field is added", func(s string) string {
+			return strings.Replace(s, "{ total = sum(record.amount) }", "{ total = sum(record.amount), orders = count() }", 1)
+		}, "reset aggregate.revenue: fields changed: added orders = count()|kept dedupe.once|" + keptConsumers},
+		{"renamed without a moved block", rename,
+			"reset " + renamedTo + ": renamed from aggregate.revenue: state does not follow a rename; add moved { from = aggregate.revenue  to = " + renamedTo + " } to keep it" +
+				"|reset native." + renamedTo + ": replaces consumer native.aggregate.revenue, whose committed offsets do not carry over to a new identity (rename its first operator with a moved block to keep them); reads from earliest" +
+				"|kept dedupe.once|kept native.source.orders: " + resumes + "|kept native.dedupe.once: " + resumes},
+		{"renamed with a moved block", func(s string) string {
+			return rename(s) + "\nmoved {\n  from = aggregate.revenue\n  to   = " + renamedTo + "\n}\n"
+		}, "kept dedupe.once|kept " + renamedTo + ": renamed from aggregate.revenue (moved block)|" + keptConsumers},
+		{"an unrelated source is added", func(s string) string { return s + addedSourceSpec },
+			"new native.source.audit: reads from latest|" + keptEverything},
+		{"an operator is removed", func(s string) string {
+			s = strings.Replace(s, "input            = dedupe.once", "input            = filter.big", 1)
+			return strings.Replace(s, "dedupe \"once\" {\n  input  = filter.big\n  key    = record.id\n  within = \"1h\"\n}\n", "", 1)
+		}, "kept aggregate.revenue|kept native.source.orders: " + resumes + "|kept native.aggregate.revenue: " + resumes +
+			"|dropped dedupe.once: no longer in the plan: its state is no longer used|dropped native.dedupe.once: no longer in the plan: it stops, and its committed offsets stay on the broker"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSpec(t, stateSpec)
+			applySpec(t, dir, stateSpec, 1)
+			got := planLines(t, dir, tc.edit(stateSpec))
+			if diff := cmp.Diff(strings.Split(tc.want, "|"), got); diff != "" {
+				t.Errorf("state changes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
