@@ -132,7 +132,7 @@ type Operator struct {
 	// keeps the old name's state, consumer group and offsets. "" = ID.
 	Identity string `json:"identity,omitempty"`
 	Stats    Stats  `json:"stats"`
-	Range   Range  `json:"range"` // the block's declaration
+	Range    Range  `json:"range"` // the block's declaration
 
 	// Exactly one of these is set, matching Kind.
 	Source    *Source    `json:"source,omitempty"`

@@ -177,3 +177,104 @@ func TestStateChanges(t *testing.T) {
 		})
 	}
 }
+
+func TestMovedIsValidatedAgainstTheState(t *testing.T) {
+	moved := func(from, to string) string {
+		return "\nmoved {\n  from = " + from + "\n  to   = " + to + "\n}\n"
+	}
+	renamed := strings.Replace(strings.Replace(stateSpec, `aggregate "revenue"`, `aggregate "by_customer"`, 1),
+		"input = aggregate.revenue", "input = aggregate.by_customer", 1)
+	tests := []struct {
+		name, spec string
+		errHas     []string // "" when the plan must succeed
+	}{
+		{"from not in the state", renamed + moved("aggregate.totals", "aggregate.by_customer"),
+			[]string{"main.hcl:38:10: error: Moved from an unknown address", "aggregate.totals is not in the state of the last apply (serial 1)", "The state has aggregate.revenue."}},
+		{"to not in the spec", renamed + moved("aggregate.revenue", "aggregate.nope"),
+			[]string{"main.hcl:39:10: error: Invalid moved block", "There is no operator aggregate.nope in the spec"}},
+		{"from still declared", stateSpec + moved("aggregate.revenue", "dedupe.once"),
+			[]string{"error: Invalid moved block", "aggregate.revenue cannot become dedupe.once"}},
+		{"valid", renamed + moved("aggregate.revenue", "aggregate.by_customer"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSpec(t, stateSpec)
+			applySpec(t, dir, stateSpec, 1)
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(tc.spec), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := run(t, nil, "", "plan", dir)
+			if tc.errHas == nil {
+				if res.code != 0 {
+					t.Fatalf("plan failed: %s", res.stderr)
+				}
+				return
+			}
+			if res.code != 1 {
+				t.Fatalf("plan exited %d, want 1; stderr:\n%s", res.code, res.stderr)
+			}
+			for _, s := range tc.errHas {
+				if !strings.Contains(res.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, res.stderr)
+				}
+			}
+		})
+	}
+}
+
+// Once applied, the rename is in the state: the moved block may go, and
+// the renamed operator keeps its old identity.
+func TestMovedIsRememberedAfterApply(t *testing.T) {
+	renamed := strings.Replace(strings.Replace(stateSpec, `aggregate "revenue"`, `aggregate "by_customer"`, 1),
+		"input = aggregate.revenue", "input = aggregate.by_customer", 1)
+	dir := writeSpec(t, stateSpec)
+	applySpec(t, dir, stateSpec, 1)
+	applySpec(t, dir, renamed+"\nmoved {\n  from = aggregate.revenue\n  to   = aggregate.by_customer\n}\n", 2)
+	want := []string{"kept dedupe.once", "kept aggregate.by_customer", "kept native.source.orders: " + resumes,
+		"kept native.dedupe.once: " + resumes, "kept native.aggregate.revenue: " + resumes}
+	if diff := cmp.Diff(want, planLines(t, dir, renamed)); diff != "" {
+		t.Errorf("state changes without the moved block (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyRefusesAStateReset(t *testing.T) {
+	dir := writeSpec(t, stateSpec)
+	applySpec(t, dir, stateSpec, 1)
+	keyed := strings.Replace(stateSpec, "{ customer = record.customer }", "{ customer = lower(record.customer) }", 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(keyed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := run(t, nil, "", "plan", "-detailed-exitcode", dir)
+	for _, s := range []string{
+		"! This plan resets state or offsets: aggregate.revenue (see State and offsets below).",
+		"  ! reset    aggregate.revenue: key changed from {customer = record.customer} to {customer = lower(record.customer)}\n",
+		"Plan: 0 to move, 0 to add, 3 to change, 0 to delete, 1 state reset.\n",
+	} {
+		if !strings.Contains(plan.stdout, s) {
+			t.Errorf("plan output lacks %q:\n%s", s, plan.stdout)
+		}
+	}
+	if plan.code != 2 {
+		t.Errorf("plan -detailed-exitcode = %d, want 2", plan.code)
+	}
+	js := run(t, nil, "", "plan", "-json", dir)
+	p, err := ir.DecodePlan([]byte(js.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.StateResets(); len(got) != 1 || got[0].Address != "aggregate.revenue" || !strings.HasPrefix(got[0].Reason, "key changed") {
+		t.Errorf("plan -json resets = %+v, want aggregate.revenue: key changed", got)
+	}
+
+	res := run(t, nil, "", "apply", "-auto-approve", dir)
+	if res.code != 1 || !strings.Contains(res.stderr, "Cannot apply: this plan resets state or offsets (1)") ||
+		!strings.Contains(res.stderr, "  aggregate.revenue: key changed from {customer = record.customer}") ||
+		!strings.Contains(res.stderr, "-allow-state-reset") {
+		t.Errorf("apply without -allow-state-reset: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	// With the flag, apply gets past the check to the broker (none here).
+	res = run(t, nil, "", "apply", "-auto-approve", "-allow-state-reset", dir)
+	if strings.Contains(res.stderr, "resets state") || !strings.Contains(res.stderr, "broker") {
+		t.Errorf("apply -allow-state-reset: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+}

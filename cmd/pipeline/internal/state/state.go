@@ -115,7 +115,7 @@ func Read(dir string) (*State, error) {
 		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, "state.json"), err)
 	}
 	if !slices.Contains(readable, s.FormatVersion) {
-		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %q", filepath.Join(dir, "state.json"), s.FormatVersion, strings.Join(readable, `", "`))
+		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %s", filepath.Join(dir, "state.json"), s.FormatVersion, strings.Join(readable, " or "))
 	}
 	return &s, nil
 }
