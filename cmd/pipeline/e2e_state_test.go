@@ -75,7 +75,8 @@ sink "audit" {
 // added source leaves every existing consumer at its committed offsets
 // (nothing is output twice) and, with start_from = "latest", skips its
 // topic's backlog; a key change and a rename without a moved block are
-// resets that apply refuses until -allow-state-reset.
+// resets that apply refuses until -allow-state-reset; a second apply while
+// one runs fails naming the holder of the state lock, or waits for it.
 func TestStateAcrossApplies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -195,6 +196,30 @@ func TestStateAcrossApplies(t *testing.T) {
 	}
 	if out, code := apply("-allow-state-reset"); code != 0 || !strings.Contains(out, "Rollout complete: version 4") {
 		t.Fatalf("apply -allow-state-reset: exit %d\n%s", code, out)
+	}
+
+	// Two applies at once: with no worker left, the first holds the lock
+	// while it waits for one; the second fails at once naming it, and a
+	// third given -lock-timeout waits for it and goes on.
+	h.procs["w1"].Process.Kill()
+	h.procs["w1"].Wait()
+	first := exec.Command(h.bin, "apply", "-auto-approve", "-var", "broker="+h.addr, "-wait-timeout", "4s", spec)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Wait()
+	h.await("the first apply to take the lock", func() bool {
+		b, _ := os.ReadFile(filepath.Join(spec, ".pipeline", "state.lock"))
+		return len(b) > 0
+	})
+	out, code = apply()
+	if code != 1 || !strings.Contains(out, "the state is locked by another pipeline process: lock ") ||
+		!strings.Contains(out, fmt.Sprintf(`held by "apply %s" (pid %d on `, spec, first.Process.Pid)) {
+		t.Errorf("a second apply while one runs: exit %d, want 1 naming the holder\n%s", code, out)
+	}
+	out, _ = apply("-lock-timeout", "30s", "-wait-timeout", "1s")
+	if strings.Contains(out, "locked") || !strings.Contains(out, "no worker is serving pipeline totals") {
+		t.Errorf("apply -lock-timeout 30s: want it to wait for the lock, then find no worker\n%s", out)
 	}
 }
 

@@ -58,6 +58,7 @@ rename.
 A saved plan is refused when the spec, its variables, the cost profile or
 the state changed since it was made.`,
 		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal).",
+			"-lock-timeout D", "Wait up to D for the state lock another command holds (default 0: fail at once, naming the holder).",
 			"-allow-state-reset", "Apply even though the plan resets state or offsets (see plan's State and offsets).",
 			"-wait=false", "With a broker block: return once the plan is published, without waiting for the workers.",
 			"-wait-timeout D", "With a broker block: how long to wait for live workers to run the new version (default 5m).",
@@ -66,6 +67,7 @@ the state changed since it was made.`,
 
 func (c *ApplyCommand) Run(args []string) int {
 	fs := c.newFlagSet("apply")
+	lockTimeout := fs.Duration("lock-timeout", 0, "")
 	autoApprove := fs.Bool("auto-approve", false, "")
 	var rf runFlags
 	rf.register(fs)
@@ -100,7 +102,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	}
 
 	stDir := state.Dir(plan.SpecPath)
-	unlock, err := state.Lock(stDir)
+	unlock, err := state.LockAs(stDir, "apply "+path, *lockTimeout)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
 		return 1
