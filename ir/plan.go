@@ -44,6 +44,11 @@ type Plan struct {
 	// Explain is, per operator, the backends it could have run on and why
 	// each lost; filled only when asked for (plan -explain).
 	Explain []OperatorChoice `json:"explain,omitempty"`
+	// SecretSalt and Secrets are set in a saved plan (Sealed): its
+	// sensitive values are redacted, and each is identified by a hash
+	// keyed by the salt, so apply can check the values it is given again.
+	SecretSalt string   `json:"secret_salt,omitempty"`
+	Secrets    []Secret `json:"secrets,omitempty"`
 	// Rewrites are the changes the optimizer made to the pipeline before
 	// placing it, in the order made; Pipeline is the rewritten pipeline.
 	Rewrites []Rewrite `json:"rewrites,omitempty"`
@@ -250,6 +255,7 @@ func (p *Plan) Redacted() *Plan {
 		return p
 	}
 	c.Pipeline.redact()
+	c.SecretSalt, c.Secrets = "", nil // a saved plan shows as plan -json does
 	return &c
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -252,18 +253,34 @@ func (m *Meta) confirm(command, question string) (bool, error) {
 // derived again from its spec, with its own variable values and cost
 // profile, and compared field by field; what the last apply changed is
 // checked later, under the state lock (state_serial).
-func (m *Meta) verifySaved(p *ir.Plan, costProfile string) hcl.Diagnostics {
+//
+// A saved plan holds no sensitive value, only salted hashes (ir.Secret):
+// the values come from v (-var, -var-file) and the environment, as for
+// plan, and one whose hash differs is refused, naming it. The plan
+// returned carries them.
+func (m *Meta) verifySaved(p *ir.Plan, v *varFlags) (*ir.Plan, hcl.Diagnostics) {
 	if p.Pipeline == nil || p.SpecPath == "" {
-		return hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it names no spec or pipeline")}
+		return nil, hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it names no spec or pipeline")}
 	}
-	fresh, diags := m.checkStale(p)
-	if diags = append(diags, checkProfileStale(p, costProfile)...); diags.HasErrors() {
-		return diags
+	fresh, diags := m.checkStale(p, v)
+	if diags = append(diags, checkProfileStale(p, v.costProfile)...); diags.HasErrors() {
+		return nil, diags
+	}
+	if p.SecretSalt != "" {
+		sealed, err := fresh.Sealed(p.SecretSalt)
+		if err != nil {
+			return nil, hcl.Diagnostics{errorDiag("Cannot apply: %v", err)}
+		}
+		if !samePlan(p, sealed) {
+			return nil, hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
+		}
+		p.Unseal(fresh)
+		return p, nil
 	}
 	if !samePlan(p, fresh) {
-		return hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
+		return nil, hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
 	}
-	return nil
+	return p, nil
 }
 
 // samePlan compares two plans' bodies, leaving out what the saved plan may
@@ -286,30 +303,72 @@ func samePlan(saved, fresh *ir.Plan) bool {
 
 // checkStale refuses a saved plan whose spec or variables changed since:
 // the spec is loaded again with the plan's own variable values and its hash
-// compared. It returns the plan the spec gives now.
-func (m *Meta) checkStale(p *ir.Plan) (*ir.Plan, hcl.Diagnostics) {
-	var v varFlags
+// compared. It returns the plan the spec gives now. A sealed plan's
+// sensitive variables come from v and the environment instead, and are
+// checked against the plan's hashes first, so a wrong or missing value is
+// named rather than reported as a changed spec.
+func (m *Meta) checkStale(p *ir.Plan, v *varFlags) (*ir.Plan, hcl.Diagnostics) {
+	var fv varFlags
+	sealed := p.SecretSalt != ""
+	if sealed {
+		fv.vars, fv.varFiles = slices.Clone(v.vars), slices.Clone(v.varFiles)
+	}
 	names := make([]string, 0, len(p.Pipeline.Vars))
-	for name := range p.Pipeline.Vars {
-		names = append(names, name)
+	for name, c := range p.Pipeline.Vars {
+		if !sealed || !c.Sensitive {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		v.vars = append(v.vars, name+"="+varLiteral(p.Pipeline.Vars[name]))
+	for _, name := range names { // after v's: the plan's values win
+		fv.vars = append(fv.vars, name+"="+varLiteral(p.Pipeline.Vars[name]))
 	}
 	if p.CostProfile != nil {
 		if _, err := os.Stat(p.CostProfile.File); err == nil {
-			v.costProfile = p.CostProfile.File // checkProfileStale compares it
+			fv.costProfile = p.CostProfile.File // checkProfileStale compares it
 		}
 	}
-	ld, diags := m.loadAndPlan(p.SpecPath, &v)
+	ld, diags := m.loadAndPlan(p.SpecPath, &fv)
 	if diags.HasErrors() {
+		if sealed {
+			return nil, append(hcl.Diagnostics{errorDiag("Cannot apply the saved plan: the spec at %s does not load with the plan's variable values and the sensitive ones given now (-var, -var-file, PIPELINE_VAR_*)", p.SpecPath)}, diags...)
+		}
 		return nil, hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s no longer loads; run plan again", p.SpecPath)}
+	}
+	if sealed {
+		now, err := ld.plan.Sealed(p.SecretSalt)
+		if err != nil {
+			return nil, hcl.Diagnostics{errorDiag("Cannot apply: %v", err)}
+		}
+		if d := secretMismatch(p.Secrets, now.Secrets); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
 	}
 	if ld.plan.SpecHash != p.SpecHash {
 		return nil, hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s changed since the plan was made; run plan again", p.SpecPath)}
 	}
 	return ld.plan, nil
+}
+
+// secretMismatch names the sensitive values that differ from (or are
+// missing compared with) those the plan was made with.
+func secretMismatch(saved, now []ir.Secret) *hcl.Diagnostic {
+	got := map[string]string{}
+	for _, s := range now {
+		got[s.Kind+" "+s.Name] = s.Hash
+	}
+	var bad []string
+	for _, s := range saved {
+		if got[s.Kind+" "+s.Name] != s.Hash {
+			bad = append(bad, fmt.Sprintf("%s %s", s.Kind, s.Name))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	d := errorDiag("Cannot apply the saved plan: sensitive values differ from those it was made with: %s", strings.Join(bad, ", "))
+	d.Detail = "A saved plan keeps only a hash of each sensitive value. Give apply the same values the plan was made with: -var, -var-file, PIPELINE_VAR_NAME, or the environment variables env() reads."
+	return d
 }
 
 // deployed is the state recorded for a plan applied through s.

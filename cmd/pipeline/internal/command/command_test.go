@@ -300,8 +300,8 @@ func TestPlanOutShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(raw, []byte("s3cr3t-pw")) {
-		t.Errorf("the saved plan is redacted; apply needs the full plan")
+	if bytes.Contains(raw, []byte("s3cr3t-pw")) {
+		t.Errorf("the saved plan holds a sensitive value in clear")
 	}
 
 	// show -json of the saved plan is exactly what plan -json prints.

@@ -278,3 +278,88 @@ func TestApplyRefusesAStateReset(t *testing.T) {
 		t.Errorf("apply -allow-state-reset: exit %d, stderr:\n%s", res.code, res.stderr)
 	}
 }
+
+// A saved plan keeps only salted hashes of sensitive values: apply takes
+// them again and refuses one that differs; nothing written or printed on
+// the way holds the value.
+func TestSavedPlanHoldsNoSecret(t *testing.T) {
+	const secret = "s3cret-0f-the-test"
+	dir := writeSpec(t, `pipeline "guarded" {}
+
+variable "token" {
+  type      = string
+  sensitive = true
+}
+
+source "in" {
+  file   = "in.jsonl"
+  schema = object({ who = string })
+}
+
+filter "not_token" {
+  input = source.in
+  where = record.who != var.token
+}
+
+sink "out" {
+  input = filter.not_token
+  file  = "out.jsonl"
+}
+`)
+	if err := os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(`{"who":"a"}`+"\n"+`{"who":"`+secret+`"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planFile := filepath.Join(t.TempDir(), "guarded.plan")
+	var printed strings.Builder
+	keep := func(r result) result { printed.WriteString(r.stdout + r.stderr); return r }
+	if r := keep(run(t, nil, "", "plan", "-var", "token="+secret, "-out", planFile, dir)); r.code != 0 {
+		t.Fatalf("plan -out: %s", r.stderr)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"no value", nil},
+		{"another value", []string{"-var", "token=not-it"}},
+	} {
+		r := keep(run(t, nil, "", append(append([]string{"apply", "-auto-approve"}, tc.args...), planFile)...))
+		if r.code != 1 || !strings.Contains(r.stderr, "sensitive values differ from those it was made with: var token") && !strings.Contains(r.stderr, "does not load") {
+			t.Errorf("apply of the saved plan with %s: exit %d, stderr:\n%s", tc.name, r.code, r.stderr)
+		}
+	}
+	r := keep(run(t, nil, "", "apply", "-auto-approve", "-var", "token="+secret, planFile))
+	if r.code != 0 {
+		t.Fatalf("apply with the value the plan was made with: exit %d\n%s", r.code, r.stderr)
+	}
+	out, err := os.ReadFile(filepath.Join(dir, "out.jsonl"))
+	if err != nil || strings.TrimSpace(string(out)) != `{"who":"a"}` {
+		t.Errorf("out.jsonl = %q (%v), want only a's record: the secret must reach the filter", out, err)
+	}
+	if strings.Contains(printed.String(), secret) {
+		t.Errorf("a command printed the secret:\n%s", printed.String())
+	}
+	for _, f := range append(walk(t, state.Dir(dir)), planFile) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), secret) {
+			t.Errorf("%s holds the secret", f)
+		}
+	}
+}
+
+func walk(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
