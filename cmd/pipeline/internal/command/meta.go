@@ -186,6 +186,7 @@ func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) 
 		plan.SpecPath = path
 		plan.CostProfile = prof.ref
 		diags = append(diags, applyMoved(plan.Pipeline, st)...)
+		renameChannels(plan)
 		if st != nil {
 			plan.StateSerial = st.Serial
 			plan.Changes = changesSince(plan, st)

@@ -76,6 +76,38 @@ func applyMoved(pl *ir.Pipeline, st *state.State) hcl.Diagnostics {
 	return diags
 }
 
+// renameChannels gives a channel topic produced by a renamed operator the
+// name it had before the rename (<pipeline>.<old address>[.output…]), so
+// its consumers keep reading the topic they have offsets in, and records
+// not yet read there are not left behind.
+func renameChannels(p *ir.Plan) {
+	renamed := map[string]string{} // old topic → topic with the identity
+	for _, ch := range p.Channels {
+		opID, _ := ir.StreamOperator(ch.Stream)
+		op := p.Pipeline.Operator(opID)
+		if op == nil || op.Identity == "" {
+			continue
+		}
+		prefix := p.Pipeline.Name + "." + op.ID
+		if rest, ok := strings.CutPrefix(ch.Topic, prefix); ok && (rest == "" || rest[0] == '.') {
+			renamed[ch.Topic] = p.Pipeline.Name + "." + op.Identity + rest
+			ch.Topic = renamed[ch.Topic]
+		}
+	}
+	if len(renamed) == 0 {
+		return
+	}
+	for _, st := range p.Stages {
+		for _, ts := range []*[]string{&st.Inputs, &st.Outputs} {
+			for i, t := range *ts {
+				if n, ok := renamed[t]; ok {
+					(*ts)[i] = n
+				}
+			}
+		}
+	}
+}
+
 func didYouMeanAddr(addr string, known []string) string {
 	kind, _, _ := strings.Cut(addr, ".")
 	var same []string

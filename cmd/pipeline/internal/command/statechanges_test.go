@@ -363,3 +363,38 @@ func walk(t *testing.T, dir string) []string {
 	}
 	return files
 }
+
+// A renamed operator's channel keeps its topic, so the stage reading it
+// resumes there.
+func TestMovedKeepsChannelTopics(t *testing.T) {
+	renamed := strings.NewReplacer(`dedupe "once"`, `dedupe "first"`, "input            = dedupe.once", "input            = dedupe.first").Replace(stateSpec)
+	dir := writeSpec(t, stateSpec)
+	applySpec(t, dir, stateSpec, 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(renamed+"\nmoved {\n  from = dedupe.once\n  to   = dedupe.first\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
+	ld, diags := m.loadAndPlan(dir, &varFlags{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var topics []string
+	for _, ch := range ld.plan.Channels {
+		topics = append(topics, ch.Topic)
+	}
+	var ins []string
+	for _, st := range ld.plan.Stages {
+		ins = append(ins, strings.Join(st.Inputs, ","))
+	}
+	if diff := cmp.Diff([]string{"shop.filter.big", "shop.dedupe.once"}, topics); diff != "" {
+		t.Errorf("channel topics (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"orders", "shop.filter.big", "shop.dedupe.once"}, ins); diff != "" {
+		t.Errorf("stage inputs (-want +got):\n%s", diff)
+	}
+	want := []string{"kept dedupe.first: renamed from dedupe.once (moved block)", "kept aggregate.revenue",
+		"kept native.source.orders: " + resumes, "kept native.dedupe.once: " + resumes, "kept native.aggregate.revenue: " + resumes}
+	if diff := cmp.Diff(want, renderStateChanges(ld.plan.StateChanges)); diff != "" {
+		t.Errorf("state changes (-want +got):\n%s", diff)
+	}
+}
