@@ -124,7 +124,7 @@ func TestStateAcrossApplies(t *testing.T) {
 		t.Fatalf("apply v1: exit %d\n%s", code, out)
 	}
 	h.produce("orders", order("c1", 10, "00:00:05"))
-	h.await("c1's first order to reach the aggregate", func() bool { return h.stageIn("totals", "native.aggregate.revenue") >= 1 })
+	h.await("c1's first order to reach the aggregate", time.Minute, func() bool { return h.stageIn("totals", "native.aggregate.revenue") >= 1 })
 
 	// Version 2 renames the aggregate with a moved block: kept, and the
 	// window's total continues (10 + 20).
@@ -141,7 +141,7 @@ func TestStateAcrossApplies(t *testing.T) {
 	}
 	h.produce("orders", order("c1", 20, "00:00:30"), order("c2", 7, "00:02:00"))
 	want := []string{total("c1", 30, "00:00:00", "00:01:00")}
-	h.await("c1's window", func() bool { return len(h.consume("revenue")) >= len(want) })
+	h.await("c1's window", time.Minute, func() bool { return len(h.consume("revenue")) >= len(want) })
 
 	// Version 3 adds an unrelated source whose topic has a backlog: every
 	// existing consumer resumes, the new one starts at the end.
@@ -159,14 +159,14 @@ func TestStateAcrossApplies(t *testing.T) {
 	if out, code := apply(); code != 0 {
 		t.Fatalf("apply v3: exit %d\n%s", code, out)
 	}
-	h.await("the audit stage to join its group", func() bool { return h.assigned("totals.native.source.audit", "audit") })
+	h.await("the audit stage to join its group", time.Minute, func() bool { return h.assigned("totals.native.source.audit", "audit") })
 	time.Sleep(time.Second) // its start offset (the end) is resolved
 	h.produce("audit", `{"who":"after"}`)
 	h.produce("orders", order("c3", 1, "00:05:00")) // closes c2's window
 	want = append(want, total("c2", 7, "00:02:00", "00:03:00"))
 	sort.Strings(want)
-	h.await("c2's window", func() bool { return len(h.consume("revenue")) >= len(want) })
-	h.await("the audit record", func() bool { return len(h.consume("audit-copy")) >= 1 })
+	h.await("c2's window", time.Minute, func() bool { return len(h.consume("revenue")) >= len(want) })
+	h.await("the audit record", time.Minute, func() bool { return len(h.consume("audit-copy")) >= 1 })
 	time.Sleep(time.Second) // anything extra would show now
 	if d := cmp.Diff(want, h.consume("revenue")); d != "" {
 		t.Errorf("revenue (-want +got): a record output twice or lost:\n%s", d)
@@ -208,7 +208,7 @@ func TestStateAcrossApplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer first.Wait()
-	h.await("the first apply to take the lock", func() bool {
+	h.await("the first apply to take the lock", time.Minute, func() bool {
 		b, _ := os.ReadFile(filepath.Join(spec, ".pipeline", "state.lock"))
 		return len(b) > 0
 	})
@@ -282,7 +282,7 @@ func startWorkers(t *testing.T, ids ...string) *workers {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.watch.Close)
-	h.await("every worker to report", func() bool { return len(h.reports()) == len(ids) })
+	h.await("every worker to report", time.Minute, func() bool { return len(h.reports()) == len(ids) })
 	return h
 }
 
@@ -336,12 +336,12 @@ func (h *workers) consume(topic string) []string {
 	return lines
 }
 
-func (h *workers) await(what string, ok func() bool) {
+func (h *workers) await(what string, within time.Duration, ok func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(within)
 	for !ok() {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for %s", what)
+			h.t.Fatalf("timed out after %s waiting for %s", within, what)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -52,9 +52,8 @@ sink "revenue" {
 }
 `
 
-// applySpec plans src in dir as apply would and records the state apply
-// would write, as a broker-backed apply does.
-func applySpec(t *testing.T, dir, src string, serial int64) {
+// planIn writes src as dir's spec and plans it against dir's state.
+func planIn(t *testing.T, dir, src string) *ir.Plan {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -64,7 +63,14 @@ func applySpec(t *testing.T, dir, src string, serial int64) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	st := deployed(ld.plan, &session{brokers: []string{"localhost:9092"}}, serial)
+	return ld.plan
+}
+
+// applySpec plans src in dir as apply would and records the state apply
+// would write, as a broker-backed apply does.
+func applySpec(t *testing.T, dir, src string, serial int64) {
+	t.Helper()
+	st := deployed(planIn(t, dir, src), &session{brokers: []string{"localhost:9092"}}, serial)
 	if err := state.Write(state.Dir(dir), st); err != nil {
 		t.Fatal(err)
 	}
@@ -74,15 +80,7 @@ func applySpec(t *testing.T, dir, src string, serial int64) {
 // change as "state address: reason; offsets".
 func planLines(t *testing.T, dir, src string) []string {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
-	ld, diags := m.loadAndPlan(dir, &varFlags{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	return renderStateChanges(ld.plan.StateChanges)
+	return renderStateChanges(planIn(t, dir, src).StateChanges)
 }
 
 func renderStateChanges(cs []ir.StateChange) []string {
@@ -370,20 +368,13 @@ func TestMovedKeepsChannelTopics(t *testing.T) {
 	renamed := strings.NewReplacer(`dedupe "once"`, `dedupe "first"`, "input            = dedupe.once", "input            = dedupe.first").Replace(stateSpec)
 	dir := writeSpec(t, stateSpec)
 	applySpec(t, dir, stateSpec, 1)
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(renamed+"\nmoved {\n  from = dedupe.once\n  to   = dedupe.first\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
-	ld, diags := m.loadAndPlan(dir, &varFlags{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	plan := planIn(t, dir, renamed+"\nmoved {\n  from = dedupe.once\n  to   = dedupe.first\n}\n")
 	var topics []string
-	for _, ch := range ld.plan.Channels {
+	for _, ch := range plan.Channels {
 		topics = append(topics, ch.Topic)
 	}
 	var ins []string
-	for _, st := range ld.plan.Stages {
+	for _, st := range plan.Stages {
 		ins = append(ins, strings.Join(st.Inputs, ","))
 	}
 	if diff := cmp.Diff([]string{"shop.filter.big", "shop.dedupe.once"}, topics); diff != "" {
@@ -394,7 +385,7 @@ func TestMovedKeepsChannelTopics(t *testing.T) {
 	}
 	want := []string{"kept dedupe.first: renamed from dedupe.once (moved block)", "kept aggregate.revenue",
 		"kept native.source.orders: " + resumes, "kept native.dedupe.once: " + resumes, "kept native.aggregate.revenue: " + resumes}
-	if diff := cmp.Diff(want, renderStateChanges(ld.plan.StateChanges)); diff != "" {
+	if diff := cmp.Diff(want, renderStateChanges(plan.StateChanges)); diff != "" {
 		t.Errorf("state changes (-want +got):\n%s", diff)
 	}
 }
