@@ -41,7 +41,10 @@ func TestCheckStateFollowsTheCompatibilityRules(t *testing.T) {
 			a.ID, a.Identity = "aggregate.by_customer", "aggregate.revenue"
 			return nil
 		}, true},
-		{"key", func(a *ir.Operator) []*ir.Operator { a.Aggregate.Key = testkit.Fields("customer", "lower(record.customer)"); return nil }, false},
+		{"key", func(a *ir.Operator) []*ir.Operator {
+			a.Aggregate.Key = testkit.Fields("customer", "lower(record.customer)")
+			return nil
+		}, false},
 		{"window", func(a *ir.Operator) []*ir.Operator { a.Aggregate.Window.SizeMs = 300_000; return nil }, false},
 	}
 	for _, tc := range tests {
