@@ -9,7 +9,9 @@ import (
 // first operator that is not a table source (a table source joins the
 // stage of its readers and may come and go). Everything that must survive
 // a change of the plan elsewhere derives from it: consumer group IDs,
-// transactional IDs, transform names and state directories. Stage IDs
+// transactional IDs, transform names and state directories. A first
+// operator renamed with a moved block lends its old address
+// (Operator.StateAddress), so the stage keeps its group and state. Stage IDs
 // (native.1, native.2) are numbered in plan order and shift when a stage is
 // added before another, so they only name a stage for display.
 func (pl *Pipeline) StageIdentity(st *Stage) string {
@@ -18,8 +20,12 @@ func (pl *Pipeline) StageIdentity(st *Stage) string {
 	}
 	first := st.Operators[0]
 	for _, id := range st.Operators {
-		if op := pl.Operator(id); op == nil || op.Source == nil || !op.Source.Table {
+		op := pl.Operator(id)
+		if op == nil || op.Source == nil || !op.Source.Table {
 			first = id
+			if op != nil {
+				first = op.StateAddress() // a renamed operator keeps its stage's identity
+			}
 			break
 		}
 	}

@@ -54,6 +54,20 @@ type Pipeline struct {
 	// ties broken by ID).
 	Operators []*Operator `json:"operators"`
 	Tests     []*Test     `json:"tests,omitempty"`
+	// Moved are the spec's moved blocks: operators renamed since an earlier
+	// apply whose state, consumer group and offsets follow the new name.
+	Moved []Moved `json:"moved,omitempty"`
+}
+
+// Moved is a moved block: the operator From was renamed To. The command
+// that compares a spec with the applied state checks that From existed and
+// gives To From's identity (Operator.Identity).
+type Moved struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Range     Range  `json:"range"`
+	FromRange Range  `json:"from_range"`
+	ToRange   Range  `json:"to_range"`
 }
 
 // Broker is a Kafka-protocol cluster.
@@ -113,8 +127,12 @@ type Operator struct {
 	Schema Schema `json:"schema"`
 
 	Backend string `json:"backend,omitempty"` // pin; "" = optimizer decides
-	Stats   Stats  `json:"stats"`
-	Range   Range  `json:"range"` // the block's declaration
+	// Identity is the address the operator's state, and a stage it heads,
+	// are known by when that is not ID: it was renamed (a moved block) and
+	// keeps the old name's state, consumer group and offsets. "" = ID.
+	Identity string `json:"identity,omitempty"`
+	Stats    Stats  `json:"stats"`
+	Range    Range  `json:"range"` // the block's declaration
 
 	// Exactly one of these is set, matching Kind.
 	Source    *Source    `json:"source,omitempty"`
@@ -148,6 +166,33 @@ type Source struct {
 	// record past it is dead-lettered as "future" and does not move the
 	// watermark. 0: DefaultMaxFutureMs.
 	MaxFutureMs int64 `json:"max_future_ms,omitempty"`
+	// StartFrom is where a consumer group that has no committed offset
+	// for a partition of Topic starts reading it: StartEarliest (""),
+	// StartLatest, or an RFC 3339 time (the first record at or after it).
+	StartFrom string `json:"start_from,omitempty"`
+}
+
+// Source start positions (Source.StartFrom); anything else is a time.
+const (
+	StartEarliest = "earliest"
+	StartLatest   = "latest"
+)
+
+// StartPosition is s's start_from, "earliest" when unset.
+func (s *Source) StartPosition() string {
+	if s == nil || s.StartFrom == "" {
+		return StartEarliest
+	}
+	return s.StartFrom
+}
+
+// StateAddress is the address op's state and identity derive from: its
+// Identity when it was renamed with a moved block, else its ID.
+func (op *Operator) StateAddress() string {
+	if op.Identity != "" {
+		return op.Identity
+	}
+	return op.ID
 }
 
 // DefaultMaxFutureMs is a source's max_future when the spec sets none: 1h.

@@ -35,9 +35,20 @@ type Plan struct {
 	// Changes is what applying the plan changes, compared with what the
 	// last apply deployed; nil when there is no local state.
 	Changes *Changes `json:"changes,omitempty"`
+	// StateChanges say, for every stateful operator (aggregate, dedupe,
+	// join) and every consumer (a stage reading topics), what applying the
+	// plan does to its state and offsets, resets first. Derived from the
+	// local state like Changes, so a saved plan's are checked again by
+	// apply.
+	StateChanges []StateChange `json:"state_changes,omitempty"`
 	// Explain is, per operator, the backends it could have run on and why
 	// each lost; filled only when asked for (plan -explain).
 	Explain []OperatorChoice `json:"explain,omitempty"`
+	// SecretSalt and Secrets are set in a saved plan (Sealed): its
+	// sensitive values are redacted, and each is identified by a hash
+	// keyed by the salt, so apply can check the values it is given again.
+	SecretSalt string   `json:"secret_salt,omitempty"`
+	Secrets    []Secret `json:"secrets,omitempty"`
 	// Rewrites are the changes the optimizer made to the pipeline before
 	// placing it, in the order made; Pipeline is the rewritten pipeline.
 	Rewrites []Rewrite `json:"rewrites,omitempty"`
@@ -76,6 +87,46 @@ type StageChange struct {
 	Operators []string `json:"operators"`
 	// Was is a changed stage's operators as deployed.
 	Was []string `json:"was,omitempty"`
+}
+
+// State change classes (StateChange.State).
+const (
+	StateNew     = "new"
+	StateKept    = "kept"
+	StateReset   = "reset"
+	StateDropped = "dropped"
+)
+
+// StateChange is what applying a plan does to one stateful operator's state
+// or one consumer's offsets.
+type StateChange struct {
+	// Address is the operator's address, or for a consumer the identity
+	// of the stage that consumes (native.source.orders).
+	Address string `json:"address"`
+	// Kind is the operator kind, or "consumer".
+	Kind  string `json:"kind"`
+	State string `json:"state"` // new | kept | reset | dropped
+	// Reason says why, for people: "key changed from … to …", "renamed
+	// from aggregate.revenue (moved block)".
+	Reason string `json:"reason,omitempty"`
+	// Offsets, for a consumer, is where it reads: "resumes at committed
+	// offsets" or "reads from earliest|latest|<time>".
+	Offsets string `json:"offsets,omitempty"`
+	// Group is a native consumer's consumer group.
+	Group string `json:"group,omitempty"`
+	// Topics are a consumer's input topics.
+	Topics []string `json:"topics,omitempty"`
+}
+
+// StateResets returns the state changes that reset state.
+func (p *Plan) StateResets() []StateChange {
+	var out []StateChange
+	for _, c := range p.StateChanges {
+		if c.State == StateReset {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Empty reports whether there is nothing to change.
@@ -204,6 +255,7 @@ func (p *Plan) Redacted() *Plan {
 		return p
 	}
 	c.Pipeline.redact()
+	c.SecretSalt, c.Secrets = "", nil // a saved plan shows as plan -json does
 	return &c
 }
 

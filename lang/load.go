@@ -36,6 +36,7 @@ var rootSchema = func() *hcl.BodySchema {
 		{Type: "broker", LabelNames: []string{"name"}},
 		{Type: "backend", LabelNames: []string{"name"}},
 		{Type: "test", LabelNames: []string{"name"}},
+		{Type: "moved"},
 	}}
 	for _, k := range operatorKinds {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: string(k), LabelNames: []string{"name"}})
@@ -143,6 +144,7 @@ func (l *loader) load() *ir.Pipeline {
 		l.p.Operators = append(l.p.Operators, d.op)
 	}
 	l.decodeTests(byType["test"])
+	l.decodeMoved(byType["moved"])
 
 	l.p.Vars = map[string]ir.Const{}
 	for name, v := range l.vars {

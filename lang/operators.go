@@ -48,7 +48,8 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "topic"}, hcl.AttributeSchema{Name: "file"},
 		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "schema", Required: true},
 		hcl.AttributeSchema{Name: "table"}, hcl.AttributeSchema{Name: "key"},
-		hcl.AttributeSchema{Name: "event_time"}, hcl.AttributeSchema{Name: "max_future"}),
+		hcl.AttributeSchema{Name: "event_time"}, hcl.AttributeSchema{Name: "max_future"},
+		hcl.AttributeSchema{Name: "start_from"}),
 	ir.KindFilter: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "where", Required: true}),
 	ir.KindMap: opSchema(nil,
@@ -262,6 +263,9 @@ func (l *loader) decodeSource(d *opDecl, attrs hcl.Attributes) {
 		} else if ok {
 			src.MaxFutureMs = ms
 		}
+	}
+	if a := attrs["start_from"]; a != nil {
+		src.StartFrom = l.startFrom(a, src)
 	}
 	schema := cty.DynamicPseudoType
 	if a := attrs["schema"]; a != nil {

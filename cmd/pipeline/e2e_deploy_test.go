@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/pipeline-compiler/pipeline/runtime/control"
 )
@@ -34,28 +30,8 @@ func TestDeployWithWorkers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
 	}
-	kcat := needKcat(t)
-	bin := t.TempDir()
-	for pkg, name := range map[string]string{".": "pipeline", "../../runtime/embedded/cmd/kfake-broker": "kfake-broker"} {
-		if out, err := exec.Command("go", "build", "-tags", "nobeam", "-o", filepath.Join(bin, name), pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
-	pipeline := filepath.Join(bin, "pipeline")
-	broker := exec.Command(filepath.Join(bin, "kfake-broker"), "-partitions", "1", "-min-session-timeout", "500ms")
-	stdout, err := broker.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := broker.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { broker.Process.Kill(); broker.Wait() })
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("broker address: %v", err)
-	}
-	addr = strings.TrimSpace(addr)
+	h := startWorkers(t, "w1", "w2")
+	pipeline, addr := h.bin, h.addr
 
 	// The specs are copied, so that apply's .pipeline state stays in the
 	// test's directory; v2 replaces v1 in place, as a git pull would.
@@ -64,108 +40,19 @@ func TestDeployWithWorkers(t *testing.T) {
 	copySpec(t, "testdata/deploy/v1", spec)
 	copySpec(t, "testdata/deploy/secret", secret)
 
-	state := t.TempDir()
-	workers := map[string]*exec.Cmd{}
-	logs := map[string]*bytes.Buffer{}
-	for _, id := range []string{"w1", "w2"} {
-		var log bytes.Buffer
-		w := exec.Command(pipeline, "worker", "-brokers", addr, "-instance-id", id, "-state-dir", state,
-			"-report-interval", "300ms", "-session-timeout", "2s")
-		w.Stdout, w.Stderr = &log, &log
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		workers[id], logs[id] = w, &log
-		t.Cleanup(func() { w.Process.Kill(); w.Wait() })
-	}
-	defer func() {
-		if t.Failed() {
-			for id, l := range logs {
-				t.Logf("worker %s log:\n%s", id, l)
-			}
-		}
-	}()
 	apply := func(dir string, extra ...string) (string, int) {
 		t.Helper()
-		args := append([]string{"apply", "-auto-approve", "-var", "broker=" + addr, "-wait-timeout", "40s"}, extra...)
-		cmd := exec.Command(pipeline, append(args, dir)...)
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if err != nil {
-			ee, ok := err.(*exec.ExitError)
-			if !ok {
-				t.Fatalf("apply: %v", err)
-			}
-			code = ee.ExitCode()
-		}
-		return string(out), code
+		return h.run(append(append([]string{"apply", "-auto-approve", "-var", "broker=" + addr, "-wait-timeout", "40s"}, extra...), dir)...)
 	}
-	produce := func(lines ...string) {
-		t.Helper()
-		cmd := exec.Command(kcat, "-b", addr, "-t", "clicks", "-P")
-		cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("kcat -P: %v\n%s", err, out)
-		}
-	}
-	consume := func(topic string) []string {
-		t.Helper()
-		out, err := exec.Command(kcat, "-b", addr, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
-			"-X", "isolation.level=read_committed").Output()
-		if err != nil {
-			return nil // not created yet
-		}
-		var lines []string
-		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if l != "" {
-				lines = append(lines, normJSON(t, l))
-			}
-		}
-		sort.Strings(lines)
-		return lines
-	}
-	await := func(what string, within time.Duration, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(within)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %s waiting for %s", within, what)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	watch, err := control.NewWatcher(kgo.SeedBrokers(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Close()
-	reports := func() map[string]*control.Report {
-		rs, _ := watch.Poll(context.Background(), 100*time.Millisecond)
-		return rs
-	}
-	stageIn := func(pipelineName, identity string) int64 {
-		var n int64
-		for _, r := range reports() {
-			if ps := r.Pipeline(pipelineName); ps != nil && r.Live(time.Now()) {
-				for _, st := range ps.Stages {
-					if st.Identity == identity {
-						n += st.RecordsIn
-					}
-				}
-			}
-		}
-		return n
-	}
+	produce := func(lines ...string) { t.Helper(); h.produce("clicks", lines...) }
+	consume, await, reports, stageIn := h.consume, h.await, h.reports, h.stageIn
+	workers := h.procs
 	click := func(user, ts string) string { return fmt.Sprintf(`{"user":%q,"ts":"2026-01-01T%sZ"}`, user, ts) }
 	session := func(user string, clicks int, start, end string) string {
 		return normJSON(t, fmt.Sprintf(`{"user":%q,"clicks":%d,"window_start":"2026-01-01T%sZ","window_end":"2026-01-01T%sZ"}`, user, clicks, start, end))
 	}
 
 	// 1. Both workers run version 1 when apply returns.
-	await("both workers to report", 30*time.Second, func() bool {
-		rs := reports()
-		return rs["w1"] != nil && rs["w2"] != nil
-	})
 	out, code := apply(spec)
 	if code != 0 || !strings.Contains(out, "Rollout complete: version 1 of pipeline clicks runs on 2 worker(s): w1, w2.") {
 		t.Fatalf("apply v1: exit %d\n%s", code, out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -302,32 +303,69 @@ func (s *server) start(ctx context.Context, p *pipe, plan *ir.Plan, st *ir.Stage
 	go s.runStage(sctx, p.name, plan, st, r)
 }
 
-// checkState deletes the stage's state when its stateful operators
-// changed since the state was written: the fingerprint of the operators
-// the state fits is kept beside it (shared by the workers of a state
-// directory, and across restarts).
+// checkState deletes the stage's state when a stateful operator it held
+// changed its state shape (ir.StateShape): the shape of every stateful
+// operator the state was built for is kept beside it (state.fingerprint,
+// JSON: state address → shape hash), shared by the workers of a state
+// directory and across restarts. An added operator starts with no state of
+// its own and a removed one's entry stays (should the address come back
+// with another shape, its old keys are not read), so neither resets the
+// others: the rule plan reports with.
 func (s *server) checkState(plan *ir.Plan, st *ir.Stage, stateFP string) error {
 	if s.cfg.StateDir == "" {
 		return nil
 	}
+	var now map[string]string
+	if err := json.Unmarshal([]byte(stateFP), &now); err != nil {
+		return err
+	}
 	dir := worker.StageStateDir(s.cfg.StateDir, plan, st)
-	file := filepath.Join(dir, "operators.fingerprint")
-	prev, err := os.ReadFile(file)
+	file := filepath.Join(dir, "state.fingerprint")
+	var was map[string]string
+	b, err := os.ReadFile(file)
 	switch {
-	case err == nil && string(prev) == stateFP:
-		return nil
 	case err == nil:
+		if json.Unmarshal(b, &was) != nil {
+			was = map[string]string{"": "unreadable"} // not ours: reset
+		}
+	case errors.Is(err, os.ErrNotExist):
+		// Written by an older worker: its fingerprint covered the stateful
+		// operators whole. Equal means unchanged, so the state is kept.
+		legacy := filepath.Join(dir, "operators.fingerprint")
+		if old, lerr := os.ReadFile(legacy); lerr == nil {
+			was = map[string]string{"": "legacy"}
+			if fp, ferr := legacyStateFingerprint(plan, st); ferr == nil && string(old) == fp {
+				was = now
+			}
+			_ = os.Remove(legacy)
+		}
+	default:
+		return err
+	}
+	changed := was[""] != ""
+	for addr, h := range now {
+		if old, ok := was[addr]; ok && old != h {
+			changed = true
+		}
+	}
+	merged := map[string]string{}
+	if changed {
 		s.cfg.Logger.Info("a stateful operator changed: the stage starts with empty state", "pipeline", plan.Pipeline.Name, "stage", st.ID)
 		if err := worker.RemoveStageState(s.cfg.StateDir, plan, st); err != nil {
 			return err
 		}
-	case !errors.Is(err, os.ErrNotExist):
-		return err
+	} else {
+		maps.Copy(merged, was)
 	}
+	maps.Copy(merged, now)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(file, []byte(stateFP), 0o600) // state is private (issue 17 item 13)
+	out, err := json.Marshal(merged)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, out, 0o600) // state is private (issue 17 item 13)
 }
 
 func (s *server) runStage(ctx context.Context, pipeline string, plan *ir.Plan, st *ir.Stage, r *stageRun) {
@@ -494,10 +532,50 @@ func fingerprints(plan *ir.Plan, st *ir.Stage) (fp, stateFP string, err error) {
 	if fp, err = hashWithoutPositions(whole); err != nil {
 		return "", "", err
 	}
-	if stateFP, err = hashWithoutPositions(stateful); err != nil {
+	if stateFP, err = stateFingerprint(pl, stateful); err != nil {
 		return "", "", err
 	}
 	return fp, stateFP, nil
+}
+
+// stateFingerprint is, as JSON, each stateful operator's state address
+// and a hash of its shape (ir.StateShape), the rule plan reports with: a
+// change outside the shapes (allowed_lateness, a filter upstream) or a
+// rename with a moved block keeps the state; a key or window change does
+// not.
+func stateFingerprint(pl *ir.Pipeline, stateful []*ir.Operator) (string, error) {
+	m := map[string]string{}
+	for _, op := range stateful {
+		h, err := hashWithoutPositions(pl.ShapeOf(op))
+		if err != nil {
+			return "", err
+		}
+		m[op.StateAddress()] = h
+	}
+	b, err := json.Marshal(m) // keys sorted: the same stage gives the same bytes
+	return string(b), err
+}
+
+// legacyStateFingerprint is the fingerprint workers wrote before state
+// shapes (to operators.fingerprint): the stateful operators whole. A
+// worker upgraded in place compares it once, so unchanged operators keep
+// their state across the upgrade.
+func legacyStateFingerprint(plan *ir.Plan, st *ir.Stage) (string, error) {
+	var stateful []*ir.Operator
+	for _, id := range st.Operators {
+		if op := plan.Pipeline.Operator(id); op != nil && (op.Aggregate != nil || op.Dedupe != nil || op.Join != nil) {
+			stateful = append(stateful, op)
+		}
+	}
+	var ordered []*ir.Operator
+	for _, op := range plan.Pipeline.Operators { // in pipeline order, as written then
+		for _, s := range stateful {
+			if s == op {
+				ordered = append(ordered, op)
+			}
+		}
+	}
+	return hashWithoutPositions(ordered)
 }
 
 func hashWithoutPositions(v any) (string, error) {

@@ -111,7 +111,7 @@ func newAggregate(op *ir.Operator, in *eval.Layout, c eval.Consts, limit int) (*
 		op:       op,
 		window:   a.Window,
 		lateness: a.AllowedLatenessMs,
-		prefix:   opPrefix(op.ID),
+		prefix:   opPrefix(op.StateAddress()),
 		limit:    limit,
 		keys:     map[string]*aggKey{},
 		buckets:  map[int64]*bucket{},

@@ -155,7 +155,7 @@ func (e *Engine) buildNode(g *stateless.Processor, op *ir.Operator, in []*eval.L
 		if err := diagErr(op, "key", diags); err != nil {
 			return nil, nil, err
 		}
-		n, out = &dedupeNode{op: op, key: p, out: e.route(op.ID), within: op.Dedupe.WithinMs, prefix: opPrefix(op.ID), nextSweep: math.MinInt64}, in[0]
+		n, out = &dedupeNode{op: op, key: p, out: e.route(op.ID), within: op.Dedupe.WithinMs, prefix: opPrefix(op.StateAddress()), nextSweep: math.MinInt64}, in[0]
 	case ir.KindJoin:
 		if len(in) != 2 {
 			return nil, nil, fmt.Errorf("native: %s: a join needs two inputs", op.ID)
@@ -179,7 +179,8 @@ func (e *Engine) buildNode(g *stateless.Processor, op *ir.Operator, in []*eval.L
 	return &consumer{e: e, n: n}, out, nil
 }
 
-// opPrefix is the state key prefix of an operator.
+// opPrefix is the state key prefix of an operator: its StateAddress, so
+// an operator renamed with a moved block finds its state.
 func opPrefix(id string) []byte { return append([]byte(id), 0) }
 
 func (e *Engine) partition(stream string, p int32) *partState {

@@ -95,7 +95,7 @@ func newJoin(e *Engine, op *ir.Operator, l, r *eval.Layout, c eval.Consts) (*joi
 		rLayout: r,
 		nullL:   eval.NewRecord(l),
 		nullR:   eval.NewRecord(r),
-		prefix:  opPrefix(op.ID),
+		prefix:  opPrefix(op.StateAddress()),
 		keys:    map[string]*ssKey{},
 		out:     e.route(op.ID),
 		limit:   e.cfg.cacheLimit,

@@ -378,6 +378,13 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 	if r.cfg.static {
 		opts = append(opts, kgo.InstanceID(TransactionalID(r.plan, r.stage, r.cfg.instance)))
 	}
+	starts, err := r.startOffsets()
+	if err != nil {
+		return nil, err
+	}
+	if starts != nil {
+		opts = append(opts, kgo.AdjustFetchOffsetsFn(adjustStart(starts)))
+	}
 	if r.exactlyOnce {
 		txnID := TransactionalID(r.plan, r.stage, r.cfg.instance)
 		sess, err := kgo.NewGroupTransactSession(append(opts,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -50,9 +51,16 @@ through its Admin API after their topics are created: only transforms whose
 module changed (or that the cluster lacks) are deployed, and those the plan
 no longer has are deleted. "pipeline destroy" removes them.
 
+A plan that resets the state of a stateful operator (aggregate, dedupe,
+join) or the offsets of a consumer is refused, naming each reset and why,
+unless -allow-state-reset is given. A moved block keeps state across a
+rename.
+
 A saved plan is refused when the spec, its variables, the cost profile or
 the state changed since it was made.`,
 		append(append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal).",
+			"-lock-timeout D", "Wait up to D for the state lock another command holds (default 0: fail at once, naming the holder).",
+			"-allow-state-reset", "Apply even though the plan resets state or offsets (see plan's State and offsets).",
 			"-wait=false", "With a broker block: return once the plan is published, without waiting for the workers.",
 			"-wait-timeout D", "With a broker block: how long to wait for live workers to run the new version (default 5m).",
 			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec."}, runOptions...), varOptions...)...)
@@ -60,12 +68,14 @@ the state changed since it was made.`,
 
 func (c *ApplyCommand) Run(args []string) int {
 	fs := c.newFlagSet("apply")
+	lockTimeout := fs.Duration("lock-timeout", 0, "")
 	autoApprove := fs.Bool("auto-approve", false, "")
 	var rf runFlags
 	rf.register(fs)
 	var v varFlags
 	v.register(fs)
 	fs.StringVar(&v.costProfile, "cost-profile", "", "")
+	allowReset := fs.Bool("allow-state-reset", false, "")
 	wait := fs.Bool("wait", true, "")
 	waitTimeout := fs.Duration("wait-timeout", 5*time.Minute, "")
 	pos, err := parse(fs, args)
@@ -93,7 +103,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	}
 
 	stDir := state.Dir(plan.SpecPath)
-	unlock, err := state.Lock(stDir)
+	unlock, err := state.LockAs(stDir, "apply "+path, *lockTimeout)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
 		return 1
@@ -106,6 +116,18 @@ func (c *ApplyCommand) Run(args []string) int {
 	}
 	if serial != plan.StateSerial {
 		c.showDiags(diagsOf(errorDiag("Saved plan is stale: the state changed since the plan was made (serial %d, now %d); run plan again", plan.StateSerial, serial)), nil)
+		return 1
+	}
+	// What the plan does to state is derived again under the lock, from
+	// the state as it is now: a saved plan's list is not trusted.
+	prevState, err := state.Read(stDir)
+	if err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
+		return 1
+	}
+	plan.StateChanges = stateChanges(plan, prevState)
+	if resets := plan.StateResets(); len(resets) > 0 && !*allowReset {
+		c.showDiags(diagsOf(refuseResets(resets)), nil)
 		return 1
 	}
 	if transforms == nil {
@@ -192,6 +214,23 @@ func (c *ApplyCommand) Run(args []string) int {
 	return 0
 }
 
+// refuseResets is apply's refusal of a plan that resets state: each reset
+// and its reason, and the ways forward.
+func refuseResets(resets []ir.StateChange) *hcl.Diagnostic {
+	var b strings.Builder
+	for _, r := range resets {
+		what := r.Address
+		if r.Kind == kindConsumer {
+			what = "consumer " + r.Address
+		}
+		fmt.Fprintf(&b, "%s: %s\n", what, r.Reason)
+	}
+	b.WriteString("Records already processed would be forgotten or processed again. Keep the state (a moved block for a rename; see the README's compatibility rules), or run apply with -allow-state-reset to accept it.")
+	d := errorDiag("Cannot apply: this plan resets state or offsets (%d)", len(resets))
+	d.Detail = b.String()
+	return d
+}
+
 // confirm asks question on a terminal; without one it refuses rather than
 // guess. command names the command for the -auto-approve hint.
 func (m *Meta) confirm(command, question string) (bool, error) {
@@ -214,18 +253,34 @@ func (m *Meta) confirm(command, question string) (bool, error) {
 // derived again from its spec, with its own variable values and cost
 // profile, and compared field by field; what the last apply changed is
 // checked later, under the state lock (state_serial).
-func (m *Meta) verifySaved(p *ir.Plan, costProfile string) hcl.Diagnostics {
+//
+// A saved plan holds no sensitive value, only salted hashes (ir.Secret):
+// the values come from v (-var, -var-file) and the environment, as for
+// plan, and one whose hash differs is refused, naming it. The plan
+// returned carries them.
+func (m *Meta) verifySaved(p *ir.Plan, v *varFlags) (*ir.Plan, hcl.Diagnostics) {
 	if p.Pipeline == nil || p.SpecPath == "" {
-		return hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it names no spec or pipeline")}
+		return nil, hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it names no spec or pipeline")}
 	}
-	fresh, diags := m.checkStale(p)
-	if diags = append(diags, checkProfileStale(p, costProfile)...); diags.HasErrors() {
-		return diags
+	fresh, diags := m.checkStale(p, v)
+	if diags = append(diags, checkProfileStale(p, v.costProfile)...); diags.HasErrors() {
+		return nil, diags
+	}
+	if p.SecretSalt != "" {
+		sealed, err := fresh.Sealed(p.SecretSalt)
+		if err != nil {
+			return nil, hcl.Diagnostics{errorDiag("Cannot apply: %v", err)}
+		}
+		if !samePlan(p, sealed) {
+			return nil, hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
+		}
+		p.Unseal(fresh)
+		return p, nil
 	}
 	if !samePlan(p, fresh) {
-		return hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
+		return nil, hcl.Diagnostics{errorDiag("Cannot apply: the saved plan was modified: it is not the plan the spec at %s gives; run plan again", p.SpecPath)}
 	}
-	return nil
+	return p, nil
 }
 
 // samePlan compares two plans' bodies, leaving out what the saved plan may
@@ -235,7 +290,7 @@ func (m *Meta) verifySaved(p *ir.Plan, costProfile string) hcl.Diagnostics {
 func samePlan(saved, fresh *ir.Plan) bool {
 	norm := func(p *ir.Plan) []byte {
 		c := *p
-		c.Changes, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, 0
+		c.Changes, c.StateChanges, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, nil, 0
 		b, err := c.Encode()
 		if err != nil {
 			return nil
@@ -248,30 +303,72 @@ func samePlan(saved, fresh *ir.Plan) bool {
 
 // checkStale refuses a saved plan whose spec or variables changed since:
 // the spec is loaded again with the plan's own variable values and its hash
-// compared. It returns the plan the spec gives now.
-func (m *Meta) checkStale(p *ir.Plan) (*ir.Plan, hcl.Diagnostics) {
-	var v varFlags
+// compared. It returns the plan the spec gives now. A sealed plan's
+// sensitive variables come from v and the environment instead, and are
+// checked against the plan's hashes first, so a wrong or missing value is
+// named rather than reported as a changed spec.
+func (m *Meta) checkStale(p *ir.Plan, v *varFlags) (*ir.Plan, hcl.Diagnostics) {
+	var fv varFlags
+	sealed := p.SecretSalt != ""
+	if sealed {
+		fv.vars, fv.varFiles = slices.Clone(v.vars), slices.Clone(v.varFiles)
+	}
 	names := make([]string, 0, len(p.Pipeline.Vars))
-	for name := range p.Pipeline.Vars {
-		names = append(names, name)
+	for name, c := range p.Pipeline.Vars {
+		if !sealed || !c.Sensitive {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		v.vars = append(v.vars, name+"="+varLiteral(p.Pipeline.Vars[name]))
+	for _, name := range names { // after v's: the plan's values win
+		fv.vars = append(fv.vars, name+"="+varLiteral(p.Pipeline.Vars[name]))
 	}
 	if p.CostProfile != nil {
 		if _, err := os.Stat(p.CostProfile.File); err == nil {
-			v.costProfile = p.CostProfile.File // checkProfileStale compares it
+			fv.costProfile = p.CostProfile.File // checkProfileStale compares it
 		}
 	}
-	ld, diags := m.loadAndPlan(p.SpecPath, &v)
+	ld, diags := m.loadAndPlan(p.SpecPath, &fv)
 	if diags.HasErrors() {
+		if sealed {
+			return nil, append(hcl.Diagnostics{errorDiag("Cannot apply the saved plan: the spec at %s does not load with the plan's variable values and the sensitive ones given now (-var, -var-file, PIPELINE_VAR_*)", p.SpecPath)}, diags...)
+		}
 		return nil, hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s no longer loads; run plan again", p.SpecPath)}
+	}
+	if sealed {
+		now, err := ld.plan.Sealed(p.SecretSalt)
+		if err != nil {
+			return nil, hcl.Diagnostics{errorDiag("Cannot apply: %v", err)}
+		}
+		if d := secretMismatch(p.Secrets, now.Secrets); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
 	}
 	if ld.plan.SpecHash != p.SpecHash {
 		return nil, hcl.Diagnostics{errorDiag("Saved plan is stale: the spec at %s changed since the plan was made; run plan again", p.SpecPath)}
 	}
 	return ld.plan, nil
+}
+
+// secretMismatch names the sensitive values that differ from (or are
+// missing compared with) those the plan was made with.
+func secretMismatch(saved, now []ir.Secret) *hcl.Diagnostic {
+	got := map[string]string{}
+	for _, s := range now {
+		got[s.Kind+" "+s.Name] = s.Hash
+	}
+	var bad []string
+	for _, s := range saved {
+		if got[s.Kind+" "+s.Name] != s.Hash {
+			bad = append(bad, fmt.Sprintf("%s %s", s.Kind, s.Name))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	d := errorDiag("Cannot apply the saved plan: sensitive values differ from those it was made with: %s", strings.Join(bad, ", "))
+	d.Detail = "A saved plan keeps only a hash of each sensitive value. Give apply the same values the plan was made with: -var, -var-file, PIPELINE_VAR_NAME, or the environment variables env() reads."
+	return d
 }
 
 // deployed is the state recorded for a plan applied through s.
@@ -294,5 +391,6 @@ func deployed(p *ir.Plan, s *session, serial int64) *state.State {
 	}
 	sort.Strings(st.Topics)
 	st.ChannelTopics = channelTopics(p)
+	recordState(p, st)
 	return st
 }

@@ -217,6 +217,11 @@ Stage native.1 on native
 
 Channels:
   filter.big → dedupe.once via topic orders.filter.big (broker.1 → native.1)
+
+State and offsets:
+    new      dedupe.once
+    new      consumer broker.source.orders: a new transform starts where Redpanda starts new transforms (start_from is not passed to it)
+    new      consumer native.dedupe.once (group orders.native.dedupe.once): reads from earliest
 `)}},
 		{"plan -detailed-exitcode", ok(), []string{"plan", "-detailed-exitcode", dir}, check{code: 2, outHas: []string{"Plan: 2 stages"}}},
 		{"plan error", fake(nil, unknownAttr), []string{"plan", dir}, check{code: 1, stdout: str(""), errHas: []string{"orders.hcl:6:3: error: Unsupported argument"}}},
@@ -295,8 +300,8 @@ func TestPlanOutShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(raw, []byte("s3cr3t-pw")) {
-		t.Errorf("the saved plan is redacted; apply needs the full plan")
+	if bytes.Contains(raw, []byte("s3cr3t-pw")) {
+		t.Errorf("the saved plan holds a sensitive value in clear")
 	}
 
 	// show -json of the saved plan is exactly what plan -json prints.

@@ -23,6 +23,7 @@ var registry = []struct {
 	{"apply", func(m *Meta) cli.Command { return &ApplyCommand{m} }},
 	{"compile", func(m *Meta) cli.Command { return &CompileCommand{m} }},
 	{"destroy", func(m *Meta) cli.Command { return &DestroyCommand{m} }},
+	{"force-unlock", func(m *Meta) cli.Command { return &ForceUnlockCommand{m} }},
 	{"run", func(m *Meta) cli.Command { return &RunCommand{m} }},
 	{"worker", func(m *Meta) cli.Command { return &WorkerCommand{m} }},
 	{"status", func(m *Meta) cli.Command { return &StatusCommand{m} }},

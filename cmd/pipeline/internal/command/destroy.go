@@ -44,7 +44,8 @@ removed and what is kept, asks for confirmation on a terminal, then
 The spec supplies the broker, admin_url and credentials. After an apply on
 the embedded broker nothing is left running (the broker stopped with apply),
 so destroy only clears the local state.`,
-		append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal)."}, varOptions...)...)
+		append([]string{"-auto-approve", "Skip the confirmation (required when stdin is not a terminal).",
+			"-lock-timeout D", "Wait up to D for the state lock another command holds (default 0: fail at once, naming the holder)."}, varOptions...)...)
 }
 
 // destroyAction is one thing destroy removes.
@@ -74,6 +75,7 @@ var destroySteps = map[string]func(*destroyEnv) ([]destroyAction, hcl.Diagnostic
 
 func (c *DestroyCommand) Run(args []string) int {
 	fs := c.newFlagSet("destroy")
+	lockTimeout := fs.Duration("lock-timeout", 0, "")
 	autoApprove := fs.Bool("auto-approve", false, "")
 	var v varFlags
 	v.register(fs)
@@ -90,7 +92,7 @@ func (c *DestroyCommand) Run(args []string) int {
 		return 1
 	}
 	stDir := state.Dir(path)
-	unlock, err := state.Lock(stDir)
+	unlock, err := state.LockAs(stDir, "destroy "+path, *lockTimeout)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot destroy: %v", err)), nil)
 		return 1

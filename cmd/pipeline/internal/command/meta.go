@@ -185,9 +185,15 @@ func (m *Meta) loadAndPlan(path string, v *varFlags) (*loaded, hcl.Diagnostics) 
 	if !diags.HasErrors() {
 		plan.SpecPath = path
 		plan.CostProfile = prof.ref
+		diags = append(diags, applyMoved(plan.Pipeline, st)...)
+		renameChannels(plan)
 		if st != nil {
 			plan.StateSerial = st.Serial
 			plan.Changes = changesSince(plan, st)
+		}
+		plan.StateChanges = stateChanges(plan, st)
+		if diags.HasErrors() {
+			return out, diags
 		}
 		out.plan = plan
 		out.spec = res.Pipeline

@@ -37,7 +37,7 @@ With -detailed-exitcode the exit status is 0 when there is nothing to deploy
 error and 2 when the plan has changes.`,
 		append([]string{
 			"-json", "Print the plan as JSON with sensitive values redacted.",
-			"-out FILE", "Save the full plan to FILE (mode 0600) for show and apply.",
+			"-out FILE", "Save the plan to FILE (mode 0600) for show and apply; sensitive values are kept only as salted hashes.",
 			"-detailed-exitcode", "Exit 2 when the plan has changes (see above).",
 			"-explain", "Also show, per operator, every backend it could run on, its cost there and why it lost.",
 			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec.",
@@ -126,10 +126,16 @@ func (m *Meta) printJSON(p *ir.Plan) int {
 	return 0
 }
 
-// writePlan saves the full, unredacted plan to path with mode 0600,
-// atomically: a reader sees the old file or the new one, never a mix.
+// writePlan saves the plan to path with mode 0600, atomically (a reader
+// sees the old file or the new one, never a mix), sealed: sensitive values
+// are replaced by salted hashes, so a saved plan can be kept as a CI
+// artifact; apply takes the values again and checks them.
 func writePlan(path string, p *ir.Plan) error {
-	b, err := p.Encode()
+	sealed, err := p.Sealed(ir.NewSalt())
+	if err != nil {
+		return err
+	}
+	b, err := sealed.Encode()
 	if err != nil {
 		return err
 	}

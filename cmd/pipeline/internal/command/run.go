@@ -85,10 +85,11 @@ func (m *Meta) planFor(path string, v *varFlags) (*ir.Plan, map[string]*hcl.File
 		if d != nil {
 			return nil, nil, diagsOf(d)
 		}
-		if diags := m.verifySaved(p, v.costProfile); diags.HasErrors() {
+		p, diags := m.verifySaved(p, v)
+		if diags.HasErrors() {
 			return nil, nil, diags
 		}
-		return p, nil, nil
+		return p, nil, diags
 	}
 	ld, diags := m.loadAndPlan(path, v)
 	return ld.plan, ld.files, diags

@@ -22,11 +22,11 @@ func CostProfileLine(p *ir.Plan) string {
 
 // writeChanges renders what the plan changes against the last apply,
 // Terraform-style, ending with the counts; nothing when there was no apply.
-func writeChanges(b *bytes.Buffer, c *ir.Changes) {
+func writeChanges(b *bytes.Buffer, c *ir.Changes, resets int) {
 	if c == nil {
 		return
 	}
-	if c.Empty() {
+	if c.Empty() && resets == 0 {
 		b.WriteString("\nNo changes: the deployed stages match this plan.\n")
 		return
 	}
@@ -53,5 +53,43 @@ func writeChanges(b *bytes.Buffer, c *ir.Changes) {
 	for _, s := range c.Delete {
 		stage("delete", s)
 	}
-	fmt.Fprintf(b, "\nPlan: %d to move, %d to add, %d to change, %d to delete.\n", len(c.Moves), len(c.Add), len(c.Change), len(c.Delete))
+	reset := ""
+	if resets > 0 {
+		reset = ", " + plural(resets, "state reset")
+	}
+	fmt.Fprintf(b, "\nPlan: %d to move, %d to add, %d to change, %d to delete%s.\n", len(c.Moves), len(c.Add), len(c.Change), len(c.Delete), reset)
+}
+
+// writeStateChanges renders what the plan does to state and offsets,
+// resets first and marked, so a reviewer cannot miss one.
+func writeStateChanges(b *bytes.Buffer, changes []ir.StateChange) {
+	if len(changes) == 0 {
+		return
+	}
+	b.WriteString("\nState and offsets:\n")
+	for _, c := range changes {
+		mark := " "
+		if c.State == ir.StateReset {
+			mark = "!"
+		}
+		what := c.Address
+		if c.Kind == "consumer" {
+			what = "consumer " + c.Address
+			if c.Group != "" {
+				what += " (group " + c.Group + ")"
+			}
+		}
+		var detail []string
+		if c.Reason != "" {
+			detail = append(detail, c.Reason)
+		}
+		if c.Offsets != "" {
+			detail = append(detail, c.Offsets)
+		}
+		line := fmt.Sprintf("  %s %-8s %s", mark, c.State, what)
+		if len(detail) > 0 {
+			line += ": " + strings.Join(detail, "; ")
+		}
+		b.WriteString(line + "\n")
+	}
 }

@@ -57,6 +57,13 @@ func Write(w io.Writer, p *ir.Plan) error {
 	b.WriteString("\n")
 	b.WriteString(CostProfileLine(p))
 	b.WriteString("\n")
+	if resets := p.StateResets(); len(resets) > 0 {
+		names := make([]string, len(resets))
+		for i, r := range resets {
+			names[i] = r.Address
+		}
+		fmt.Fprintf(&b, "\n! This plan resets state or offsets: %s (see State and offsets below).\n", list(names, ", "))
+	}
 	if len(p.Rewrites) > 0 {
 		b.WriteString("\nRewrites:\n")
 		for _, r := range p.Rewrites {
@@ -97,7 +104,8 @@ func Write(w io.Writer, p *ir.Plan) error {
 			}
 		}
 	}
-	writeChanges(&b, p.Changes)
+	writeStateChanges(&b, p.StateChanges)
+	writeChanges(&b, p.Changes, len(p.StateResets()))
 	_, err := w.Write(b.Bytes())
 	return err
 }

@@ -1,20 +1,32 @@
 package state
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pipeline-compiler/pipeline/internal/fsread"
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
-// FormatVersion is the version of the state file format.
-const FormatVersion = "1"
+// FormatVersion is the version of the state file format this build
+// writes. Version 2 added what plan compares state and offsets with
+// (stage identities, consumer groups, input topics, stateful operators'
+// shapes, renames); a version 1 file is still read, and plan says what it
+// could not compare.
+const FormatVersion = "2"
+
+// readable are the format versions Read accepts.
+var readable = []string{"1", FormatVersion}
 
 // State is what the last apply deployed.
 type State struct {
@@ -31,6 +43,19 @@ type State struct {
 	// between stages, which only the pipeline reads and writes, so destroy
 	// may delete them. Source, sink and dead-letter topics are never here.
 	ChannelTopics []string `json:"channel_topics,omitempty"`
+	// Identities are the operators renamed with a moved block: address →
+	// the address their state and identity derive from
+	// (ir.Operator.Identity). Kept across applies, so a moved block may be
+	// removed once applied.
+	Identities map[string]string `json:"identities,omitempty"`
+}
+
+// Stateful is a stateful operator (aggregate, dedupe, join) as applied.
+type Stateful struct {
+	Address string `json:"address"`
+	// StateAddress is what its state is keyed by, when not Address.
+	StateAddress string         `json:"state_address,omitempty"`
+	Shape        *ir.StateShape `json:"shape"`
 }
 
 // Stage is one deployed stage.
@@ -38,6 +63,14 @@ type Stage struct {
 	ID        string   `json:"id"`
 	Backend   string   `json:"backend"`
 	Operators []string `json:"operators"`
+	// Identity is the stage's stable name (ir.Pipeline.StageIdentity);
+	// Group its consumer group (native stages); Inputs the topics it
+	// consumes, tables and files left out; Stateful its stateful
+	// operators. Empty in a format 1 file.
+	Identity string     `json:"identity,omitempty"`
+	Group    string     `json:"group,omitempty"`
+	Inputs   []string   `json:"inputs,omitempty"`
+	Stateful []Stateful `json:"stateful,omitempty"`
 	// Transform is the Redpanda data transform apply deployed for a broker
 	// stage through the Admin API; nil when the stage was not deployed so.
 	Transform *Transform `json:"transform,omitempty"`
@@ -83,8 +116,8 @@ func Read(dir string) (*State, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, "state.json"), err)
 	}
-	if s.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %q", filepath.Join(dir, "state.json"), s.FormatVersion, FormatVersion)
+	if !slices.Contains(readable, s.FormatVersion) {
+		return nil, fmt.Errorf("read state %s: format_version %q, this build reads %s", filepath.Join(dir, "state.json"), s.FormatVersion, strings.Join(readable, " or "))
 	}
 	return &s, nil
 }
@@ -147,30 +180,146 @@ func removeOrphans(dir string) {
 	}
 }
 
-// ErrLocked is returned by Lock when another process holds the state.
+// ErrLocked is returned (wrapped in a *LockedError) by Lock when another
+// process holds the state.
 var ErrLocked = errors.New("the state is locked by another pipeline process")
+
+// Holder is who holds the state lock, written into the lock file while it
+// is held, so the next command can name it.
+type Holder struct {
+	ID      string    `json:"id"` // what force-unlock takes
+	PID     int       `json:"pid"`
+	Host    string    `json:"host"`
+	Command string    `json:"command"` // e.g. "apply specs/orders"
+	Since   time.Time `json:"since"`
+}
+
+func (h *Holder) String() string {
+	return fmt.Sprintf("lock %s, held by %q (pid %d on %s) since %s", h.ID, h.Command, h.PID, h.Host, h.Since.UTC().Format(time.RFC3339))
+}
+
+// LockedError says who holds the lock (nil Holder: unknown, e.g. a lock
+// taken by an older build).
+type LockedError struct {
+	Path   string
+	Holder *Holder
+}
+
+func (e *LockedError) Error() string {
+	if e.Holder == nil {
+		return fmt.Sprintf("%v (%s)", ErrLocked, e.Path)
+	}
+	return fmt.Sprintf("%v: %s. It is released when that process ends; if it is stuck, stop it, or release the lock with \"pipeline force-unlock %s\"", ErrLocked, e.Holder, e.Holder.ID)
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
 
 // Lock takes an exclusive lock on the state in dir for this process, without
 // waiting. The lock is released by the returned function or when the
 // process exits, however it exits.
 func Lock(dir string) (unlock func(), err error) {
+	return LockAs(dir, "", 0)
+}
+
+// LockAs takes the state lock as Lock does, recording command as the
+// holder; it waits up to timeout for a held lock (0: fails at once, naming
+// the holder).
+func LockAs(dir, command string, timeout time.Duration) (unlock func(), err error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		unlock, err := tryLock(dir, command)
+		var le *LockedError
+		if err == nil || !errors.As(err, &le) || !time.Now().Before(deadline) {
+			return unlock, err
+		}
+		time.Sleep(min(200*time.Millisecond, time.Until(deadline)))
+	}
+}
+
+func lockPath(dir string) string { return filepath.Join(dir, "state.lock") }
+
+func tryLock(dir, command string) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lock state: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "state.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	path := lockPath(dir)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock state: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w (%s)", ErrLocked, filepath.Join(dir, "state.lock"))
+			h, _ := ReadHolder(dir)
+			return nil, &LockedError{Path: path, Holder: h}
 		}
 		return nil, fmt.Errorf("lock state: %w", err)
 	}
+	// force-unlock removes the file: a lock on a removed file is no lock.
+	var held, now syscall.Stat_t
+	if syscall.Fstat(int(f.Fd()), &held) != nil || syscall.Stat(path, &now) != nil || held.Ino != now.Ino || held.Dev != now.Dev {
+		f.Close()
+		return tryLock(dir, command)
+	}
+	host, _ := os.Hostname()
+	h := Holder{ID: newLockID(), PID: os.Getpid(), Host: host, Command: command, Since: time.Now().UTC()}
+	if b, err := json.Marshal(h); err == nil {
+		_ = f.Truncate(0)
+		_, _ = f.WriteAt(append(b, '\n'), 0)
+	}
 	removeOrphans(dir)
 	return func() {
+		_ = f.Truncate(0)
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+func newLockID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ReadHolder returns who holds the lock in dir as its holder recorded it,
+// nil when nobody does (or the holder recorded nothing).
+func ReadHolder(dir string) (*Holder, error) {
+	b, err := fsread.ReadFile(lockPath(dir), 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read lock: %w", err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var h Holder
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("read lock %s: %w", lockPath(dir), err)
+	}
+	return &h, nil
+}
+
+// ForceUnlock releases the lock in dir that id names, for a holder that is
+// stuck or whose host is gone: it removes the lock file, so the next
+// command locks a new one. The holder, if it still runs, is not stopped.
+// It fails when the lock is free or held under another ID.
+func ForceUnlock(dir, id string) (*Holder, error) {
+	unlock, err := tryLock(dir, "force-unlock")
+	if err == nil {
+		unlock()
+		return nil, fmt.Errorf("the state in %s is not locked", dir)
+	}
+	var le *LockedError
+	if !errors.As(err, &le) {
+		return nil, err
+	}
+	if le.Holder == nil || le.Holder.ID != id {
+		return le.Holder, fmt.Errorf("the lock in %s is not %s: %w", dir, id, err)
+	}
+	if err := os.Remove(lockPath(dir)); err != nil {
+		return le.Holder, fmt.Errorf("force-unlock: %w", err)
+	}
+	return le.Holder, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,53 @@ func TestReadRejectsGarbage(t *testing.T) {
 	}
 	if _, err := Read(dir); err == nil {
 		t.Error("Read accepted a corrupt state file")
+	}
+}
+
+func TestLockNamesItsHolderWaitsAndForceUnlocks(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := LockAs(dir, "apply specs/orders", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockAs(dir, "destroy specs/orders", 0)
+	var le *LockedError
+	if !errors.As(err, &le) || le.Holder == nil {
+		t.Fatalf("second LockAs = %v, want a *LockedError naming the holder", err)
+	}
+	host, _ := os.Hostname()
+	h := le.Holder
+	if h.Command != "apply specs/orders" || h.PID != os.Getpid() || h.Host != host || h.ID == "" || time.Since(h.Since) > time.Minute {
+		t.Errorf("holder = %+v, want apply specs/orders, this pid and host, now", h)
+	}
+	for _, s := range []string{h.ID, `"apply specs/orders"`, "pipeline force-unlock " + h.ID} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q lacks %q", err, s)
+		}
+	}
+
+	// -lock-timeout: waits for the holder to finish.
+	go func() { time.Sleep(300 * time.Millisecond); unlock() }()
+	unlock2, err := LockAs(dir, "apply again", 10*time.Second)
+	if err != nil {
+		t.Fatalf("LockAs with a timeout: %v", err)
+	}
+
+	// force-unlock: only by the holder's ID; then the lock is free.
+	h2, _ := ReadHolder(dir)
+	if _, err := ForceUnlock(dir, "not-the-id"); err == nil {
+		t.Error("ForceUnlock with another ID succeeded")
+	}
+	if _, err := ForceUnlock(dir, h2.ID); err != nil {
+		t.Fatalf("ForceUnlock: %v", err)
+	}
+	unlock3, err := LockAs(dir, "after force-unlock", 0)
+	if err != nil {
+		t.Fatalf("LockAs after force-unlock: %v", err)
+	}
+	unlock3()
+	unlock2() // the old holder's release does not free the new lock file
+	if _, err := ForceUnlock(dir, h2.ID); err == nil || !strings.Contains(err.Error(), "not locked") {
+		t.Errorf("ForceUnlock of a free lock = %v, want not locked", err)
 	}
 }
