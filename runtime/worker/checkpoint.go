@@ -36,17 +36,23 @@ type pgroup struct {
 	// dir is STATE/<pipeline>/<stage identity>/pg-<N>, "" without a state directory.
 	dir   string
 	snaps []string // snapshot directories written by this process, newest last
+	// offsets are the group's offsets (topic → next offset) as of its
+	// newest snapshot, or as committed when it was built.
+	offsets map[string]int64
 }
 
 // groupOffsets picks partition pg of the stage's input topics out of a
-// client's offset map: topic → next offset to consume.
+// client's offset map: topic → next offset to consume. Offset 0 is left
+// out: franz-go reports it as the committed offset of a partition that it
+// consumed but that has no commit yet, and a real commit is past at least
+// one record, so 0 always means "nothing committed".
 func (r *stageRunner) groupOffsets(all map[string]map[int32]kgo.EpochOffset, pg int32) map[string]int64 {
 	out := map[string]int64{}
 	for topic, parts := range all {
 		if _, ok := r.topicStreams[topic]; !ok {
 			continue
 		}
-		if eo, ok := parts[pg]; ok && eo.Offset >= 0 {
+		if eo, ok := parts[pg]; ok && eo.Offset > 0 {
 			out[topic] = eo.Offset
 		}
 	}
@@ -98,18 +104,24 @@ func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[stri
 	if g.dir == "" || len(committed) == 0 {
 		return g, nil
 	}
-	snap, others, err := findSnapshot(g.dir, committed)
+	snap, damage, err := findSnapshot(g.dir, committed)
 	if err != nil {
 		eng.Close()
 		return nil, err
 	}
 	if snap == "" {
-		if others > 0 {
-			// State exists, but not for these offsets: the state directory
-			// belongs to another run or lost its newest snapshots.
-			r.log.Warn("no checkpoint matches the committed offsets; starting with empty state",
-				"partition_group", pg, "offsets", committed, "checkpoints", others)
+		if !r.stateful() {
+			// A stateless stage loses nothing without its snapshot.
+			return g, nil
 		}
+		if !r.cfg.resetState {
+			eng.Close()
+			return nil, &CheckpointError{Stage: r.stage.ID, PartitionGroup: pg, Dir: g.dir, Offsets: committed, Problems: damage}
+		}
+		r.stateResets.Add(1)
+		r.m.stateResets.WithLabelValues(r.pipeline, r.stage.ID).Inc()
+		r.log.Warn("state reset: no checkpoint matches the committed offsets; starting with empty state as asked",
+			"partition_group", pg, "offsets", committed, "dir", g.dir, "problems", strings.Join(damage, "; "))
 		return g, nil
 	}
 	if err := eng.Restore(filepath.Join(snap, engineDirName)); err != nil {
@@ -122,14 +134,17 @@ func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[stri
 }
 
 // findSnapshot returns the complete snapshot directory in dir taken at
-// offs, or "", and the number of complete snapshots that do not match.
-func findSnapshot(dir string, offs map[string]int64) (match string, others int, err error) {
+// offs, or "" and what is wrong with the others (for the error that
+// refuses to start without one). A snapshot is complete once its
+// offsets.json exists, which is written last; a temporary directory
+// without it is an interrupted checkpoint, not damage.
+func findSnapshot(dir string, offs map[string]int64) (match string, problems []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", 0, nil
+			return "", []string{dir + " does not exist"}, nil
 		}
-		return "", 0, fmt.Errorf("find checkpoint: %w", err)
+		return "", nil, fmt.Errorf("find checkpoint: %w", err)
 	}
 	var best string
 	var bestTime time.Time
@@ -137,17 +152,23 @@ func findSnapshot(dir string, offs map[string]int64) (match string, others int, 
 		if !e.IsDir() || strings.HasPrefix(e.Name(), liveDirName) {
 			continue
 		}
+		tmp := strings.Contains(e.Name(), tmpSnapshotSep)
 		p := filepath.Join(dir, e.Name())
-		b, err := os.ReadFile(filepath.Join(p, offsetsFile))
+		file := filepath.Join(p, offsetsFile)
+		b, err := os.ReadFile(file)
 		if err != nil {
-			continue // incomplete
+			if !tmp || !errors.Is(err, os.ErrNotExist) {
+				problems = append(problems, fmt.Sprintf("%s: %v", file, err))
+			}
+			continue
 		}
 		var got map[string]int64
-		if json.Unmarshal(b, &got) != nil {
+		if err := json.Unmarshal(b, &got); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: not a valid offsets file: %v", file, err))
 			continue
 		}
 		if !maps.Equal(got, offs) {
-			others++
+			problems = append(problems, fmt.Sprintf("%s: taken at other offsets %v", file, got))
 			continue
 		}
 		info, err := e.Info()
@@ -158,7 +179,41 @@ func findSnapshot(dir string, offs map[string]int64) (match string, others int, 
 			best, bestTime = p, info.ModTime()
 		}
 	}
-	return best, others, nil
+	if best == "" && len(problems) == 0 {
+		problems = append(problems, dir+" holds no checkpoint")
+	}
+	return best, problems, nil
+}
+
+// CheckpointError is the refusal to start a stateful partition group whose
+// committed offsets have no matching checkpoint: the checkpoint is
+// missing, unreadable or from other offsets, and starting with empty state
+// would silently break the stage's results (counts from zero, duplicates
+// past a dedupe). The ResetState option accepts that loss explicitly.
+type CheckpointError struct {
+	Stage          string
+	PartitionGroup int32
+	Dir            string           // the partition group's checkpoint directory
+	Offsets        map[string]int64 // the committed offsets, topic → next offset
+	Problems       []string         // each names a file or directory
+}
+
+func (e *CheckpointError) Error() string {
+	return fmt.Sprintf("stage %s partition group %d: no checkpoint in %s matches the committed offsets %v (%s); "+
+		"refusing to start with empty state, which would lose the stage's state; "+
+		"restore the checkpoint, or restart with the reset-state option (pipeline run/apply -reset-state) to start from empty state",
+		e.Stage, e.PartitionGroup, e.Dir, e.Offsets, strings.Join(e.Problems, "; "))
+}
+
+// stateful reports whether the stage keeps state across records, which a
+// lost checkpoint would lose.
+func (r *stageRunner) stateful() bool {
+	for _, id := range r.stage.Operators {
+		if op := r.plan.Pipeline.Operator(id); op != nil && !op.Properties().Stateless {
+			return true
+		}
+	}
+	return false
 }
 
 // checkpoint snapshots the engine at offs: engine state first, offsets.json

@@ -86,8 +86,9 @@ func TestCheckpointKeepsTwoAndMatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (match != "") != tt.wantMatch || others != tt.wantOthers {
-			t.Errorf("findSnapshot(s=%d) = %q, %d others; want match %v, %d others", tt.off, match, others, tt.wantMatch, tt.wantOthers)
+		// The incomplete temporary snapshot is no problem to report.
+		if (match != "") != tt.wantMatch || len(others) != tt.wantOthers {
+			t.Errorf("findSnapshot(s=%d) = %q, others %q; want match %v, %d others", tt.off, match, others, tt.wantMatch, tt.wantOthers)
 		}
 		if match != "" {
 			if err := eng.Restore(filepath.Join(match, engineDirName)); err != nil {

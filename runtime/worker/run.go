@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -512,10 +513,12 @@ func (l *topicLoop) ensureGroup(ctx context.Context, t *tick, pg int32) error {
 	if l.groups[pg] != nil {
 		return nil
 	}
-	g, err := l.r.newGroup(ctx, pg, l.r.groupOffsets(t.committed, pg))
+	committed := l.r.groupOffsets(t.committed, pg)
+	g, err := l.r.newGroup(ctx, pg, committed)
 	if err != nil {
 		return err
 	}
+	g.offsets = committed
 	l.groups[pg] = g
 	return nil
 }
@@ -689,16 +692,25 @@ func (r *stageRunner) assignedGroups(offs map[string]map[int32]kgo.EpochOffset) 
 }
 
 // checkpoint snapshots the touched partition groups at the offsets about to
-// be committed.
-func (r *stageRunner) checkpoint(touched []*pgroup, offs map[string]map[int32]kgo.EpochOffset) error {
+// be committed. uncommitted holds only the partitions consumed since the
+// last commit; each group's other partitions keep the offsets it already
+// had, so that the snapshot's offsets equal the group's committed offsets
+// in full after the commit, which is what a restart looks for.
+func (r *stageRunner) checkpoint(touched []*pgroup, uncommitted map[string]map[int32]kgo.EpochOffset) error {
 	if r.cfg.stateDir == "" || len(touched) == 0 {
 		return nil
 	}
 	start := time.Now()
 	for _, g := range touched {
-		if err := g.checkpoint(r.groupOffsets(offs, g.id)); err != nil {
+		offs := maps.Clone(g.offsets)
+		if offs == nil {
+			offs = map[string]int64{}
+		}
+		maps.Copy(offs, r.groupOffsets(uncommitted, g.id))
+		if err := g.checkpoint(offs); err != nil {
 			return err
 		}
+		g.offsets = offs
 	}
 	r.m.checkpoint.WithLabelValues(r.pipeline, r.stage.ID).Observe(time.Since(start).Seconds())
 	return nil

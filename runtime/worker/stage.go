@@ -56,6 +56,7 @@ type stageRunner struct {
 
 	in, out, dead, lag atomic.Int64
 	counters           *stateless.Counters // per operator, shared by the stage's engines
+	stateResets        atomic.Int64
 	done               atomic.Bool
 	wms                watermarks
 }
@@ -215,6 +216,7 @@ func (r *stageRunner) progress() StageProgress {
 		RecordsOut:  r.out.Load(),
 		DeadLetters: r.dead.Load(),
 		Lag:         r.lag.Load(),
+		StateResets: r.stateResets.Load(),
 		Done:        r.done.Load(),
 	}
 	p.WatermarkMs, p.HasWatermark = r.wms.min()
