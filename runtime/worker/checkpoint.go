@@ -39,7 +39,25 @@ type pgroup struct {
 	// offsets are the group's offsets (topic → next offset) as of its
 	// newest snapshot, or as committed when it was built.
 	offsets map[string]int64
+	// pending names the snapshot written for the transaction in flight;
+	// the commit records it in the offset metadata of the group's
+	// partitions (see commitMetadata).
+	pending string
 }
+
+// checkpointMetaPrefix starts the offset-commit metadata that names the
+// snapshot a commit belongs to.
+//
+// Why a name and not the offsets alone: a partition group's state also
+// changes without consuming anything (Advance fires windows by the wall
+// clock, Drain fires every open window at idle), so one set of committed
+// offsets can stand for two states, before and after such a transaction.
+// Choosing by offsets alone once restored the post-drain snapshot after the
+// drain's transaction had been aborted by a rebalance, and the windows it
+// had fired were lost. The metadata is committed atomically with the
+// offsets and the output (TxnOffsetCommit), so it always names the state
+// that the committed output came from.
+const checkpointMetaPrefix = "pipeline-checkpoint:"
 
 // groupOffsets picks partition pg of the stage's input topics out of a
 // client's offset map: topic → next offset to consume. Offset 0 is left
@@ -59,6 +77,11 @@ func (r *stageRunner) groupOffsets(all map[string]map[int32]kgo.EpochOffset, pg 
 	return out
 }
 
+// groupDir is partition group pg's directory in the state directory.
+func (r *stageRunner) groupDir(pg int32) string {
+	return filepath.Join(stageStateDir(r.cfg.stateDir, r.pipeline, r.identity), "pg-"+strconv.Itoa(int(pg)))
+}
+
 // offsetsTag names the snapshot taken at offs.
 func offsetsTag(offs map[string]int64) string {
 	h := sha256.New()
@@ -70,11 +93,14 @@ func offsetsTag(offs map[string]int64) string {
 
 // newGroup builds the engine of partition group pg and restores the
 // snapshot matching committed, the group's committed offsets.
-func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[string]int64) (*pgroup, error) {
+// snapID is the snapshot name the commit recorded in the offset metadata
+// ("" when the offsets were committed without one: by another tool, or by
+// a version before names were recorded).
+func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[string]int64, snapID string) (*pgroup, error) {
 	g := &pgroup{id: pg}
 	var opts []native.Option
 	if r.cfg.stateDir != "" {
-		g.dir = filepath.Join(stageStateDir(r.cfg.stateDir, r.pipeline, r.identity), "pg-"+strconv.Itoa(int(pg)))
+		g.dir = r.groupDir(pg)
 		// Snapshots are shared by every worker that points at this state
 		// directory, so a partition group that moves to another worker in a
 		// rebalance resumes from them; the live store is this worker's own.
@@ -104,7 +130,7 @@ func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[stri
 	if g.dir == "" || len(committed) == 0 {
 		return g, nil
 	}
-	snap, damage, err := findSnapshot(g.dir, committed)
+	snap, damage, err := findSnapshot(g.dir, committed, snapID)
 	if err != nil {
 		eng.Close()
 		return nil, err
@@ -133,12 +159,30 @@ func (r *stageRunner) newGroup(ctx context.Context, pg int32, committed map[stri
 	return g, nil
 }
 
-// findSnapshot returns the complete snapshot directory in dir taken at
-// offs, or "" and what is wrong with the others (for the error that
-// refuses to start without one). A snapshot is complete once its
+// findSnapshot returns the snapshot directory in dir that the commit at
+// offs recorded (id), or "" and what is wrong (for the error that refuses
+// to start without one). Without an id it falls back to the newest
+// complete snapshot taken at offs. A snapshot is complete once its
 // offsets.json exists, which is written last; a temporary directory
 // without it is an interrupted checkpoint, not damage.
-func findSnapshot(dir string, offs map[string]int64) (match string, problems []string, err error) {
+func findSnapshot(dir string, offs map[string]int64, id string) (match string, problems []string, err error) {
+	if id != "" {
+		p := filepath.Join(dir, id)
+		file := filepath.Join(p, offsetsFile)
+		b, err := os.ReadFile(file)
+		var got map[string]int64
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "", []string{fmt.Sprintf("%s: the committed offsets name this checkpoint, and it is missing", file)}, nil
+		case err != nil:
+			return "", []string{fmt.Sprintf("%s: %v", file, err)}, nil
+		case json.Unmarshal(b, &got) != nil:
+			return "", []string{fmt.Sprintf("%s: not a valid offsets file", file)}, nil
+		case !maps.Equal(got, offs):
+			return "", []string{fmt.Sprintf("%s: taken at offsets %v, not at the committed ones", file, got)}, nil
+		}
+		return p, nil, nil
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -222,8 +266,13 @@ func (g *pgroup) checkpoint(offs map[string]int64) error {
 	if g.dir == "" {
 		return nil
 	}
-	final := filepath.Join(g.dir, offsetsTag(offs))
-	tmp := final + tmpSnapshotSep + strconv.FormatInt(time.Now().UnixNano(), 36)
+	// A new name for every snapshot, even at unchanged offsets: the
+	// committed one must stay intact until the commit naming its
+	// successor succeeds.
+	now := strconv.FormatInt(time.Now().UnixNano(), 36)
+	name := offsetsTag(offs) + "-" + now
+	final := filepath.Join(g.dir, name)
+	tmp := final + tmpSnapshotSep + now
 	if err := fsutil.MkdirPrivate(tmp); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -238,13 +287,11 @@ func (g *pgroup) checkpoint(offs map[string]int64) error {
 	if err := fsutil.WriteFileSync(filepath.Join(tmp, offsetsFile), b); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if err := os.RemoveAll(final); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	g.snaps = append(slices.DeleteFunc(g.snaps, func(s string) bool { return s == final }), final)
+	g.snaps = append(g.snaps, final)
+	g.pending = name
 	return nil
 }
 

@@ -109,7 +109,7 @@ func (r *stageRunner) ensureTopics(ctx context.Context, cl *kgo.Client, topics [
 // runFiles runs a stage whose inputs are bounded files: every file is read
 // once (tables first) into one engine, which is then drained.
 func (r *stageRunner) runFiles(ctx context.Context) error {
-	g, err := r.newGroup(ctx, 0, nil)
+	g, err := r.newGroup(ctx, 0, nil, "")
 	if err != nil {
 		return err
 	}
@@ -321,6 +321,9 @@ type tick struct {
 	drain     bool // idle: drain every engine, commit and stop
 	done      bool // idle with nothing to drain: stop
 	committed map[string]map[int32]kgo.EpochOffset
+	// snapshots holds the committed offsets' metadata, fetched at most
+	// once per tick by committedSnapshot.
+	snapshots kadm.OffsetResponses
 }
 
 // work reports whether the tick needs a transaction.
@@ -514,7 +517,14 @@ func (l *topicLoop) ensureGroup(ctx context.Context, t *tick, pg int32) error {
 		return nil
 	}
 	committed := l.r.groupOffsets(t.committed, pg)
-	g, err := l.r.newGroup(ctx, pg, committed)
+	var snapID string
+	if l.r.cfg.stateDir != "" && len(committed) > 0 {
+		var err error
+		if snapID, err = l.committedSnapshot(ctx, t, pg); err != nil {
+			return err
+		}
+	}
+	g, err := l.r.newGroup(ctx, pg, committed, snapID)
 	if err != nil {
 		return err
 	}
@@ -584,8 +594,9 @@ func (l *topicLoop) process(ctx context.Context, t *tick) ([]*pgroup, error) {
 // dropped, to be rebuilt at the committed offsets.
 func (l *topicLoop) commit(ctx context.Context, touched []*pgroup) (bool, error) {
 	r := l.r
+	ids := checkpointIDs(touched)
 	if l.sess != nil {
-		committed, err := l.sess.End(ctx, kgo.TryCommit)
+		committed, err := l.sess.End(kgo.PreTxnCommitFnContext(ctx, l.txnMetadata(ids)), kgo.TryCommit)
 		if err != nil {
 			return false, fmt.Errorf("end transaction: %w", err)
 		}
@@ -597,7 +608,7 @@ func (l *topicLoop) commit(ctx context.Context, touched []*pgroup) (bool, error)
 			l.closeGroups(func(int32) bool { return true })
 			return false, nil
 		}
-	} else if err := l.cl.CommitUncommittedOffsets(ctx); err != nil {
+	} else if err := l.commitOffsets(ctx, ids); err != nil {
 		return false, fmt.Errorf("commit offsets: %w", err)
 	}
 	r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "committed").Inc()

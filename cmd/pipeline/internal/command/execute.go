@@ -213,9 +213,7 @@ func writeProgress(w io.Writer, pr worker.Progress, final bool) {
 			b.WriteString("; ")
 		}
 		fmt.Fprintf(&b, "%s: %d in, %d out, %d dead letters, lag %d", st.Stage, st.RecordsIn, st.RecordsOut, st.DeadLetters, st.Lag)
-		if st.StateResets > 0 {
-			fmt.Fprintf(&b, ", state reset in %d partition groups (-reset-state)", st.StateResets)
-		}
+		b.WriteString(stateResetNote(st.StateResets))
 	}
 	if final {
 		fmt.Fprintf(w, "Ran %s in %s.\n", b.String(), pr.Elapsed.Round(time.Millisecond))
@@ -271,4 +269,13 @@ func probeSASL(ctx context.Context, b *ir.Broker, opts []kgo.Opt) error {
 			b.Name, strings.Join(b.Brokers, ","), b.SASL.Mechanism, err)
 	}
 	return fmt.Errorf("broker %q: cannot connect to %s with SASL %s within %s: %w", b.Name, strings.Join(b.Brokers, ","), b.SASL.Mechanism, connectTimeout, err)
+}
+
+// stateResetNote says, for progress and status lines, that a stage started
+// partition groups with empty state under -reset-state.
+func stateResetNote(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", STATE RESET: %d partition groups started with empty state (-reset-state)", n)
 }
