@@ -20,6 +20,7 @@ import (
 	"github.com/pipeline-compiler/pipeline/runtime/files"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 // pollWait bounds one poll, so that idle detection and watermark advances
@@ -125,6 +126,7 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 		if err := r.ensureTopics(ctx, cl, r.outputTopics()); err != nil {
 			return err
 		}
+		r.limits = r.topicLimits(ctx, cl, r.outputTopics())
 		prod = &producer{cl: cl}
 	}
 	write := func(b *batch) error {
@@ -149,6 +151,8 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		limit := r.plan.Pipeline.Operator(fi.stream).Source.RecordLimit()
+		src.SetLimit(int(limit))
 		counter := r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, fi.stream)
 		for {
 			line, err := src.Next()
@@ -160,7 +164,15 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 				return err
 			}
 			in := native.Input{Stream: fi.stream, Offset: line.Offset, Value: line.Value, TimestampMs: startMs}
-			if err := g.eng.Process(ctx, in, b); err != nil {
+			if line.Truncated() {
+				// Only its start was read: dead-letter that much.
+				b.addDead(&kgo.Record{Topic: r.dlqTopic, Value: line.Value, Timestamp: RecordTimestamp(startMs),
+					Headers: append([]kgo.RecordHeader{
+						{Key: record.HeaderError, Value: fmt.Appendf(nil, "%s line %d is %d bytes long, more than the source's max_record_bytes (%d); reading goes on after it", fi.path, line.Offset+1, line.Size, limit)},
+						{Key: record.HeaderReason, Value: []byte(record.ReasonTooLarge)},
+						{Key: record.HeaderOperator, Value: []byte(fi.stream)},
+					}, r.originHeaders(fi.stream, 0, line.Offset)...)}, fi.stream, record.ReasonTooLarge, line.Size)
+			} else if err := g.eng.Process(ctx, in, b); err != nil {
 				src.Close()
 				return fmt.Errorf("process %s line %d: %w", fi.path, line.Offset+1, err)
 			}
@@ -339,6 +351,9 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 	err = r.ensureTopics(ctx, admin, append(r.inputTopics(), r.outputTopics()...))
 	if err == nil {
 		err = r.countOrigins(ctx, admin)
+	}
+	if err == nil {
+		r.limits = r.topicLimits(ctx, admin, r.outputTopics())
 	}
 	admin.Close()
 	if err != nil {
@@ -664,10 +679,12 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 			Value:       rec.Value,
 			TimestampMs: eventTimeOf(rec),
 		}
+		b.cur = &in
 		if err := g.eng.Process(ctx, in, b); err != nil {
 			return fmt.Errorf("process %s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)
 		}
 	}
+	b.cur = nil
 	if err := flush(ctx, g.eng, b); err != nil {
 		return fmt.Errorf("process partition group %d: %w", g.id, err)
 	}

@@ -59,6 +59,9 @@ type stageRunner struct {
 	stateResets        atomic.Int64
 	done               atomic.Bool
 	wms                watermarks
+	// limits are the largest record batches the output topics accept
+	// (topicLimits), set before the first record.
+	limits map[string]int
 }
 
 func newStageRunner(plan *ir.Plan, st *ir.Stage, cfg *config) (*stageRunner, error) {
