@@ -118,15 +118,23 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 
 	var prod *producer
 	if r.hasBroker() {
-		cl, err := kgo.NewClient(r.clientOpts()...)
+		admin, err := kgo.NewClient(r.clientOpts()...)
+		if err != nil {
+			return fmt.Errorf("kafka client: %w", err)
+		}
+		err = r.ensureTopics(ctx, admin, r.outputTopics())
+		if err == nil {
+			r.limits = r.topicLimits(ctx, admin, r.outputTopics())
+		}
+		admin.Close()
+		if err != nil {
+			return err
+		}
+		cl, err := kgo.NewClient(append(r.clientOpts(), r.batchLimit()...)...)
 		if err != nil {
 			return fmt.Errorf("kafka client: %w", err)
 		}
 		defer cl.Close()
-		if err := r.ensureTopics(ctx, cl, r.outputTopics()); err != nil {
-			return err
-		}
-		r.limits = r.topicLimits(ctx, cl, r.outputTopics())
 		prod = &producer{cl: cl}
 	}
 	write := func(b *batch) error {
@@ -382,6 +390,7 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 	// another instance ID can hold back read_committed consumers; the
 	// caller's client options may override it.
 	opts := append([]kgo.Opt{kgo.TransactionTimeout(10 * time.Second)}, r.clientOpts()...)
+	opts = append(opts, r.batchLimit()...)
 	opts = append(opts,
 		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
 			l.assignedAt.Store(time.Now().UnixNano())

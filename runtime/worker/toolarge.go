@@ -65,6 +65,25 @@ func (r *stageRunner) topicLimits(ctx context.Context, cl *kgo.Client, topics []
 	return limits
 }
 
+// batchLimit caps the producer's record batches at the smallest limit of
+// the output topics: franz-go batches up to its own limit (1 MB by
+// default) whatever the topic takes, so a batch of small records to a
+// topic with a smaller max.message.bytes would be refused whole, innocent
+// records and all. With the cap, only a record too large by itself can be
+// refused, and overLimit catches it first.
+func (r *stageRunner) batchLimit() []kgo.Opt {
+	least := 0
+	for _, n := range r.limits {
+		if n > 0 && (least == 0 || n < least) {
+			least = n
+		}
+	}
+	if least == 0 {
+		return nil
+	}
+	return []kgo.Opt{kgo.ProducerBatchMaxBytes(int32(least))}
+}
+
 // batchBytes is the size of a record batch that holds only rec, an upper
 // bound of what the producer and the broker measure: the batch header,
 // then the record with its varint lengths at their widest for the
