@@ -32,9 +32,9 @@ func checkpointIDs(touched []*pgroup) map[int32]string {
 // commit would leave out because nothing was consumed from them since the
 // last commit (a transaction that only fired windows): they are committed
 // again, unchanged, so that their metadata names the new snapshot.
-func (l *topicLoop) unchanged(ids map[int32]string, in func(topic string, p int32) bool) map[string]map[int32]kgo.EpochOffset {
+func (l *topicLoop) unchanged(ids map[int32]string, committed map[string]map[int32]kgo.EpochOffset, in func(topic string, p int32) bool) map[string]map[int32]kgo.EpochOffset {
 	out := map[string]map[int32]kgo.EpochOffset{}
-	for topic, parts := range l.cl.CommittedOffsets() {
+	for topic, parts := range committed {
 		if _, ok := l.r.topicStreams[topic]; !ok {
 			continue
 		}
@@ -58,8 +58,10 @@ func checkpointMeta(id string) *string {
 }
 
 // txnMetadata returns the hook that names the snapshots in a transaction's
-// offset commit.
+// offset commit. The committed offsets are read now: the hook runs inside
+// franz-go's commit.
 func (l *topicLoop) txnMetadata(ids map[int32]string) func(*kmsg.TxnOffsetCommitRequest) error {
+	committed := l.cl.CommittedOffsets()
 	return func(req *kmsg.TxnOffsetCommitRequest) error {
 		if len(ids) == 0 {
 			return nil
@@ -79,7 +81,7 @@ func (l *topicLoop) txnMetadata(ids map[int32]string) func(*kmsg.TxnOffsetCommit
 			}
 			return false
 		}
-		for topic, parts := range l.unchanged(ids, in) {
+		for topic, parts := range l.unchanged(ids, committed, in) {
 			if byTopic[topic] == nil {
 				rt := kmsg.NewTxnOffsetCommitRequestTopic()
 				rt.Topic = topic
@@ -118,7 +120,7 @@ func (l *topicLoop) commitOffsets(ctx context.Context, ids map[int32]string) err
 	if offs == nil {
 		offs = map[string]map[int32]kgo.EpochOffset{}
 	}
-	extra := l.unchanged(ids, func(topic string, p int32) bool { _, ok := offs[topic][p]; return ok })
+	extra := l.unchanged(ids, l.cl.CommittedOffsets(), func(topic string, p int32) bool { _, ok := offs[topic][p]; return ok })
 	for topic, parts := range extra {
 		if offs[topic] == nil {
 			offs[topic] = map[int32]kgo.EpochOffset{}
