@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -165,6 +167,48 @@ func TestDamagedCheckpointRefusesToStart(t *testing.T) {
 			// Empty state forgot the first 100 ids: they pass again.
 			if n := len(consumeAll(t, b.Addrs(), "out", -1, 2*time.Second)); n != 200 {
 				t.Errorf("%d records out after the reset, want 200", n)
+			}
+		})
+	}
+}
+
+// TestCommitNamesSnapshot: with either delivery, the committed offsets
+// carry in their metadata the name of the snapshot taken for them, so a
+// restart restores that state and no other taken at the same offsets.
+func TestCommitNamesSnapshot(t *testing.T) {
+	for _, delivery := range []string{ir.AtLeastOnce, ir.ExactlyOnce} {
+		t.Run(delivery, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			b, err := embedded.Start(ctx, embedded.Partitions(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			plan := dedupePlan()
+			plan.Pipeline.Operators[2].Sink.Delivery = delivery
+			state := t.TempDir()
+			produce(t, b.Addrs(), "orders", 10, false)
+			if err := worker.Run(ctx, plan, worker.Brokers(b.Addrs()...), worker.StateDir(state), worker.ExitWhenIdle(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			offs, err := kadm.NewClient(cl).FetchOffsets(ctx, worker.GroupID(plan, plan.Stages[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, ok := offs.Lookup("orders", 0)
+			name, named := strings.CutPrefix(o.Metadata, "pipeline-checkpoint:")
+			if !ok || o.At != 10 || !named {
+				t.Fatalf("committed offset = %+v, want 10 with a snapshot name in its metadata", o)
+			}
+			b2, err := os.ReadFile(filepath.Join(groupDir(state), name, "offsets.json"))
+			if err != nil || string(b2) != `{"orders":10}` {
+				t.Errorf("the named snapshot's offsets.json = %q, %v; want {\"orders\":10}", b2, err)
 			}
 		})
 	}

@@ -52,9 +52,17 @@ func (l *topicLoop) unchanged(ids map[int32]string, committed map[string]map[int
 	return out
 }
 
-func checkpointMeta(id string) *string {
-	m := checkpointMetaPrefix + id
-	return &m
+// metadata returns the offset metadata naming the snapshot of the
+// partition's group, nil for a partition not to be marked.
+func (l *topicLoop) metadata(ids map[int32]string) func(topic string, p int32) *string {
+	return func(topic string, p int32) *string {
+		id, ok := ids[p]
+		if _, in := l.r.topicStreams[topic]; !ok || !in {
+			return nil
+		}
+		m := checkpointMetaPrefix + id
+		return &m
+	}
 }
 
 // txnMetadata returns the hook that names the snapshots in a transaction's
@@ -98,14 +106,11 @@ func (l *topicLoop) txnMetadata(ids map[int32]string) func(*kmsg.TxnOffsetCommit
 				t.Partitions = append(t.Partitions, rp)
 			}
 		}
-		for i := range req.Topics {
-			t := &req.Topics[i]
-			if _, ok := l.r.topicStreams[t.Topic]; !ok {
-				continue
-			}
-			for j := range t.Partitions {
-				if id, ok := ids[t.Partitions[j].Partition]; ok {
-					t.Partitions[j].Metadata = checkpointMeta(id)
+		meta := l.metadata(ids)
+		for _, t := range req.Topics {
+			for j, p := range t.Partitions {
+				if m := meta(t.Topic, p.Partition); m != nil {
+					t.Partitions[j].Metadata = m
 				}
 			}
 		}
@@ -132,15 +137,12 @@ func (l *topicLoop) commitOffsets(ctx context.Context, ids map[int32]string) err
 	if len(offs) == 0 {
 		return nil
 	}
+	meta := l.metadata(ids)
 	ctx = kgo.PreCommitFnContext(ctx, func(req *kmsg.OffsetCommitRequest) error {
-		for i := range req.Topics {
-			t := &req.Topics[i]
-			if _, ok := l.r.topicStreams[t.Topic]; !ok {
-				continue
-			}
-			for j := range t.Partitions {
-				if id, ok := ids[t.Partitions[j].Partition]; ok {
-					t.Partitions[j].Metadata = checkpointMeta(id)
+		for _, t := range req.Topics {
+			for j, p := range t.Partitions {
+				if m := meta(t.Topic, p.Partition); m != nil {
+					t.Partitions[j].Metadata = m
 				}
 			}
 		}
