@@ -245,7 +245,7 @@ type CheckpointError struct {
 func (e *CheckpointError) Error() string {
 	return fmt.Sprintf("stage %s partition group %d: no checkpoint in %s matches the committed offsets %v (%s); "+
 		"refusing to start with empty state, which would lose the stage's state; "+
-		"restore the checkpoint, or restart with the reset-state option (pipeline run/apply -reset-state) to start from empty state",
+		"restore the checkpoint, or restart with the reset-state option (pipeline run, apply or worker -reset-state) to start from empty state",
 		e.Stage, e.PartitionGroup, e.Dir, e.Offsets, strings.Join(e.Problems, "; "))
 }
 
