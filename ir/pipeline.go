@@ -170,6 +170,11 @@ type Source struct {
 	// for a partition of Topic starts reading it: StartEarliest (""),
 	// StartLatest, or an RFC 3339 time (the first record at or after it).
 	StartFrom string `json:"start_from,omitempty"`
+	// MaxRecordBytes bounds the size of one record's value (a file
+	// source's line); a bigger one is dead-lettered as "too_large" without
+	// being decoded, and a file source stops buffering a line at it. 0:
+	// DefaultMaxRecordBytes.
+	MaxRecordBytes int64 `json:"max_record_bytes,omitempty"`
 }
 
 // Source start positions (Source.StartFrom); anything else is a time.
@@ -193,6 +198,18 @@ func (op *Operator) StateAddress() string {
 		return op.Identity
 	}
 	return op.ID
+}
+
+// DefaultMaxRecordBytes is a source's max_record_bytes when the spec sets
+// none: 1 MiB, Kafka's default largest message.
+const DefaultMaxRecordBytes = 1 << 20
+
+// RecordLimit is s's bound on one record's value, in bytes.
+func (s *Source) RecordLimit() int64 {
+	if s == nil || s.MaxRecordBytes <= 0 {
+		return DefaultMaxRecordBytes
+	}
+	return s.MaxRecordBytes
 }
 
 // DefaultMaxFutureMs is a source's max_future when the spec sets none: 1h.

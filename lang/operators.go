@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -49,7 +50,7 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "schema", Required: true},
 		hcl.AttributeSchema{Name: "table"}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "event_time"}, hcl.AttributeSchema{Name: "max_future"},
-		hcl.AttributeSchema{Name: "start_from"}),
+		hcl.AttributeSchema{Name: "start_from"}, hcl.AttributeSchema{Name: "max_record_bytes"}),
 	ir.KindFilter: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "where", Required: true}),
 	ir.KindMap: opSchema(nil,
@@ -266,6 +267,13 @@ func (l *loader) decodeSource(d *opDecl, attrs hcl.Attributes) {
 	}
 	if a := attrs["start_from"]; a != nil {
 		src.StartFrom = l.startFrom(a, src)
+	}
+	if a := attrs["max_record_bytes"]; a != nil {
+		if n, ok := l.constNumber(a); ok && (n < 1 || n != math.Trunc(n) || n > math.MaxInt32) {
+			l.errorf(a.Expr.Range(), "Invalid size", "max_record_bytes must be a whole number of bytes from 1 to %d, such as 1048576 (the default, 1 MiB): bigger records are dead-lettered as too_large.", math.MaxInt32)
+		} else if ok {
+			src.MaxRecordBytes = int64(n)
+		}
 	}
 	schema := cty.DynamicPseudoType
 	if a := attrs["schema"]; a != nil {

@@ -456,7 +456,7 @@ func (s *server) report(ctx context.Context, stopped bool) {
 			sr.mu.Lock()
 			st := StageStatus{ID: sr.id, Identity: sr.identity, State: "running",
 				RecordsIn: sr.progress.RecordsIn, RecordsOut: sr.progress.RecordsOut,
-				DeadLetters: sr.progress.DeadLetters, Lag: sr.progress.Lag}
+				DeadLetters: sr.progress.DeadLetters, Lag: sr.progress.Lag, StateResets: sr.progress.StateResets}
 			for _, op := range sr.progress.Operators {
 				st.Operators = append(st.Operators, OperatorStatus{ID: op.Operator, RecordsIn: op.RecordsIn, RecordsOut: op.RecordsOut})
 			}

@@ -53,9 +53,13 @@ type StageStatus struct {
 	Lag         int64  `json:"lag"`
 	// WatermarkMs is the stage's event time (epoch ms), 0 when unknown;
 	// EventTimeLagMs is the report time minus it.
-	WatermarkMs    int64  `json:"watermark_ms,omitempty"`
-	EventTimeLagMs int64  `json:"event_time_lag_ms,omitempty"`
-	Error          string `json:"error,omitempty"`
+	WatermarkMs    int64 `json:"watermark_ms,omitempty"`
+	EventTimeLagMs int64 `json:"event_time_lag_ms,omitempty"`
+	// StateResets counts the partition groups this run of the stage
+	// started with empty state because their checkpoint was missing or
+	// damaged and the worker runs with -reset-state.
+	StateResets int64  `json:"state_resets,omitempty"`
+	Error       string `json:"error,omitempty"`
 	// Operators are the records in and out of each operator of the stage
 	// on this worker, in stage order.
 	Operators []OperatorStatus `json:"operators,omitempty"`

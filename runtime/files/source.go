@@ -16,18 +16,34 @@ type Line struct {
 	// (line Offset+1).
 	Offset int64
 	// Value is the line without its line terminator. It is a fresh slice
-	// that the caller may keep.
+	// that the caller may keep. For a line longer than the source's limit
+	// it holds the limit's worth of bytes from the line's start.
 	Value []byte
+	// Size is the line's length, also past the limit; Size > len(Value)
+	// only for a line longer than the limit (Truncated).
+	Size int64
 }
 
+// Truncated reports whether the line was longer than the source's limit
+// and only its start was kept.
+func (l Line) Truncated() bool { return l.Size > int64(len(l.Value)) }
+
 // Source reads a JSON-lines file one line at a time. Lines may be of any
-// length: it uses bufio.Reader, not bufio.Scanner and its 64 KiB limit.
+// length up to the limit (SetLimit): it uses bufio.Reader, not
+// bufio.Scanner and its 64 KiB limit. Past the limit a line is skipped
+// (only its start is kept), so memory stays bounded whatever the input,
+// /dev/zero included.
 type Source struct {
-	path string
-	f    *os.File
-	r    *bufio.Reader
-	next int64
+	path  string
+	f     *os.File
+	r     *bufio.Reader
+	next  int64
+	limit int
 }
+
+// SetLimit bounds the bytes of a line kept in memory (0: no bound); see
+// Line.Truncated.
+func (s *Source) SetLimit(n int) { s.limit = n }
 
 // Open opens path for reading.
 func Open(path string) (*Source, error) {
@@ -47,23 +63,54 @@ func NewSource(name string, r io.Reader) *Source {
 // final line without a terminator is returned like any other.
 func (s *Source) Next() (Line, error) {
 	for {
-		b, err := s.r.ReadBytes('\n')
+		b, size, cr, err := s.readLine()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return Line{}, fmt.Errorf("read %s line %d: %w", s.path, s.next+1, err)
 		}
-		if len(b) == 0 && err != nil {
+		if size == 0 && err != nil {
 			return Line{}, io.EOF
 		}
 		off := s.next
 		s.next++
-		b = bytes.TrimRight(b, "\r\n")
+		if cr {
+			size--
+			b = b[:min(int64(len(b)), size)]
+		}
+		if s.limit > 0 && size > int64(s.limit) {
+			return Line{Offset: off, Value: b[:s.limit], Size: size}, nil
+		}
 		if len(bytes.TrimSpace(b)) == 0 {
 			if err != nil {
 				return Line{}, io.EOF
 			}
 			continue
 		}
-		return Line{Offset: off, Value: b}, nil
+		return Line{Offset: off, Value: b, Size: size}, nil
+	}
+}
+
+// readLine reads through the next '\n' (or the end of the input) and
+// returns the line without the '\n', of which it keeps at most limit+1
+// bytes, the line's full size, and whether it ends in '\r' (counted in
+// size). err is nil when a '\n' ended the line.
+func (s *Source) readLine() (b []byte, size int64, cr bool, err error) {
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		if err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if len(chunk) > 0 {
+			cr = chunk[len(chunk)-1] == '\r'
+		}
+		size += int64(len(chunk))
+		keep := len(chunk)
+		if s.limit > 0 {
+			keep = min(keep, max(s.limit+1-len(b), 0))
+		}
+		b = append(b, chunk[:keep]...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return b, size, cr, err
+		}
 	}
 }
 

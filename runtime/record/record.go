@@ -96,6 +96,11 @@ const (
 	// a null part, so the record has nothing to group, match or
 	// deduplicate by.
 	ReasonNullKey = "null_key"
+	// ReasonTooLarge: the record is bigger than its source's
+	// max_record_bytes (it was not decoded), or an output is bigger than
+	// its topic accepts (max.message.bytes, or the producer's batch limit),
+	// so it can never be produced.
+	ReasonTooLarge = "too_large"
 )
 
 // Emitter receives a stage's outputs and dead letters, on the goroutine
@@ -115,6 +120,13 @@ const (
 	HeaderSourceTopic     = "pipeline.source.topic"     // the topic the input was read from
 	HeaderSourcePartition = "pipeline.source.partition" // its partition, in decimal
 	HeaderSourceOffset    = "pipeline.source.offset"    // its offset, in decimal
+	// HeaderTruncated is set on a dead letter that was itself too large
+	// for the dead-letter topic: its value (and key, if needed) was cut to
+	// fit, and this holds the original value's size in bytes, in decimal.
+	HeaderTruncated = "pipeline.truncated"
+	// HeaderTarget names the sink or channel topic an output too large
+	// for it was meant for (reason too_large).
+	HeaderTarget = "pipeline.target.topic"
 )
 
 // HeaderEventTime carries a record's event time across channels as exact

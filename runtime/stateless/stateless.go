@@ -89,6 +89,7 @@ type Stream struct {
 	eventTime *eval.Program
 	table     bool
 	maxFuture int64         // the source's max_future in ms (channels: ir.Pipeline.ChannelMaxFuture)
+	maxBytes  int           // the source's max_record_bytes; 0 (channels): none
 	needed    []bool        // decode mask (nil: every attribute)
 	pushed    *atomic.Int64 // Counters: records pushed (nil: not counted)
 	rec       eval.Record   // reused: operators that keep a record copy it
@@ -428,7 +429,7 @@ func (p *Processor) buildSource(op *ir.Operator, c eval.Consts, setOut func(*eva
 	if err != nil {
 		return fmt.Errorf("stateless: %s: %w", op.ID, err)
 	}
-	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table, maxFuture: op.Source.MaxFuture(), pushed: p.counters.pushedCounter(op.ID)}
+	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table, maxFuture: op.Source.MaxFuture(), pushed: p.counters.pushedCounter(op.ID), maxBytes: int(op.Source.RecordLimit())}
 	if !op.Source.EventTime.IsZero() {
 		prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
 		if err := diagErr(op, "event_time", diags); err != nil {
@@ -515,6 +516,11 @@ func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err err
 	defer func() { p.hasCur = false }()
 	if s.pushed != nil {
 		s.pushed.Add(1)
+	}
+	if s.maxBytes > 0 && len(in.Value) > s.maxBytes {
+		// Not decoded: a huge record would cost its size again as values.
+		return 0, false, p.DeadLetter(s.opID, record.ReasonTooLarge,
+			fmt.Errorf("record of %d bytes is larger than the source's max_record_bytes (%d)", len(in.Value), s.maxBytes))
 	}
 	if err := s.codec.Decode(s.layout, s.needed, in.Value, &s.rec); err != nil {
 		return 0, false, p.DeadLetter(s.opID, record.ReasonDecode, err)

@@ -273,3 +273,37 @@ func BenchmarkCounters(b *testing.B) {
 		})
 	}
 }
+
+// TestMaxRecordBytes: a source record over max_record_bytes is
+// dead-lettered as too_large without being decoded (a malformed one too),
+// one at the limit goes through; every runtime that links this core (the
+// broker's module, native, Beam) gets the same rule.
+func TestMaxRecordBytes(t *testing.T) {
+	const ok = `{"id":"a","level":"error","n":2}`
+	tests := []struct {
+		name  string
+		value string
+		want  string // the first thing collected
+	}{
+		{"at the limit", ok, `map.m t.map.m ["ERROR","a"] {"double":4,"id":"a","level":"ERROR"} @2`},
+		{"one byte over", ok + " ", fmt.Sprintf("source.logs too_large: record of %d bytes is larger than the source's max_record_bytes (%d)", len(ok)+1, len(ok))},
+		{"malformed and over", `{"id":` + strings.Repeat("x", len(ok)), fmt.Sprintf("source.logs too_large: record of %d bytes is larger than the source's max_record_bytes (%d)", len(ok)+6, len(ok))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := testPlan()
+			plan.Pipeline.Operators[0].Source.MaxRecordBytes = int64(len(ok))
+			p, err := New(plan, "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c collect
+			if err := p.Process(record.Input{Stream: "source.logs", Value: []byte(tt.value), TimestampMs: 99}, &c); err != nil {
+				t.Fatal(err)
+			}
+			if len(c.got) == 0 || c.got[0] != tt.want {
+				t.Errorf("got %q, want first %q", c.got, tt.want)
+			}
+		})
+	}
+}

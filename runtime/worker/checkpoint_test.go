@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,13 +53,21 @@ func TestCheckpointKeepsTwoAndMatches(t *testing.T) {
 	defer eng.Close()
 	dir := t.TempDir()
 	g := &pgroup{eng: eng, dir: dir}
-	for _, off := range []int64{10, 20, 30} {
+	// The last two are at the same offsets, as when a transaction only
+	// fires windows: each gets its own snapshot, since the earlier one is
+	// the committed state until the later one's commit succeeds.
+	var names []string
+	for _, off := range []int64{10, 20, 30, 30} {
 		if err := g.checkpoint(map[string]int64{"s": off}); err != nil {
 			t.Fatal(err)
 		}
+		names = append(names, g.pending)
 		if err := g.prune(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if names[2] == names[3] {
+		t.Fatalf("two snapshots at the same offsets share the name %s", names[2])
 	}
 	// A crash mid-checkpoint leaves an incomplete snapshot behind.
 	if err := os.MkdirAll(filepath.Join(dir, "junk"+tmpSnapshotSep+"x", engineDirName), 0o755); err != nil {
@@ -68,26 +77,41 @@ func TestCheckpointKeepsTwoAndMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	var got []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		got = append(got, e.Name())
 	}
-	want := []string{offsetsTag(map[string]int64{"s": 20}), offsetsTag(map[string]int64{"s": 30}), "junk" + tmpSnapshotSep + "x"}
+	want := []string{names[2], names[3], "junk" + tmpSnapshotSep + "x"}
 	sort.Strings(want)
-	if diff := cmp.Diff(want, names); diff != "" {
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("snapshots (-want +got):\n%s", diff)
+	}
+	// By name: the one the commit recorded, even at shared offsets.
+	for _, name := range names[2:] {
+		match, problems, err := findSnapshot(dir, map[string]int64{"s": 30}, name)
+		if err != nil || match != filepath.Join(dir, name) || len(problems) > 0 {
+			t.Errorf("findSnapshot(%s) = %q, %q, %v; want that snapshot", name, match, problems, err)
+		}
+	}
+	// A name at other offsets, or one pruned away, is a problem naming it.
+	for _, name := range names[:3] {
+		match, problems, err := findSnapshot(dir, map[string]int64{"s": 20}, name)
+		if err != nil || match != "" || len(problems) != 1 || !strings.Contains(problems[0], filepath.Join(dir, name, offsetsFile)) {
+			t.Errorf("findSnapshot(%s at s=20) = %q, %q, %v; want a problem naming its offsets file", name, match, problems, err)
+		}
 	}
 	for _, tt := range []struct {
 		off        int64
 		wantMatch  bool
 		wantOthers int
-	}{{20, true, 1}, {30, true, 1}, {10, false, 2}} {
-		match, others, err := findSnapshot(dir, map[string]int64{"s": tt.off})
+	}{{30, true, 0}, {20, false, 2}} {
+		match, others, err := findSnapshot(dir, map[string]int64{"s": tt.off}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (match != "") != tt.wantMatch || others != tt.wantOthers {
-			t.Errorf("findSnapshot(s=%d) = %q, %d others; want match %v, %d others", tt.off, match, others, tt.wantMatch, tt.wantOthers)
+		// The incomplete temporary snapshot is no problem to report.
+		if (match != "") != tt.wantMatch || len(others) != tt.wantOthers {
+			t.Errorf("findSnapshot(s=%d) = %q, others %q; want match %v, %d others", tt.off, match, others, tt.wantMatch, tt.wantOthers)
 		}
 		if match != "" {
 			if err := eng.Restore(filepath.Join(match, engineDirName)); err != nil {

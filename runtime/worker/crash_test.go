@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -28,6 +30,7 @@ const (
 	crashStateEnv = "PIPELINE_CRASH_STATE"
 	crashIdleEnv  = "PIPELINE_CRASH_IDLE"
 	crashCaseEnv  = "PIPELINE_CRASH_CASE"
+	crashResetEnv = "PIPELINE_CRASH_RESET"
 )
 
 // crashCase is a pipeline the crash test runs, with its input and the check
@@ -159,6 +162,107 @@ func TestCrashExactlyOnce(t *testing.T) {
 	}
 	for _, name := range []string{"filter", "window"} {
 		t.Run(name, func(t *testing.T) { crashTest(t, name, crashCases[name]) })
+	}
+	// After a kill -9, a damaged checkpoint must stop the stateful stage,
+	// not restart its counts from zero (issue 17 item 1).
+	for _, dc := range []struct {
+		name   string
+		damage func(t *testing.T, snapshot string) (named string)
+	}{
+		{"damaged offsets", func(t *testing.T, snap string) string {
+			f := filepath.Join(snap, "offsets.json")
+			if err := os.WriteFile(f, []byte("\x00 not offsets {"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}},
+		{"snapshots removed", func(t *testing.T, snap string) string {
+			if err := os.RemoveAll(snap); err != nil {
+				t.Fatal(err)
+			}
+			return snap
+		}},
+	} {
+		t.Run("window/"+dc.name, func(t *testing.T) { crashDamageTest(t, crashCases["window"], dc.damage) })
+	}
+}
+
+// crashDamageTest streams records to the window case's worker, kills it
+// with SIGKILL three times, damages every complete snapshot of every
+// partition group, and restarts it: the restart must fail with an error
+// that names a damaged snapshot and commit nothing; with ResetState it
+// must run to the end.
+func crashDamageTest(t *testing.T, tc crashCase, damage func(t *testing.T, snapshot string) string) {
+	plan := tc.plan()
+	if _, err := native.New(plan, "native.1"); err != nil {
+		skipIfNoEngine(t, err)
+		t.Fatal(err)
+	}
+	addr := startBroker(t, "-partitions", "3")
+	state := t.TempDir()
+	const records = 20_000
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("orders"), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	produce := func(from, to int) {
+		var recs []*kgo.Record
+		for i := from; i < to; i++ {
+			recs = append(recs, tc.record(i))
+		}
+		if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	child := func(env ...string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWorkerChild$", "-test.v")
+		cmd.Env = append(append(os.Environ(), crashChildEnv+"="+addr, crashStateEnv+"="+state, crashCaseEnv+"=window"), env...)
+		return cmd
+	}
+	for k := range 3 {
+		produce(k*records/4, (k+1)*records/4)
+		cmd := child()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Second)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	produce(3*records/4, records)
+	before := len(consumeAll(t, []string{addr}, "out", -1, 2*time.Second))
+
+	snaps, err := filepath.Glob(filepath.Join(worker.StageStateDir(state, plan, plan.Stages[0]), "pg-*", "*", "offsets.json"))
+	if err != nil || len(snaps) == 0 {
+		t.Fatalf("no checkpoint after the kills in %s (%v): the kills came too early", state, err)
+	}
+	var named []string
+	for _, f := range snaps {
+		named = append(named, damage(t, filepath.Dir(f)))
+	}
+	out, err := child(crashIdleEnv + "=1").CombinedOutput()
+	if err == nil {
+		t.Fatalf("restart with damaged checkpoints succeeded; want a refusal\n%s", out)
+	}
+	if !slices.ContainsFunc(named, func(f string) bool { return bytes.Contains(out, []byte(f)) }) ||
+		!bytes.Contains(out, []byte("-reset-state")) {
+		t.Errorf("refusal names none of the damaged snapshots %q, or not the way out (-reset-state):\n%s", named, out)
+	}
+	if n := len(consumeAll(t, []string{addr}, "out", -1, 2*time.Second)); n != before {
+		t.Errorf("the refused restart committed %d more windows", n-before)
+	}
+
+	out, err = child(crashIdleEnv+"=1", crashResetEnv+"=1").CombinedOutput()
+	if err != nil {
+		t.Fatalf("restart with ResetState: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("state reset")) {
+		t.Errorf("restart with ResetState logged no state reset:\n%s", out)
+	}
+	if n := len(consumeAll(t, []string{addr}, "out", -1, 2*time.Second)); n <= before {
+		t.Errorf("restart with ResetState emitted no window (%d before, %d after)", before, n)
 	}
 }
 
@@ -309,6 +413,9 @@ func TestCrashWorkerChild(t *testing.T) {
 	}
 	if os.Getenv(crashIdleEnv) != "" {
 		opts = append(opts, worker.ExitWhenIdle(2*time.Second))
+	}
+	if os.Getenv(crashResetEnv) != "" {
+		opts = append(opts, worker.ResetState())
 	}
 	if os.Getenv("PIPELINE_CRASH_KGO_LOG") != "" {
 		opts = append(opts, worker.ClientOptions(kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelInfo, nil))))

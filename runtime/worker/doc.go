@@ -60,27 +60,43 @@
 // # Checkpoints
 //
 // With a state directory, each partition group keeps snapshots under
-// STATE/<pipeline>/<stage identity>/pg-<N>/<tag>, where tag is a hash of the offsets
-// (topic, partition, next offset) that the snapshot corresponds to. Before
-// every commit, the worker calls Engine.Checkpoint into a new tag directory
-// and writes offsets.json there last (a snapshot without it is incomplete and
-// ignored); then it commits the transaction, or the consumer offsets. After a
-// successful commit all but the two newest snapshots are deleted. On start
-// (and after a rebalance or an aborted transaction) the engine of a partition
-// group is restored from the snapshot whose offsets.json equals the group's
-// committed offsets: a crash after the checkpoint but before the commit
-// leaves a newer, unmatched snapshot that is ignored, and the previous one
-// still matches. Without a matching snapshot the engine starts empty and the
-// worker logs a warning.
+// STATE/<pipeline>/<stage identity>/pg-<N>/<tag>-<unique>, where tag is a
+// hash of the offsets (topic, partition, next offset) that the snapshot
+// corresponds to, and every snapshot gets a new name. Before every commit,
+// the worker calls Engine.Checkpoint into a new directory and writes
+// offsets.json there last (a snapshot without it is incomplete); then it
+// commits the transaction, or the consumer offsets, with the snapshot's
+// name in the offset metadata of every partition of the group
+// (commitmeta.go), re-committing unchanged offsets of a group that only
+// fired windows. After a successful commit all but the two newest snapshots
+// are deleted. On start (and after a rebalance or an aborted transaction)
+// the engine of a partition group is restored from the snapshot the
+// committed metadata names, checked against its offsets.json: a crash or an
+// abort after the checkpoint leaves a newer snapshot that no commit names.
+// Offsets committed without a name (by an older version) fall back to the
+// newest snapshot at those offsets.
+//
+// A stateful stage (Properties().Stateless false) whose committed offsets
+// have no such snapshot (missing, unreadable, or taken at other offsets)
+// stops with a *CheckpointError naming the files; ResetState starts it
+// empty instead, logged, counted (pipeline_state_resets_total) and in
+// StageProgress.StateResets.
 //
 // Snapshots are shared; the working store is not (STATE/.../pg-<N>/live-<instance>).
 // Workers that share a state directory (one host, or a shared file system)
-// therefore hand partition groups over in a rebalance without losing state:
-// rebalances happen only between iterations, after the checkpoint and the
-// commit, so the new owner finds the snapshot that matches the committed
-// offsets. Workers with private state directories lose the state of a
-// partition group that moves between them (the warning above): give every
-// worker of a stateful stage the same -state-dir.
+// therefore hand partition groups over in a rebalance without losing state.
+// Workers with private state directories cannot: a stateful partition group
+// that moves between them finds no checkpoint and stops (see above). Give
+// every worker of a stateful stage the same -state-dir.
+//
+// # Records too large
+//
+// Before consuming, a stage reads its output topics' max.message.bytes,
+// caps its producer's batches at the smallest, and dead-letters (too_large)
+// an output bigger than its topic takes instead of producing it; a dead
+// letter bigger than the dead-letter topic takes is truncated
+// (toolarge.go). A file source's lines are bounded by the source's
+// max_record_bytes.
 //
 // The worker must not know about HCL or operator semantics: it moves records
 // between Kafka, files and the engine.

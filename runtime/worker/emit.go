@@ -25,6 +25,9 @@ type batch struct {
 	out     map[string]int64    // by target
 	dead    map[[2]string]int64 // by operator, reason
 	origin  int32               // the partition group, marked on channel records
+	// cur is the input being processed, nil while windows fire (Advance,
+	// Drain): a too_large dead letter names its origin.
+	cur *record.Input
 }
 
 func newBatch(r *stageRunner) *batch {
@@ -65,6 +68,10 @@ func (b *batch) Emit(o record.Output) error {
 			// A channel: the next stage takes the exact event time from here.
 			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: HeaderEventTime, Value: record.EncodeEventTime(o.TimestampMs)})
 		}
+		if over, limit := b.r.overLimit(rec); over > 0 {
+			b.tooLarge(o.Target, rec, limit)
+			continue
+		}
 		b.records = append(b.records, rec)
 	}
 	b.out[o.Target]++
@@ -75,27 +82,33 @@ func (b *batch) Emit(o record.Output) error {
 // topic with the reason and its origin in headers.
 func (b *batch) DeadLetter(dl record.DeadLetter) error {
 	in := dl.Input
-	origin := b.r.streamInputs[in.Stream]
-	if origin == "" {
-		origin = in.Stream
-	}
 	rec := &kgo.Record{
 		Topic: b.r.dlqTopic,
 		Key:   clone(in.Key),
 		Value: clone(in.Value),
-		Headers: []kgo.RecordHeader{
+		Headers: append([]kgo.RecordHeader{
 			{Key: record.HeaderError, Value: []byte(dl.Err)},
 			{Key: record.HeaderReason, Value: []byte(dl.Reason)},
 			{Key: record.HeaderOperator, Value: []byte(dl.Operator)},
-			{Key: record.HeaderSourceTopic, Value: []byte(origin)},
-			{Key: record.HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(b.r.sourcePartition(in.Stream, in.Partition)), 10))},
-			{Key: record.HeaderSourceOffset, Value: []byte(strconv.FormatInt(in.Offset, 10))},
-		},
+		}, b.r.originHeaders(in.Stream, in.Partition, in.Offset)...),
 	}
 	rec.Timestamp = RecordTimestamp(in.TimestampMs)
-	b.records = append(b.records, rec)
-	b.dead[[2]string{dl.Operator, dl.Reason}]++
+	b.addDead(rec, dl.Operator, dl.Reason, int64(len(in.Value)))
 	return nil
+}
+
+// originHeaders locate an input record of stream: its source topic (or
+// file), partition and offset.
+func (r *stageRunner) originHeaders(stream string, partition int32, offset int64) []kgo.RecordHeader {
+	origin := r.streamInputs[stream]
+	if origin == "" {
+		origin = stream
+	}
+	return []kgo.RecordHeader{
+		{Key: record.HeaderSourceTopic, Value: []byte(origin)},
+		{Key: record.HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(r.sourcePartition(stream, partition)), 10))},
+		{Key: record.HeaderSourceOffset, Value: []byte(strconv.FormatInt(offset, 10))},
+	}
 }
 
 func clone(b []byte) []byte {

@@ -22,6 +22,7 @@ type Metrics struct {
 	commits     *prometheus.CounterVec
 	operators   *operatorCollector
 	version     *prometheus.GaugeVec
+	stateResets *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and their registry, including the Go
@@ -54,13 +55,17 @@ func NewMetrics() *Metrics {
 			Name: "pipeline_commits_total",
 			Help: "Offset or transaction commits, by result (committed, aborted).",
 		}, []string{"pipeline", "stage", "result"}),
+		stateResets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pipeline_state_resets_total",
+			Help: "Partition groups started with empty state because no checkpoint matched their committed offsets (ResetState, -reset-state).",
+		}, []string{"pipeline", "stage"}),
 	}
 	m.operators = newOperatorCollector()
 	m.version = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "pipeline_plan_version",
 		Help: "The plan version (apply's state serial) a worker's stages of a pipeline run.",
 	}, []string{"pipeline"})
-	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits, m.operators, m.version,
+	m.reg.MustRegister(m.recordsIn, m.recordsOut, m.deadLetters, m.lag, m.checkpoint, m.commits, m.operators, m.version, m.stateResets,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

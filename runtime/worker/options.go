@@ -30,6 +30,7 @@ type config struct {
 	pollMax        int
 	parallelism    int // partition groups a stage processes at once; 0: all
 	deadLetterFile string
+	resetState     bool
 	engines        map[string]EngineFactory   // by backend (StageEngines)
 	external       map[string]<-chan struct{} // by stage ID (ExternalUpstream)
 }
@@ -63,6 +64,15 @@ func ClientOptions(opts ...kgo.Opt) Option {
 // StateDir keeps operator state and checkpoints under dir (see the package
 // documentation). Without it, state lives in memory and is lost on restart.
 func StateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
+
+// ResetState lets a stateful partition group whose committed offsets have
+// no matching checkpoint (missing, unreadable or from other offsets) start
+// with empty state. Without it such a group stops its stage with a
+// *CheckpointError naming the files, because starting empty silently loses
+// state (counts restart from zero, a dedupe lets duplicates through). Each
+// reset is logged at WARN, counted in pipeline_state_resets_total and in
+// StageProgress.StateResets.
+func ResetState() Option { return func(c *config) { c.resetState = true } }
 
 // ExitWhenIdle makes a stage drain (every open window fires), commit and
 // finish when no input record arrived on any of its inputs for d. Run

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/pipeline-compiler/pipeline/runtime/files"
 	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
+	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
 // pollWait bounds one poll, so that idle detection and watermark advances
@@ -108,7 +110,7 @@ func (r *stageRunner) ensureTopics(ctx context.Context, cl *kgo.Client, topics [
 // runFiles runs a stage whose inputs are bounded files: every file is read
 // once (tables first) into one engine, which is then drained.
 func (r *stageRunner) runFiles(ctx context.Context) error {
-	g, err := r.newGroup(ctx, 0, nil)
+	g, err := r.newGroup(ctx, 0, nil, "")
 	if err != nil {
 		return err
 	}
@@ -116,14 +118,23 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 
 	var prod *producer
 	if r.hasBroker() {
-		cl, err := kgo.NewClient(r.clientOpts()...)
+		admin, err := kgo.NewClient(r.clientOpts()...)
+		if err != nil {
+			return fmt.Errorf("kafka client: %w", err)
+		}
+		err = r.ensureTopics(ctx, admin, r.outputTopics())
+		if err == nil {
+			r.limits = r.topicLimits(ctx, admin, r.outputTopics())
+		}
+		admin.Close()
+		if err != nil {
+			return err
+		}
+		cl, err := kgo.NewClient(append(r.clientOpts(), r.batchLimit()...)...)
 		if err != nil {
 			return fmt.Errorf("kafka client: %w", err)
 		}
 		defer cl.Close()
-		if err := r.ensureTopics(ctx, cl, r.outputTopics()); err != nil {
-			return err
-		}
 		prod = &producer{cl: cl}
 	}
 	write := func(b *batch) error {
@@ -148,6 +159,8 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		limit := r.plan.Pipeline.Operator(fi.stream).Source.RecordLimit()
+		src.SetLimit(int(limit))
 		counter := r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, fi.stream)
 		for {
 			line, err := src.Next()
@@ -159,7 +172,15 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 				return err
 			}
 			in := native.Input{Stream: fi.stream, Offset: line.Offset, Value: line.Value, TimestampMs: startMs}
-			if err := g.eng.Process(ctx, in, b); err != nil {
+			if line.Truncated() {
+				// Only its start was read: dead-letter that much.
+				b.addDead(&kgo.Record{Topic: r.dlqTopic, Value: line.Value, Timestamp: RecordTimestamp(startMs),
+					Headers: append([]kgo.RecordHeader{
+						{Key: record.HeaderError, Value: fmt.Appendf(nil, "%s line %d is %d bytes long, more than the source's max_record_bytes (%d); reading goes on after it", fi.path, line.Offset+1, line.Size, limit)},
+						{Key: record.HeaderReason, Value: []byte(record.ReasonTooLarge)},
+						{Key: record.HeaderOperator, Value: []byte(fi.stream)},
+					}, r.originHeaders(fi.stream, 0, line.Offset)...)}, fi.stream, record.ReasonTooLarge, line.Size)
+			} else if err := g.eng.Process(ctx, in, b); err != nil {
 				src.Close()
 				return fmt.Errorf("process %s line %d: %w", fi.path, line.Offset+1, err)
 			}
@@ -320,6 +341,9 @@ type tick struct {
 	drain     bool // idle: drain every engine, commit and stop
 	done      bool // idle with nothing to drain: stop
 	committed map[string]map[int32]kgo.EpochOffset
+	// snapshots holds the committed offsets' metadata, fetched at most
+	// once per tick by committedSnapshot.
+	snapshots kadm.OffsetResponses
 }
 
 // work reports whether the tick needs a transaction.
@@ -335,6 +359,9 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 	err = r.ensureTopics(ctx, admin, append(r.inputTopics(), r.outputTopics()...))
 	if err == nil {
 		err = r.countOrigins(ctx, admin)
+	}
+	if err == nil {
+		r.limits = r.topicLimits(ctx, admin, r.outputTopics())
 	}
 	admin.Close()
 	if err != nil {
@@ -363,6 +390,7 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 	// another instance ID can hold back read_committed consumers; the
 	// caller's client options may override it.
 	opts := append([]kgo.Opt{kgo.TransactionTimeout(10 * time.Second)}, r.clientOpts()...)
+	opts = append(opts, r.batchLimit()...)
 	opts = append(opts,
 		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
 			l.assignedAt.Store(time.Now().UnixNano())
@@ -519,10 +547,19 @@ func (l *topicLoop) ensureGroup(ctx context.Context, t *tick, pg int32) error {
 	if l.groups[pg] != nil {
 		return nil
 	}
-	g, err := l.r.newGroup(ctx, pg, l.r.groupOffsets(t.committed, pg))
+	committed := l.r.groupOffsets(t.committed, pg)
+	var snapID string
+	if l.r.cfg.stateDir != "" && len(committed) > 0 {
+		var err error
+		if snapID, err = l.committedSnapshot(ctx, t, pg); err != nil {
+			return err
+		}
+	}
+	g, err := l.r.newGroup(ctx, pg, committed, snapID)
 	if err != nil {
 		return err
 	}
+	g.offsets = committed
 	l.groups[pg] = g
 	return nil
 }
@@ -588,8 +625,9 @@ func (l *topicLoop) process(ctx context.Context, t *tick) ([]*pgroup, error) {
 // dropped, to be rebuilt at the committed offsets.
 func (l *topicLoop) commit(ctx context.Context, touched []*pgroup) (bool, error) {
 	r := l.r
+	ids := checkpointIDs(touched)
 	if l.sess != nil {
-		committed, err := l.sess.End(ctx, kgo.TryCommit)
+		committed, err := l.sess.End(kgo.PreTxnCommitFnContext(ctx, l.txnMetadata(ids)), kgo.TryCommit)
 		if err != nil {
 			return false, fmt.Errorf("end transaction: %w", err)
 		}
@@ -601,7 +639,7 @@ func (l *topicLoop) commit(ctx context.Context, touched []*pgroup) (bool, error)
 			l.closeGroups(func(int32) bool { return true })
 			return false, nil
 		}
-	} else if err := l.cl.CommitUncommittedOffsets(ctx); err != nil {
+	} else if err := l.commitOffsets(ctx, ids); err != nil {
 		return false, fmt.Errorf("commit offsets: %w", err)
 	}
 	r.m.commits.WithLabelValues(r.pipeline, r.stage.ID, "committed").Inc()
@@ -657,10 +695,12 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 			Value:       rec.Value,
 			TimestampMs: eventTimeOf(rec),
 		}
+		b.cur = &in
 		if err := g.eng.Process(ctx, in, b); err != nil {
 			return fmt.Errorf("process %s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)
 		}
 	}
+	b.cur = nil
 	if err := flush(ctx, g.eng, b); err != nil {
 		return fmt.Errorf("process partition group %d: %w", g.id, err)
 	}
@@ -696,16 +736,25 @@ func (r *stageRunner) assignedGroups(offs map[string]map[int32]kgo.EpochOffset) 
 }
 
 // checkpoint snapshots the touched partition groups at the offsets about to
-// be committed.
-func (r *stageRunner) checkpoint(touched []*pgroup, offs map[string]map[int32]kgo.EpochOffset) error {
+// be committed. uncommitted holds only the partitions consumed since the
+// last commit; each group's other partitions keep the offsets it already
+// had, so that the snapshot's offsets equal the group's committed offsets
+// in full after the commit, which is what a restart looks for.
+func (r *stageRunner) checkpoint(touched []*pgroup, uncommitted map[string]map[int32]kgo.EpochOffset) error {
 	if r.cfg.stateDir == "" || len(touched) == 0 {
 		return nil
 	}
 	start := time.Now()
 	for _, g := range touched {
-		if err := g.checkpoint(r.groupOffsets(offs, g.id)); err != nil {
+		offs := maps.Clone(g.offsets)
+		if offs == nil {
+			offs = map[string]int64{}
+		}
+		maps.Copy(offs, r.groupOffsets(uncommitted, g.id))
+		if err := g.checkpoint(offs); err != nil {
 			return err
 		}
+		g.offsets = offs
 	}
 	r.m.checkpoint.WithLabelValues(r.pipeline, r.stage.ID).Observe(time.Since(start).Seconds())
 	return nil

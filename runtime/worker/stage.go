@@ -56,8 +56,12 @@ type stageRunner struct {
 
 	in, out, dead, lag atomic.Int64
 	counters           *stateless.Counters // per operator, shared by the stage's engines
+	stateResets        atomic.Int64
 	done               atomic.Bool
 	wms                watermarks
+	// limits are the largest record batches the output topics accept
+	// (topicLimits), set before the first record.
+	limits map[string]int
 }
 
 func newStageRunner(plan *ir.Plan, st *ir.Stage, cfg *config) (*stageRunner, error) {
@@ -215,6 +219,7 @@ func (r *stageRunner) progress() StageProgress {
 		RecordsOut:  r.out.Load(),
 		DeadLetters: r.dead.Load(),
 		Lag:         r.lag.Load(),
+		StateResets: r.stateResets.Load(),
 		Done:        r.done.Load(),
 	}
 	p.WatermarkMs, p.HasWatermark = r.wms.min()

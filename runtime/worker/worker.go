@@ -31,7 +31,10 @@ type StageProgress struct {
 	// until every running group has seen event time.
 	WatermarkMs  int64
 	HasWatermark bool
-	Done         bool
+	// StateResets counts partition groups started with empty state because
+	// no checkpoint matched their committed offsets (only with ResetState).
+	StateResets int64
+	Done        bool
 	// Operators are the records in and out of each native operator of the
 	// stage, in stage order, summed over its partition groups in this
 	// process (stateless.Counters).

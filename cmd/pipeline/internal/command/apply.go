@@ -193,6 +193,10 @@ func (c *ApplyCommand) Run(args []string) int {
 	if s.embedded == nil {
 		// A real broker: native stages go to the workers, which outlive
 		// apply (runtime/control).
+		if rf.resetState {
+			c.showDiags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "-reset-state has no effect here",
+				Detail: "With a broker block, native stages run on `pipeline worker` processes: start those with -reset-state to let a stage with a damaged checkpoint start empty."}}, nil)
+		}
 		return c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
 	}
 	runErr := c.execute(ctx, transforms.local(plan), s, &rf, filepath.Join(stDir, "run"), beams)

@@ -31,11 +31,13 @@ type runFlags struct {
 	metricsAddr  string
 	partitions   int
 	instanceID   string
+	resetState   bool
 }
 
 var runOptions = []string{
 	"-exit-when-idle D", "Once no input arrives for D (e.g. 5s), drain (open windows fire) and exit 0.",
 	"-state-dir DIR", "Keep operator state and checkpoints in DIR (default .pipeline/run beside the spec).",
+	"-reset-state", "Start a stateful stage with empty state when its checkpoint in -state-dir is missing, damaged or does not match the committed offsets (without it the stage refuses to start). Counts restart from zero and a dedupe forgets what it saw.",
 	"-metrics-addr ADDR", "Serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9100) at /metrics.",
 	"-partitions N", "Partitions of topics the embedded broker creates (default 1).",
 	"-instance-id ID", "This worker's stable identity (default: the host name). Give each worker process on one host its own, and keep it across restarts: it names the transactional ID and the static group membership that let a restart take over at once.",
@@ -45,7 +47,9 @@ func (r *runFlags) register(fs interface {
 	DurationVar(*time.Duration, string, time.Duration, string)
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
+	BoolVar(*bool, string, bool, string)
 }) {
+	fs.BoolVar(&r.resetState, "reset-state", false, "")
 	fs.DurationVar(&r.exitWhenIdle, "exit-when-idle", 0, "")
 	fs.StringVar(&r.stateDir, "state-dir", "", "")
 	fs.StringVar(&r.metricsAddr, "metrics-addr", "", "")
@@ -129,6 +133,9 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 	if rf.instanceID != "" {
 		opts = append(opts, worker.InstanceID(rf.instanceID))
 	}
+	if rf.resetState {
+		opts = append(opts, worker.ResetState())
+	}
 	if rf.exitWhenIdle > 0 {
 		opts = append(opts, worker.ExitWhenIdle(rf.exitWhenIdle))
 	}
@@ -206,6 +213,7 @@ func writeProgress(w io.Writer, pr worker.Progress, final bool) {
 			b.WriteString("; ")
 		}
 		fmt.Fprintf(&b, "%s: %d in, %d out, %d dead letters, lag %d", st.Stage, st.RecordsIn, st.RecordsOut, st.DeadLetters, st.Lag)
+		b.WriteString(stateResetNote(st.StateResets))
 	}
 	if final {
 		fmt.Fprintf(w, "Ran %s in %s.\n", b.String(), pr.Elapsed.Round(time.Millisecond))
@@ -261,4 +269,13 @@ func probeSASL(ctx context.Context, b *ir.Broker, opts []kgo.Opt) error {
 			b.Name, strings.Join(b.Brokers, ","), b.SASL.Mechanism, err)
 	}
 	return fmt.Errorf("broker %q: cannot connect to %s with SASL %s within %s: %w", b.Name, strings.Join(b.Brokers, ","), b.SASL.Mechanism, connectTimeout, err)
+}
+
+// stateResetNote says, for progress and status lines, that a stage started
+// partition groups with empty state under -reset-state.
+func stateResetNote(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", STATE RESET: %d partition groups started with empty state (-reset-state)", n)
 }

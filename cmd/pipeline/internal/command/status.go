@@ -164,7 +164,7 @@ func (c *StatusCommand) writeStatus(out statusJSON, now time.Time) {
 			if st.WatermarkMs != 0 {
 				wm = fmt.Sprintf("watermark %s (event time lag %s)", time.UnixMilli(st.WatermarkMs).UTC().Format(time.RFC3339), (time.Duration(st.EventTimeLagMs) * time.Millisecond).Round(time.Second))
 			}
-			fmt.Fprintf(w, "  stage %s (%s): %s, %d in, %d out, %d dead letters, lag %d, %s\n", st.ID, st.Identity, st.State, st.RecordsIn, st.RecordsOut, st.DeadLetters, st.Lag, wm)
+			fmt.Fprintf(w, "  stage %s (%s): %s, %d in, %d out, %d dead letters, lag %d, %s%s\n", st.ID, st.Identity, st.State, st.RecordsIn, st.RecordsOut, st.DeadLetters, st.Lag, wm, stateResetNote(st.StateResets))
 			for _, op := range st.Operators {
 				fmt.Fprintf(w, "    %s: %d in, %d out\n", op.ID, op.RecordsIn, op.RecordsOut)
 			}

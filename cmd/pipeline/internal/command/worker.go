@@ -63,6 +63,7 @@ pipelines keep running.`,
 		"-report-interval D", "How often to publish status (default 5s).",
 		"-session-timeout D", "Consumer group session timeout (default 45s): how long a crashed worker's partitions wait.",
 		"-partitions N", "Partitions of topics the worker creates because they are missing (default: the broker's default).",
+		"-reset-state", "Start a stateful stage with empty state when its checkpoint in -state-dir is missing, damaged or does not match the committed offsets (without it the stage refuses to start and status shows the error). Counts restart from zero and a dedupe forgets what it saw; status, the log and pipeline_state_resets_total say so. Restart without it once the stages run.",
 	)
 }
 
@@ -78,6 +79,7 @@ func (c *WorkerCommand) Run(args []string) int {
 	interval := fs.Duration("report-interval", control.DefaultInterval, "")
 	session := fs.Duration("session-timeout", 0, "")
 	partitions := fs.Int("partitions", -1, "")
+	resetState := fs.Bool("reset-state", false, "")
 	var v varFlags
 	v.register(fs)
 	pos, err := parse(fs, args)
@@ -149,6 +151,9 @@ func (c *WorkerCommand) Run(args []string) int {
 	}
 	if *instance != "" {
 		stageOpts = append(stageOpts, worker.InstanceID(*instance))
+	}
+	if *resetState {
+		stageOpts = append(stageOpts, worker.ResetState())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
