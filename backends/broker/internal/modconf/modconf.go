@@ -106,6 +106,7 @@ func (c *Config) Resolve(lookup func(string) (string, bool)) error {
 	}
 	return nil
 }
+
 // Encode returns c's encoding, which must fit in Size bytes: its JSON,
 // deflated (a stage of hundreds of operators repeats the same schemas and
 // keys), behind the compressed length in lenDigits decimal digits.
@@ -117,7 +118,7 @@ func Encode(c *Config) ([]byte, error) {
 	var z bytes.Buffer
 	z.WriteString(strings.Repeat("0", lenDigits))
 	w, _ := flate.NewWriter(&z, flate.BestCompression) // the level is valid
-	_, _ = w.Write(b)                                     // a bytes.Buffer does not fail
+	_, _ = w.Write(b)                                  // a bytes.Buffer does not fail
 	_ = w.Close()
 	out := z.Bytes()
 	if len(out) > Size {
