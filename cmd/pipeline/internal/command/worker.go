@@ -1,16 +1,13 @@
 package command
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -150,7 +147,7 @@ func (c *WorkerCommand) Run(args []string) int {
 	if *instance != "" {
 		stageOpts = append(stageOpts, worker.InstanceID(*instance))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	err = control.Serve(ctx, control.Config{
 		ClientOptions: opts,

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// slowSpec takes seconds to load and plan: n variables and an n-operator
+// chain alternating broker filters and native maps.
+func slowSpec(n int) string {
+	var b strings.Builder
+	b.WriteString("pipeline \"p\" {}\nbackend \"broker\" {}\nsource \"s\" {\n  file = \"in.jsonl\"\n  schema = object({ a = number, s = string })\n}\n")
+	for i := range n {
+		fmt.Fprintf(&b, "variable \"v%d\" {\n  type = number\n  default = %d\n}\n", i, i)
+	}
+	prev := "source.s"
+	for i := range n {
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "filter \"f%d\" {\n  input = %s\n  where = record.a > var.v%d\n  backend = \"broker\"\n}\n", i, prev, i)
+			prev = fmt.Sprintf("filter.f%d", i)
+		} else {
+			fmt.Fprintf(&b, "map \"m%d\" {\n  input = %s\n  fields = { a = record.a, s = record.s }\n  backend = \"native\"\n}\n", i, prev)
+			prev = fmt.Sprintf("map.m%d", i)
+		}
+	}
+	fmt.Fprintf(&b, "sink \"o\" {\n  input = %s\n  file = \"out.jsonl\"\n}\n", prev)
+	return b.String()
+}
+
+// idleSpec runs until stopped: a topic source on the embedded broker that
+// nothing produces to.
+const idleSpec = `pipeline "idle" {}
+source "in" {
+  topic  = "in"
+  format = "json"
+  schema = object({ a = number })
+}
+sink "out" {
+  input = source.in
+  file  = "out.jsonl"
+}
+`
+
+// TestSignalsStopTheCLI starts the binary, sends SIGTERM or SIGINT while
+// it plans (CPU work that watches no context) and while it runs (waiting
+// for records), and expects it to exit within seconds, saying why; a run
+// once ignored SIGTERM and needed kill -9 (issue 17, item 9).
+func TestSignalsStopTheCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI: skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build pipeline: %v\n%s", err, out)
+	}
+	slow := t.TempDir()
+	if err := os.WriteFile(filepath.Join(slow, "main.hcl"), []byte(slowSpec(6000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	idle := t.TempDir()
+	if err := os.WriteFile(filepath.Join(idle, "main.hcl"), []byte(idleSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		sig      syscall.Signal
+		after    time.Duration
+		wantCode int // -1: any
+		want     string
+	}{
+		{"SIGTERM while planning", []string{"plan", slow}, syscall.SIGTERM, 300 * time.Millisecond, 1, "Interrupted by SIGTERM before anything was changed: exiting."},
+		{"SIGINT while planning", []string{"plan", slow}, syscall.SIGINT, 300 * time.Millisecond, 1, "Interrupted by SIGINT before anything was changed: exiting."},
+		{"SIGTERM while running", []string{"run", idle}, syscall.SIGTERM, 4 * time.Second, -1, "Interrupted by SIGTERM: stopping"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Dir = t.TempDir()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				t.Fatalf("exited before the signal (%v): make the spec slower\n%s", err, stderr.String())
+			case <-time.After(tt.after):
+			}
+			sent := time.Now()
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 15 s after %v\n%s", tt.sig, stderr.String())
+			}
+			code := cmd.ProcessState.ExitCode() // -1: killed by the signal
+			t.Logf("exited %d, %v after the signal", code, time.Since(sent).Round(time.Millisecond))
+			if code == -1 || (tt.wantCode >= 0 && code != tt.wantCode) {
+				t.Errorf("exit status %v, want %d", err, tt.wantCode)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			}
+		})
+	}
+}
