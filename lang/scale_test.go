@@ -37,13 +37,13 @@ func benchLoad(b *testing.B, src []byte) {
 }
 
 func BenchmarkLoadVariables(b *testing.B) {
-	for _, n := range []int{1000, 2000} {
+	for _, n := range []int{4000, 8000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchLoad(b, manyVariables(n)) })
 	}
 }
 
 func BenchmarkLoadAndChain(b *testing.B) {
-	for _, n := range []int{2500, 5000} {
+	for _, n := range []int{5000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchLoad(b, longAndChain(n)) })
 	}
 }

@@ -31,13 +31,13 @@ func benchCompile(b *testing.B, src string) {
 }
 
 func BenchmarkCompileAndChain(b *testing.B) {
-	for _, n := range []int{1000, 2000} {
+	for _, n := range []int{5000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchCompile(b, andChain(n)) })
 	}
 }
 
 func BenchmarkCompileNestedCalls(b *testing.B) {
-	for _, n := range []int{100, 200} {
+	for _, n := range []int{1000, 2000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchCompile(b, nestedCalls(n)) })
 	}
 }
