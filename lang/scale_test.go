@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-compiler/pipeline/internal/cputime"
 )
 
 // Specs that grow in one dimension, for benchmarks that show compile time
@@ -29,6 +31,7 @@ func longAndChain(n int) []byte {
 }
 
 func benchLoad(b *testing.B, src []byte) {
+	defer cputime.Report(b)()
 	for b.Loop() {
 		if _, diags := LoadFiles(map[string][]byte{"x.hcl": src}, Options{}); diags.HasErrors() {
 			b.Fatal(diags)

@@ -148,35 +148,42 @@ func (rw *rewriter) pastMap(f, m *ir.Operator) bool {
 	if !ok {
 		return false
 	}
-	// rename maps each field the predicate reads to the field it reads
-	// above the maps passed so far.
-	rename := map[string]string{}
+	// fields pairs each field the predicate reads with the field it reads
+	// above the maps passed so far (a slice, updated in place: a step
+	// costs a lookup per field, no allocation).
+	var fields [][2]string
 	for _, r := range refs {
-		rename[r.name] = r.name
+		if !slices.ContainsFunc(fields, func(p [2]string) bool { return p[0] == r.name }) {
+			fields = append(fields, [2]string{r.name, r.name})
+		}
 	}
 	var run []*ir.Operator
+	next := make([]string, len(fields))
+walk:
 	for below := f; m != nil && m.Map != nil && len(m.Inputs) == 1; {
 		if cs := rw.consumers[m.ID]; len(cs) != 1 || cs[0] != below {
 			break
 		}
 		pass := rw.passThrough(m)
-		next := make(map[string]string, len(rename))
-		for name, cur := range rename {
-			src, ok := pass[cur]
+		for i, p := range fields {
+			src, ok := pass[p[1]]
 			if !ok {
-				next = nil
-				break
+				break walk
 			}
-			next[name] = src
+			next[i] = src
 		}
-		if next == nil {
-			break
+		for i := range fields {
+			fields[i][1] = next[i]
 		}
-		rename, run, below = next, append(run, m), m
+		run, below = append(run, m), m
 		m = rw.producer(m.Inputs[0])
 	}
 	if len(run) == 0 {
 		return false
+	}
+	rename := make(map[string]string, len(fields))
+	for _, p := range fields {
+		rename[p[0]] = p[1]
 	}
 	where, ok := renameRefs(f.Filter.Where, "record", refs, rename)
 	if !ok {

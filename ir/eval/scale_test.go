@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-compiler/pipeline/internal/cputime"
 )
 
 // Compile time must grow linearly with the size of an expression: compare
@@ -23,6 +25,7 @@ func nestedCalls(n int) string {
 }
 
 func benchCompile(b *testing.B, src string) {
+	defer cputime.Report(b)()
 	for b.Loop() {
 		if _, diags := Compile(exprAt(src), cOrdersRoots(), Consts{}); diags.HasErrors() {
 			b.Fatal(diags)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-compiler/pipeline/internal/cputime"
 )
 
 // alternatingChain is a spec of n operators pinned alternately to the
@@ -38,6 +40,7 @@ func BenchmarkPlanAlternatingChain(b *testing.B) {
 			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(alternatingChain(n)), 0o644); err != nil {
 				b.Fatal(err)
 			}
+			defer cputime.Report(b)()
 			for b.Loop() {
 				if code := Run([]string{"plan", dir}, &Meta{Stdout: io.Discard, Stderr: io.Discard, Stdin: strings.NewReader("")}); code != 0 {
 					b.Fatalf("plan exited %d", code)
