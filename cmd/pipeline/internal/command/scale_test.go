@@ -49,3 +49,18 @@ func BenchmarkPlanAlternatingChain(b *testing.B) {
 		})
 	}
 }
+
+// TestPlanLongAlternatingChain: a 1,000-operator alternating chain plans,
+// its broker stage compiles (its 500 filters' configuration once exceeded
+// the module's 64 KiB), and each filter is pushed up in one rewrite
+// (issue 17, items 9 and 12).
+func TestPlanLongAlternatingChain(t *testing.T) {
+	dir := writeSpec(t, alternatingChain(1000))
+	res := run(t, nil, "", "plan", dir)
+	if res.code != 0 {
+		t.Fatalf("plan: exit %d\n%s", res.code, res.stderr)
+	}
+	if got := strings.Count(res.stdout, " pushed before map.m1: "); got != 499 {
+		t.Errorf("%d rewrites listed, want 499 (one per filter after the first)", got)
+	}
+}
