@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,29 +9,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// slowSpec takes seconds to load and plan: n variables and an n-operator
-// chain alternating broker filters and native maps.
-func slowSpec(n int) string {
-	var b strings.Builder
-	b.WriteString("pipeline \"p\" {}\nbackend \"broker\" {}\nsource \"s\" {\n  file = \"in.jsonl\"\n  schema = object({ a = number, s = string })\n}\n")
-	for i := range n {
-		fmt.Fprintf(&b, "variable \"v%d\" {\n  type = number\n  default = %d\n}\n", i, i)
-	}
-	prev := "source.s"
-	for i := range n {
-		if i%2 == 0 {
-			fmt.Fprintf(&b, "filter \"f%d\" {\n  input = %s\n  where = record.a > var.v%d\n  backend = \"broker\"\n}\n", i, prev, i)
-			prev = fmt.Sprintf("filter.f%d", i)
-		} else {
-			fmt.Fprintf(&b, "map \"m%d\" {\n  input = %s\n  fields = { a = record.a, s = record.s }\n  backend = \"native\"\n}\n", i, prev)
-			prev = fmt.Sprintf("map.m%d", i)
-		}
-	}
-	fmt.Fprintf(&b, "sink \"o\" {\n  input = %s\n  file = \"out.jsonl\"\n}\n", prev)
-	return b.String()
-}
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
+)
 
 // idleSpec runs until stopped: a topic source on the embedded broker that
 // nothing produces to.
@@ -61,7 +40,7 @@ func TestSignalsStopTheCLI(t *testing.T) {
 		t.Fatalf("go build pipeline: %v\n%s", err, out)
 	}
 	slow := t.TempDir()
-	if err := os.WriteFile(filepath.Join(slow, "main.hcl"), []byte(slowSpec(6000)), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(slow, "main.hcl"), []byte(testkit.AlternatingChain(6000, true)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	idle := t.TempDir()

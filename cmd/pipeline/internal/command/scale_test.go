@@ -9,26 +9,12 @@ import (
 	"testing"
 
 	"github.com/pipeline-compiler/pipeline/internal/cputime"
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 )
 
 // alternatingChain is a spec of n operators pinned alternately to the
-// broker and native backends: n stages and n-1 channels.
-func alternatingChain(n int) string {
-	var b strings.Builder
-	b.WriteString("pipeline \"p\" {}\nbackend \"broker\" {}\nsource \"s\" {\n  file = \"in.jsonl\"\n  schema = object({ a = number, s = string })\n}\n")
-	prev := "source.s"
-	for i := range n {
-		if i%2 == 0 {
-			fmt.Fprintf(&b, "filter \"f%d\" {\n  input = %s\n  where = record.a > %d\n  backend = \"broker\"\n}\n", i, prev, i)
-			prev = fmt.Sprintf("filter.f%d", i)
-		} else {
-			fmt.Fprintf(&b, "map \"m%d\" {\n  input = %s\n  fields = { a = record.a, s = record.s }\n  backend = \"native\"\n}\n", i, prev)
-			prev = fmt.Sprintf("map.m%d", i)
-		}
-	}
-	fmt.Fprintf(&b, "sink \"o\" {\n  input = %s\n  file = \"out.jsonl\"\n}\n", prev)
-	return b.String()
-}
+// broker and native backends.
+func alternatingChain(n int) string { return testkit.AlternatingChain(n, false) }
 
 // BenchmarkPlanAlternatingChain: planning must grow linearly with the
 // number of stages; compare the ns/op of N and 2N (issue 17, item 9: 1,000

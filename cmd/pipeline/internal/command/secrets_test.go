@@ -3,6 +3,7 @@ package command
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,31 +29,18 @@ const (
 // secretsSpec is mixedSpec with secrets: the SASL password and an unused
 // env() local and sensitive variable, and a sensitive variable and env()
 // local that the broker stage reads.
-const secretsSpec = `pipeline "shop" {}
-
-broker "main" {
-  brokers = ["localhost:9092"]
-  sasl {
-    mechanism = "PLAIN"
-    username  = "svc"
-    password  = env("KAFKA_PASSWORD")
-  }
-}
-
-backend "broker" {
-  memory_limit = "64MiB"
-}
-
-variable "unused" {
+var secretsSpec = mustReplace(fmt.Sprintf(mixedSpec, "64MiB"),
+	`password  = "hunter2-pw"`, `password  = env("KAFKA_PASSWORD")`,
+	`source "orders" {`, `variable "unused" {
   type      = string
   sensitive = true
-  default   = "` + secretUnused + `"
+  default   = "`+secretUnused+`"
 }
 
 variable "min" {
   type      = number
   sensitive = true
-  default   = ` + secretMin + `
+  default   = `+secretMin+`
 }
 
 locals {
@@ -60,36 +48,20 @@ locals {
   region = env("REGION")
 }
 
-source "orders" {
-  topic  = "orders"
-  format = "json"
-  schema = object({ id = string, amount = number })
-}
+source "orders" {`,
+	`where   = record.amount >= 100`, `where   = record.amount >= var.min`,
+	`fields  = { id = record.id, amount = record.amount }`, `fields  = { id = record.id, amount = record.amount, region = local.region }`)
 
-filter "big" {
-  input   = source.orders
-  where   = record.amount >= var.min
-  backend = "broker"
+// mustReplace replaces each old with its new in s, once; each must occur.
+func mustReplace(s string, oldNew ...string) string {
+	for i := 0; i < len(oldNew); i += 2 {
+		if !strings.Contains(s, oldNew[i]) {
+			panic(fmt.Sprintf("spec lacks %q", oldNew[i]))
+		}
+		s = strings.Replace(s, oldNew[i], oldNew[i+1], 1)
+	}
+	return s
 }
-
-map "slim" {
-  input   = filter.big
-  fields  = { id = record.id, amount = record.amount, region = local.region }
-  backend = "broker"
-}
-
-dedupe "once" {
-  input  = map.slim
-  key    = record.id
-  within = "1h"
-}
-
-sink "out" {
-  input    = dedupe.once
-  topic    = "big-orders"
-  delivery = "at_least_once"
-}
-`
 
 var secretsEnv = []string{"HOME=/nonexistent", "KAFKA_PASSWORD=" + secretSASL, "API_TOKEN=" + secretToken, "REGION=" + secretRegion}
 
