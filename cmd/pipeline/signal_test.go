@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,7 +42,7 @@ func TestSignalsStopTheCLI(t *testing.T) {
 		t.Fatalf("go build pipeline: %v\n%s", err, out)
 	}
 	slow := t.TempDir()
-	if err := os.WriteFile(filepath.Join(slow, "main.hcl"), []byte(testkit.AlternatingChain(6000, true)), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(slow, "main.hcl"), []byte(testkit.AlternatingChain(12000, true)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	idle := t.TempDir()
@@ -51,13 +53,14 @@ func TestSignalsStopTheCLI(t *testing.T) {
 		name     string
 		args     []string
 		sig      syscall.Signal
-		after    time.Duration
-		wantCode int // -1: any
+		after    time.Duration // CPU time the process has used
+		wait     time.Duration // or wall time, whichever comes first
+		wantCode int           // -1: any
 		want     string
 	}{
-		{"SIGTERM while planning", []string{"plan", slow}, syscall.SIGTERM, 300 * time.Millisecond, 1, "Interrupted by SIGTERM before anything was changed: exiting."},
-		{"SIGINT while planning", []string{"plan", slow}, syscall.SIGINT, 300 * time.Millisecond, 1, "Interrupted by SIGINT before anything was changed: exiting."},
-		{"SIGTERM while running", []string{"run", idle}, syscall.SIGTERM, 4 * time.Second, -1, "Interrupted by SIGTERM: stopping"},
+		{"SIGTERM while planning", []string{"plan", slow}, syscall.SIGTERM, 500 * time.Millisecond, 30 * time.Second, 1, "Interrupted by SIGTERM before anything was changed: exiting."},
+		{"SIGINT while planning", []string{"plan", slow}, syscall.SIGINT, 500 * time.Millisecond, 30 * time.Second, 1, "Interrupted by SIGINT before anything was changed: exiting."},
+		{"SIGTERM while running", []string{"run", idle}, syscall.SIGTERM, 300 * time.Millisecond, 4 * time.Second, -1, "Interrupted by SIGTERM: stopping"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,10 +73,19 @@ func TestSignalsStopTheCLI(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				t.Fatalf("exited before the signal (%v): make the spec slower\n%s", err, stderr.String())
-			case <-time.After(tt.after):
+			// Signal once the process has used tt.after of CPU (or waited
+			// tt.wait): long past its start (before main, a signal kills
+			// it silently), and, on a loaded machine, past as much work as
+			// on an idle one.
+			for deadline := time.Now().Add(tt.wait); cpuTime(cmd.Process.Pid) < tt.after; {
+				select {
+				case err := <-done:
+					t.Fatalf("exited before the signal (%v): make the spec slower\n%s", err, stderr.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					break
+				}
 			}
 			sent := time.Now()
 			if err := cmd.Process.Signal(tt.sig); err != nil {
@@ -97,4 +109,23 @@ func TestSignalsStopTheCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cpuTime is the CPU time process pid has used (user and system, from
+// /proc/PID/stat, in clock ticks of 10 ms), or a large value when it
+// cannot be read (not Linux): then the caller signals at once.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return time.Hour
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return time.Hour
+	}
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return time.Duration(u+s) * 10 * time.Millisecond
 }
