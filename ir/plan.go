@@ -168,6 +168,19 @@ type Stage struct {
 	// Decodes are, per input stream with a known schema, the fields the
 	// stage's operators read: a backend decodes only those.
 	Decodes []Decode `json:"decodes,omitempty"`
+	// SecretEnv lists the sensitive values (var.NAME, local.NAME) the
+	// stage's expressions read that its backend passes through the
+	// runtime's environment instead of its artifact, so that no artifact
+	// holds a secret. Names only: the values are never in the plan's
+	// display.
+	SecretEnv []SecretEnv `json:"secret_env,omitempty"`
+}
+
+// SecretEnv is one sensitive value a stage receives through its
+// environment: Value (var.NAME or local.NAME) in the variable Env.
+type SecretEnv struct {
+	Value string `json:"value"`
+	Env   string `json:"env"`
 }
 
 // Channel moves one stream between two stages through an intermediate topic.

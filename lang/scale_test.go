@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-compiler/pipeline/internal/cputime"
 )
 
 // Specs that grow in one dimension, for benchmarks that show compile time
@@ -29,6 +31,7 @@ func longAndChain(n int) []byte {
 }
 
 func benchLoad(b *testing.B, src []byte) {
+	defer cputime.Report(b)()
 	for b.Loop() {
 		if _, diags := LoadFiles(map[string][]byte{"x.hcl": src}, Options{}); diags.HasErrors() {
 			b.Fatal(diags)
@@ -37,13 +40,13 @@ func benchLoad(b *testing.B, src []byte) {
 }
 
 func BenchmarkLoadVariables(b *testing.B) {
-	for _, n := range []int{1000, 2000} {
+	for _, n := range []int{4000, 8000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchLoad(b, manyVariables(n)) })
 	}
 }
 
 func BenchmarkLoadAndChain(b *testing.B) {
-	for _, n := range []int{2500, 5000} {
+	for _, n := range []int{5000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchLoad(b, longAndChain(n)) })
 	}
 }

@@ -92,6 +92,9 @@ type rewriter struct {
 	consumers map[string][]*ir.Operator // stream → operators reading it
 	passes    map[string]map[string]string
 	done      []ir.Rewrite
+	// gone marks streams whose records, and those any earlier rewrite
+	// moved onto them, no stream carries any more.
+	gone map[string]bool
 }
 
 func newRewriter(p *ir.Pipeline) *rewriter {
@@ -100,6 +103,7 @@ func newRewriter(p *ir.Pipeline) *rewriter {
 		byID:      make(map[string]*ir.Operator, len(p.Operators)),
 		consumers: map[string][]*ir.Operator{},
 		passes:    map[string]map[string]string{},
+		gone:      map[string]bool{},
 	}
 	copies := make([]ir.Operator, len(p.Operators))
 	for i, op := range p.Operators {
@@ -132,30 +136,61 @@ func (rw *rewriter) pushFilter(f *ir.Operator) bool {
 	return false
 }
 
-// pastMap pushes filter f before map m, which feeds only f, when the
-// predicate reads only fields m copies unchanged.
+// pastMap pushes filter f before the run of maps directly above it (m
+// first, then m's producer while it is a map too) that each feed only the
+// next, as far as the predicate reads only fields every map of the run
+// copies unchanged. The run is taken in one rewrite, with the predicate
+// parsed and renamed once: pushing a filter map by map re-parsed it at
+// every step and recorded one rewrite per step, and a chain alternating
+// n filters and maps made Θ(n²) of both (issue 17, item 9).
 func (rw *rewriter) pastMap(f, m *ir.Operator) bool {
-	if cs := rw.consumers[m.ID]; len(cs) != 1 || cs[0] != f {
-		return false
-	}
 	refs, ok := attrRefs(f.Filter.Where, "record")
 	if !ok {
 		return false
 	}
-	pass := rw.passThrough(m)
-	rename := map[string]string{}
+	// fields pairs each field the predicate reads with the field it reads
+	// above the maps passed so far (a slice, updated in place: a step
+	// costs a lookup per field, no allocation).
+	var fields [][2]string
 	for _, r := range refs {
-		src, ok := pass[r.name]
-		if !ok {
-			return false
+		if !slices.ContainsFunc(fields, func(p [2]string) bool { return p[0] == r.name }) {
+			fields = append(fields, [2]string{r.name, r.name})
 		}
-		rename[r.name] = src
+	}
+	var run []*ir.Operator
+	next := make([]string, len(fields))
+walk:
+	for below := f; m != nil && m.Map != nil && len(m.Inputs) == 1; {
+		if cs := rw.consumers[m.ID]; len(cs) != 1 || cs[0] != below {
+			break
+		}
+		pass := rw.passThrough(m)
+		for i, p := range fields {
+			src, ok := pass[p[1]]
+			if !ok {
+				break walk
+			}
+			next[i] = src
+		}
+		for i := range fields {
+			fields[i][1] = next[i]
+		}
+		run, below = append(run, m), m
+		m = rw.producer(m.Inputs[0])
+	}
+	if len(run) == 0 {
+		return false
+	}
+	rename := make(map[string]string, len(fields))
+	for _, p := range fields {
+		rename[p[0]] = p[1]
 	}
 	where, ok := renameRefs(f.Filter.Where, "record", refs, rename)
 	if !ok {
 		return false
 	}
-	rw.swap(f, m, m.ID)
+	top, bottom := run[len(run)-1], run[0]
+	rw.swap(f, top, bottom.ID)
 	f.Filter = &ir.Filter{Where: where}
 
 	why := "reads no field of the record"
@@ -171,8 +206,22 @@ func (rw *rewriter) pastMap(f, m *ir.Operator) bool {
 		slices.Sort(fields)
 		why = fmt.Sprintf("reads only passed-through fields (%s)", strings.Join(fields, ", "))
 	}
-	rw.done = append(rw.done, ir.Rewrite{Rule: ir.RuleFilterPushdown, Operator: f.ID, Before: m.ID, Why: why,
-		Streams: []ir.StreamMove{{From: f.ID, To: m.ID}, {From: m.ID}}})
+	if len(run) > 1 {
+		why += fmt.Sprintf(" of %d maps, %s to %s", len(run), bottom.ID, top.ID)
+	}
+	// The records f's output carried are now bottom's; those each map of
+	// the run carried, no stream carries any more. A map whose records
+	// were already gone (an earlier filter passed it) is not listed
+	// again, so the moves stay linear in the number of operators.
+	moves := []ir.StreamMove{{From: f.ID, To: bottom.ID}}
+	for _, op := range run {
+		if !rw.gone[op.ID] {
+			moves = append(moves, ir.StreamMove{From: op.ID})
+			rw.gone[op.ID] = true
+		}
+	}
+	rw.gone[bottom.ID] = false
+	rw.done = append(rw.done, ir.Rewrite{Rule: ir.RuleFilterPushdown, Operator: f.ID, Before: top.ID, Why: why, Streams: moves})
 	return true
 }
 
@@ -201,7 +250,9 @@ func (rw *rewriter) pastRoute(f, r *ir.Operator, out string) bool {
 	moves := []ir.StreamMove{{From: f.ID, To: stream}}
 	for _, s := range streams {
 		moves = append(moves, ir.StreamMove{From: s})
+		rw.gone[s] = true
 	}
+	rw.gone[stream] = false
 	for _, id := range others {
 		rw.byID[id].Stats.Selectivity = 1
 	}

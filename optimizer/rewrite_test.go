@@ -309,3 +309,77 @@ func BenchmarkRewrite1000(b *testing.B) {
 		rewrite(p)
 	}
 }
+
+// TestFilterPushdownAlternatingChain: in source → m1 → f2 → m3 → f4 → m5 →
+// f6, each filter moves past every map above it in one rewrite (m3
+// renames a to b), and each spec stream is found where its records went,
+// or nowhere (issue 17, item 9: map by map, n alternating operators made
+// Θ(n²) rewrites, each re-parsing the predicate).
+func TestFilterPushdownAlternatingChain(t *testing.T) {
+	mapOf := func(n int, input, field, from string) *ir.Operator {
+		m := op(n, ir.KindMap, fmt.Sprintf("m%d", n), input)
+		m.Map.Fields = []ir.Field{{Name: field, Expr: ir.Expr{Source: "record." + from}}, {Name: "k", Expr: ir.Expr{Source: "record.k"}}}
+		return m
+	}
+	filter := func(n int, input, where string) *ir.Operator {
+		f := op(n, ir.KindFilter, fmt.Sprintf("f%d", n), input)
+		f.Filter.Where = ir.Expr{Source: where}
+		return f
+	}
+	p := pipeline(nil, op(0, ir.KindSource, "s"),
+		mapOf(1, "source.s", "a", "a"), filter(2, "map.m1", "record.a > 2"),
+		mapOf(3, "filter.f2", "b", "a"), filter(4, "map.m3", "record.b > 4 && record.k != 4"),
+		mapOf(5, "filter.f4", "b", "b"), filter(6, "map.m5", "record.b > 6"),
+		op(7, ir.KindSink, "o", "filter.f6"))
+	q, rewrites := rewrite(p)
+	var got []string
+	for _, o := range q.Operators {
+		line := o.ID + " ← " + strings.Join(o.Inputs, ", ")
+		if o.Filter != nil {
+			line += ": " + o.Filter.Where.Source
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"source.s ← ",
+		"filter.f2 ← source.s: record.a > 2",
+		"filter.f4 ← filter.f2: record.a > 4 && record.k != 4",
+		"filter.f6 ← filter.f4: record.a > 6",
+		"map.m1 ← filter.f6",
+		"map.m3 ← map.m1",
+		"map.m5 ← map.m3",
+		"sink.o ← map.m5",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("operators after rewriting (-want +got):\n%s", d)
+	}
+	var rs []string
+	for _, r := range rewrites {
+		rs = append(rs, r.String())
+	}
+	wantRs := []string{
+		"filter.f2 pushed before map.m1: reads only passed-through fields (a)",
+		"filter.f4 pushed before map.m1: reads only passed-through fields (b = record.a, k) of 2 maps, map.m3 to map.m1",
+		"filter.f6 pushed before map.m1: reads only passed-through fields (b = record.a) of 3 maps, map.m5 to map.m1",
+	}
+	if d := cmp.Diff(wantRs, rs); d != "" {
+		t.Errorf("rewrites (-want +got):\n%s", d)
+	}
+	// Where each spec stream's records are now: only the last filter's
+	// and the sink's survive; every map's and earlier filter's output now
+	// has later filters applied.
+	plan := &ir.Plan{Rewrites: rewrites}
+	streams := map[string]string{}
+	for _, s := range []string{"map.m1", "filter.f2", "map.m3", "filter.f4", "map.m5", "filter.f6", "sink.o"} {
+		to, ok := plan.StreamFor(s)
+		if !ok {
+			to = "(none)"
+		}
+		streams[s] = to
+	}
+	wantStreams := map[string]string{"map.m1": "(none)", "filter.f2": "(none)", "map.m3": "(none)", "filter.f4": "(none)",
+		"map.m5": "(none)", "filter.f6": "map.m5", "sink.o": "sink.o"}
+	if d := cmp.Diff(wantStreams, streams); d != "" {
+		t.Errorf("StreamFor (-want +got):\n%s", d)
+	}
+}

@@ -57,6 +57,9 @@ type Artifact struct {
 	DeadLetterTopic string
 
 	channels map[string]bool // output topics that are channel topics
+	// secrets maps the sensitive constants the stage reads to the Env
+	// variables that carry them (see SecretEnv).
+	secrets map[string]string
 }
 
 // Compile compiles stage stageID of p, which must be a broker stage of
@@ -112,14 +115,15 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 	if err := a.addOutputs(p, st, taps, o.anyIO); err != nil {
 		return nil, err
 	}
-	a.Env = map[string]string{"PIPELINE_NAME": pl.Name, "PIPELINE_STAGE": identity}
-	if err := CheckEnv(a.Env); err != nil {
-		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
-	}
-
-	sp, err := stagePlan(p, st)
+	sp, secrets, err := stagePlan(p, st)
 	if err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
+	}
+	a.Env = map[string]string{"PIPELINE_NAME": pl.Name, "PIPELINE_STAGE": identity}
+	maps.Copy(a.Env, secrets.env)
+	a.secrets = secrets.refs
+	if err := CheckEnv(a.Env); err != nil {
+		return nil, fmt.Errorf("broker: stage %s: %w (sensitive values the stage reads travel in it: %s)", st.ID, err, secretNames(a))
 	}
 	cfg := &modconf.Config{
 		Version:         modconf.Version,
@@ -129,12 +133,13 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 		InputTopic:      a.InputTopic,
 		DeadLetterTopic: a.DeadLetterTopic,
 		Taps:            taps,
+		Secrets:         secrets.refs,
 	}
 	b, err := modconf.Encode(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
 	}
-	if err := validate(b); err != nil {
+	if err := validate(b, a.Env); err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
 	}
 	a.Module, err = Patch(genericModule, b)
@@ -153,9 +158,12 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 // validate decodes the configuration as the module will and builds its
 // processor, so that a configuration the module would refuse fails here,
 // at compile time, instead of in the broker.
-func validate(b []byte) error {
+func validate(b []byte, env map[string]string) error {
 	cfg, err := modconf.Decode(b)
 	if err != nil {
+		return err
+	}
+	if err := cfg.Resolve(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		return err
 	}
 	var taps []string
@@ -277,21 +285,20 @@ func (a *Artifact) addOutputs(p *ir.Plan, st *ir.Stage, taps map[string]string, 
 }
 
 // stagePlan returns the part of p the module needs to run st: the stage,
-// its operators and the producers of its channel inputs (for their
-// schemas), the channels it reads and writes, and the variables and locals
-// its expressions may read. Tests, backends, the broker block (credentials)
-// and explanations are left out.
+// its operators, the producers of its channel inputs (their schemas only),
+// the channels it reads and writes, and the variables and locals its
+// expressions read, sensitive ones without their values (secrets says how
+// they travel). Other operators and constants, tests, backends, the broker
+// block (credentials) and explanations are left out: a module's
+// configuration grows with its stage, not with the pipeline.
 //
 // The module's configuration must not change when nothing about the stage
 // did, or apply would redeploy it: the stage is named by its identity, not
 // its numbered ID, and source positions are left out.
-func stagePlan(p *ir.Plan, st *ir.Stage) (*ir.Plan, error) {
+func stagePlan(p *ir.Plan, st *ir.Stage) (*ir.Plan, stageSecrets, error) {
 	pl := p.Pipeline
 	inStage := stateless.InStage(st)
-	need := map[string]bool{}
-	for id := range inStage {
-		need[id] = true
-	}
+	producers := map[string]bool{}
 	var chans []*ir.Channel
 	for _, ch := range p.Channels {
 		prod, _ := ir.StreamOperator(ch.From)
@@ -300,25 +307,52 @@ func stagePlan(p *ir.Plan, st *ir.Stage) (*ir.Plan, error) {
 		}
 		if inStage[ch.To] {
 			sp, _ := ir.StreamOperator(ch.Stream)
-			need[sp] = true
+			producers[sp] = true
 		}
+	}
+	vars, locals, secrets, err := stageConsts(pl, stageExprs(pl, inStage, chans))
+	if err != nil {
+		return nil, secrets, err
 	}
 	sub := &ir.Pipeline{
 		Name:            pl.Name,
 		Optimize:        pl.Optimize,
 		DeadLetterTopic: pl.DeadLetterTopic,
-		Vars:            pl.Vars,
-		Locals:          pl.Locals,
+		Vars:            vars,
+		Locals:          locals,
 	}
 	for _, op := range pl.Operators {
-		if need[op.ID] {
+		switch {
+		case inStage[op.ID]:
 			sub.Operators = append(sub.Operators, op)
+		case producers[op.ID]:
+			sub.Operators = append(sub.Operators, schemaOnly(op))
 		}
 	}
 	stage := *st
 	stage.ID = pl.StageIdentity(st)
-	stage.Why, stage.Notes, stage.Cost = "", nil, 0
-	return ir.WithoutPositions(&ir.Plan{FormatVersion: p.FormatVersion, Pipeline: sub, Stages: []*ir.Stage{&stage}, Channels: chans})
+	stage.Why, stage.Notes, stage.Cost, stage.SecretEnv = "", nil, 0, nil
+	sp, err := ir.WithoutPositions(&ir.Plan{FormatVersion: p.FormatVersion, Pipeline: sub, Stages: []*ir.Stage{&stage}, Channels: chans})
+	return sp, secrets, err
+}
+
+// schemaOnly is what a stage needs of an operator in another stage whose
+// records it reads from a channel: their schema, and whether they are a
+// table (and the source's max_future), none of its expressions.
+func schemaOnly(op *ir.Operator) *ir.Operator {
+	out := &ir.Operator{ID: op.ID, Kind: op.Kind, Name: op.Name, Schema: op.Schema}
+	if op.Source != nil {
+		out.Source = &ir.Source{Topic: op.Source.Topic, File: op.Source.File, Format: op.Source.Format, Table: op.Source.Table, MaxFutureMs: op.Source.MaxFutureMs}
+	}
+	return out
+}
+
+// secretNames lists the sensitive constants a's stage reads, for errors.
+func secretNames(a *Artifact) string {
+	if len(a.secrets) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(a.secrets)), ", ")
 }
 
 // Patch returns a copy of module with config written into the reserved
@@ -386,4 +420,15 @@ func CheckEnv(env map[string]string) error {
 		return fmt.Errorf("transform environment is %d bytes; at most %d are allowed", total, MaxEnvBytes)
 	}
 	return nil
+}
+
+// ConfigJSON returns the configuration patched into module as JSON, for
+// inspection (tests, debugging): what the module holds besides the code.
+func ConfigJSON(module []byte) ([]byte, error) {
+	i := bytes.Index(module, []byte(modconf.Marker))
+	if i < 0 || len(module)-i-len(modconf.Marker) < modconf.Size {
+		return nil, errors.New("module has no configuration area")
+	}
+	start := i + len(modconf.Marker)
+	return modconf.JSON(module[start : start+modconf.Size])
 }

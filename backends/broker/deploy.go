@@ -84,6 +84,10 @@ func Describe(p *ir.Plan, arts []*Artifact) hcl.Diagnostics {
 			})
 		}
 		st.Notes = append(st.Notes, note)
+		st.SecretEnv = a.SecretEnv()
+		for _, se := range st.SecretEnv {
+			st.Notes = append(st.Notes, fmt.Sprintf("%ssensitive %s reaches the transform through its environment (%s), set at deploy time; the module does not hold it", prefix, se.Value, se.Env))
+		}
 	}
 	return diags
 }

@@ -12,9 +12,13 @@
 // is stale), so compiling a pipeline needs no Go toolchain. The module
 // runs runtime/stateless, the processor every runtime shares, on the one
 // evaluator (ir/eval). Compile places a stage's configuration (the stage's
-// slice of the plan as JSON, see internal/modconf) into the module's
-// reserved data behind a marker: every deployed module is the tested module
-// plus data, and unchanged stages keep their SHA-256.
+// slice of the plan as deflated JSON, see internal/modconf) into the
+// module's reserved data behind a marker: every deployed module is the
+// tested module plus data, and unchanged stages keep their SHA-256.
+//
+// A module holds no secret: its configuration has only the constants its
+// stage reads, and a sensitive one travels in the transform's environment
+// (sent at deploy time), which the module reads when it starts.
 //
 // # Running locally
 //

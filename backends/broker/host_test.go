@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipeline-compiler/pipeline/backends/broker/internal/modconf"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/wasmhost"
 )
@@ -129,7 +130,11 @@ func TestModuleRefusesBadConfig(t *testing.T) {
 		t.Skip("-short: compiling the transform module takes seconds")
 	}
 	ctx := context.Background()
-	mod, err := Patch(genericModule, []byte(`{"version": 99}`))
+	cfg, err := modconf.Encode(&modconf.Config{Version: 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := Patch(genericModule, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +149,7 @@ func TestModuleRefusesBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = m.Start(ctx, wasmhost.Config{InputTopic: "in", OutputTopics: []string{"out"}})
-	if err == nil || !strings.Contains(err.Error(), "module config version 99, this module reads 1") {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("module config version 99, this module reads %d", modconf.Version)) {
 		t.Fatalf("Start error = %v, want the module's complaint about its config", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
 // TransformYAMLName is the project file rpk transform deploy reads from
@@ -27,6 +29,10 @@ type TransformFile struct {
 	Stage    string // stage ID
 	// MemoryBytes is the linear memory the module needs (0: unknown).
 	MemoryBytes int64
+	// SecretEnv are the environment variables that carry sensitive
+	// values: the file names them, without their values, and says how to
+	// pass them to rpk.
+	SecretEnv []ir.SecretEnv
 }
 
 // ModuleFile is the module's file name, which rpk derives from the
@@ -49,6 +55,15 @@ func (f TransformFile) YAML() []byte {
 		fmt.Fprintf(&b, "# The module needs %s of memory: the cluster's\n", FormatSize(f.MemoryBytes))
 		fmt.Fprintf(&b, "# data_transforms_per_function_memory_limit must be at least %d bytes.\n", f.MemoryBytes)
 	}
+	secret := map[string]bool{}
+	if len(f.SecretEnv) > 0 {
+		b.WriteString("# The stage reads sensitive values, which this file does not hold: pass them\n")
+		b.WriteString("# to rpk transform deploy as --var NAME=VALUE, with VALUE the value's JSON:\n")
+		for _, se := range f.SecretEnv {
+			fmt.Fprintf(&b, "#   --var %s=...   (%s)\n", se.Env, se.Value)
+			secret[se.Env] = true
+		}
+	}
 	fmt.Fprintf(&b, "name: %s\n", yamlString(f.Name))
 	fmt.Fprintf(&b, "input-topic: %s\n", yamlString(f.InputTopic))
 	b.WriteString("output-topics:\n")
@@ -56,10 +71,12 @@ func (f TransformFile) YAML() []byte {
 		fmt.Fprintf(&b, "  - %s\n", yamlString(t))
 	}
 	fmt.Fprintf(&b, "language: %s\n", rpkLanguage)
-	if len(f.Environment) > 0 {
+	if len(f.Environment) > len(secret) {
 		keys := make([]string, 0, len(f.Environment))
 		for k := range f.Environment {
-			keys = append(keys, k)
+			if !secret[k] {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		b.WriteString("env:\n")

@@ -11,10 +11,11 @@ var version = "v0.1.0-dev"
 
 func main() {
 	os.Exit(command.Run(os.Args[1:], &command.Meta{
-		Stdout:  os.Stdout,
-		Stderr:  os.Stderr,
-		Stdin:   os.Stdin,
-		Env:     os.Environ(),
-		Version: version,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Stdin:      os.Stdin,
+		Env:        os.Environ(),
+		Version:    version,
+		Interrupts: command.NewInterrupts(os.Stderr, os.Exit),
 	}))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-compiler/pipeline/internal/cputime"
 )
 
 // Compile time must grow linearly with the size of an expression: compare
@@ -23,6 +25,7 @@ func nestedCalls(n int) string {
 }
 
 func benchCompile(b *testing.B, src string) {
+	defer cputime.Report(b)()
 	for b.Loop() {
 		if _, diags := Compile(exprAt(src), cOrdersRoots(), Consts{}); diags.HasErrors() {
 			b.Fatal(diags)
@@ -31,13 +34,13 @@ func benchCompile(b *testing.B, src string) {
 }
 
 func BenchmarkCompileAndChain(b *testing.B) {
-	for _, n := range []int{1000, 2000} {
+	for _, n := range []int{5000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchCompile(b, andChain(n)) })
 	}
 }
 
 func BenchmarkCompileNestedCalls(b *testing.B) {
-	for _, n := range []int{100, 200} {
+	for _, n := range []int{1000, 2000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchCompile(b, nestedCalls(n)) })
 	}
 }

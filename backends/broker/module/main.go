@@ -86,6 +86,11 @@ func newTransform() (*xform, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Sensitive constants are not in the module: the deployment's
+	// environment carries them.
+	if err := cfg.Resolve(os.LookupEnv); err != nil {
+		return nil, err
+	}
 	var taps []string
 	for s := range cfg.Taps {
 		taps = append(taps, s)

@@ -6,12 +6,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -148,7 +146,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	}
 	fmt.Fprintln(c.Stdout)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	s, err := c.connect(ctx, plan, &rf)
 	if err != nil {

@@ -1,14 +1,11 @@
 package command
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -73,7 +70,7 @@ func (c *CalibrateCommand) Run(args []string) int {
 		*out = defaultProfilePath(path)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	machine := costprofile.ThisMachine()
 	prof := &costprofile.Profile{

@@ -102,7 +102,7 @@ func (c *CompileCommand) Run(args []string) int {
 
 // writeTransform writes a broker stage's module and its transform.yaml.
 func writeTransform(dir string, p *ir.Plan, a *broker.Artifact) ([]written, error) {
-	tf := broker.TransformFile{TransformMetadata: a.Metadata(), Pipeline: p.Pipeline.Name, Stage: a.Stage, MemoryBytes: a.MemoryBytes}
+	tf := broker.TransformFile{TransformMetadata: a.Metadata(), Pipeline: p.Pipeline.Name, Stage: a.Stage, MemoryBytes: a.MemoryBytes, SecretEnv: a.SecretEnv()}
 	files := []struct {
 		name string
 		data []byte
@@ -147,13 +147,17 @@ func writeStageSpec(dir string, p *ir.Plan, st *ir.Stage) ([]written, error) {
 	return []written{{stage: st.ID, backend: st.Backend, path: path, size: int64(len(b)), note: "stage spec"}}, nil
 }
 
-// writeArtifact writes data to dir/name (0644; dir 0755, created).
+// writeArtifact writes data to dir/name, mode 0600 (dir 0700 when it
+// creates it), replacing the file atomically, so that a file an earlier
+// compile left with a wider mode does not keep it: a stage's artifact
+// names its topics and files and may come to hold more, and only its
+// owner deploys it.
 func writeArtifact(dir, name string, data []byte) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := writeFileAtomic(path, data, 0o600); err != nil {
 		return "", err
 	}
 	return path, nil

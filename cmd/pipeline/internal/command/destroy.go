@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -178,7 +176,7 @@ func (c *DestroyCommand) Run(args []string) int {
 	}
 	fmt.Fprintln(c.Stdout)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	next := *st
 	next.Serial++

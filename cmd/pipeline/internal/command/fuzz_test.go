@@ -22,7 +22,16 @@ func FuzzLoadPlanRender(f *testing.F) {
 		strings.Repeat("\x00", 20000),
 		"pipeline \"p\" {}\n# " + strings.Repeat("x", 50000) + "\nlocals { x = 1 +  }\n",
 		string(manyVars(2000)),
+		string(manyVars(4000)),
 		alternatingChain(20),
+		// Deep nesting of calls and an operator chain, just past and well
+		// within the nesting limit.
+		"pipeline \"p\" {}\nlocals {\n  x = " + strings.Repeat("lower(", 2000) + "\"A\"" + strings.Repeat(")", 2000) + "\n}\n",
+		"pipeline \"p\" {}\nlocals {\n  x = " + strings.Repeat("lower(", 200) + "\"A\"" + strings.Repeat(")", 200) + "\n}\n",
+		"pipeline \"p\" {}\nlocals {\n  x = " + strings.Repeat("true && ", 10000) + "true\n}\n",
+		// Long lines: one huge literal, and one line full of bad tokens.
+		"pipeline \"p\" {}\nlocals {\n  x = \"" + strings.Repeat("y", 200000) + "\"\n}\n",
+		"pipeline \"p\" {}\nlocals {\n  x = " + strings.Repeat("@", 10000) + "\n}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -36,6 +36,9 @@ type Meta struct {
 	// BeamLocator finds pipeline-beam; nil means the process-wide one,
 	// which looks once. Tests substitute a fake binary.
 	BeamLocator *beamclient.Locator
+	// Interrupts answers SIGINT and SIGTERM for the process (main sets
+	// it); nil leaves signals to the commands' contexts.
+	Interrupts *Interrupts
 }
 
 // getenv looks a variable up in m.Env.

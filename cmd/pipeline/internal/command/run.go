@@ -1,11 +1,8 @@
 package command
 
 import (
-	"context"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -57,7 +54,7 @@ func (c *RunCommand) Run(args []string) int {
 	if diags.HasErrors() {
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	s, err := c.connect(ctx, plan, &rf)
 	if err != nil {

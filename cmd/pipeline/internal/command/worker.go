@@ -1,16 +1,13 @@
 package command
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -155,7 +152,7 @@ func (c *WorkerCommand) Run(args []string) int {
 	if *resetState {
 		stageOpts = append(stageOpts, worker.ResetState())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := c.signalContext()
 	defer stop()
 	err = control.Serve(ctx, control.Config{
 		ClientOptions: opts,
