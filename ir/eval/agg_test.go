@@ -453,7 +453,7 @@ func TestAggCountDistinctCanonical(t *testing.T) {
 		}
 	}
 	got := agg.Result(nil, acc, Interval{0, 1}).Get("n")
-	if diff := cmp.Diff(3.0, got.Num); diff != "" {
+	if diff := cmp.Diff(3.0, got.Float()); diff != "" {
 		t.Errorf("count_distinct (-want +got):\n%s", diff)
 	}
 }

@@ -130,7 +130,7 @@ func BenchmarkFilterGo(b *testing.B) {
 	n := 0
 	for i := 0; i < b.N; i++ {
 		r := recs[i&1023]
-		if r.Values[ai].Num >= 100 && strings.EqualFold(r.Values[ci].Str, "us") {
+		if r.Values[ai].Float() >= 100 && strings.EqualFold(r.Values[ci].Str, "us") {
 			n++
 		}
 	}

@@ -20,7 +20,7 @@ func testPlain(v Value) any {
 	case KindBool:
 		return v.Bool
 	case KindNumber:
-		return v.Num
+		return v.Float()
 	case KindString:
 		return v.Str
 	case KindList:

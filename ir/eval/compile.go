@@ -537,7 +537,9 @@ func constNode(v Value, t cty.Type) node {
 	case KindBool:
 		n.fast.cond = func(Frame) (bool, bool) { return v.Bool, true }
 	case KindNumber:
-		n.fast.num = func(Frame) (float64, bool) { return v.Num, true }
+		if x, ok := v.exactFloat(); ok {
+			n.fast.num = func(Frame) (float64, bool) { return x, true }
+		}
 	case KindString:
 		n.fast.str = func(Frame) (string, bool) { return v.Str, true }
 	}

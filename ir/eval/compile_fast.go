@@ -4,7 +4,8 @@ package eval
 // closure of a filter costs more than the filter's own work. Hot nodes
 // therefore also carry typed closures that return a plain bool, float64 or
 // string and report ok=false whenever the case is anything but the plain
-// one: a null, an error, a value needing conversion, non-ASCII text. The
+// one: a null, an error, a value needing conversion, non-ASCII text, an
+// integer a float64 cannot hold (beyond 2^53). The
 // caller then runs the node's full evaluator, which implements every rule,
 // so the fast path never decides anything the full path would decide
 // differently; it only skips work.
@@ -39,7 +40,7 @@ func rootAttrFast(idx, slot int, l *Layout) fastPath {
 		num: func(f Frame) (float64, bool) {
 			if r := f[idx]; r != nil && r.Layout == l {
 				if v := &r.Values[slot]; v.Kind == KindNumber {
-					return v.Num, true
+					return v.exactFloat()
 				}
 			}
 			return 0, false
