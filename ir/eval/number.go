@@ -166,7 +166,7 @@ func numDiv(a, b Value) (Value, error) {
 		case y == 0 && x == 0:
 			return Null, errZeroDiv
 		case y == 0:
-			return Number(math.Inf(int(x >> 63 | 1))), nil
+			return Number(math.Inf(int(x>>63 | 1))), nil
 		case x == 0:
 			if y < 0 {
 				return Number(negZero), nil
