@@ -263,7 +263,6 @@ func canonicalNumbers(v any) any {
 	return v
 }
 
-//
 // That is how the pipeline holds numbers (README, "Numbers"): an integer
 // within int64 exactly, however it is written (150, 150.0, 1.5e2), any
 // other number as a float64.
