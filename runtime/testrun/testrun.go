@@ -245,8 +245,7 @@ func (c *collector) DeadLetter(d native.DeadLetter) error {
 	return nil
 }
 
-// canonicalNumbers rewrites the json.Numbers in v canonically: an integer
-// value as its exact digits, anything else as the float64 nearest to it.
+// canonicalNumbers rewrites the json.Numbers in v canonically.
 func canonicalNumbers(v any) any {
 	switch v := v.(type) {
 	case json.Number:
@@ -263,9 +262,10 @@ func canonicalNumbers(v any) any {
 	return v
 }
 
-// That is how the pipeline holds numbers (README, "Numbers"): an integer
-// within int64 exactly, however it is written (150, 150.0, 1.5e2), any
-// other number as a float64.
+// canonicalNumber is one number's canonical form, following how the
+// pipeline holds numbers (README, "Numbers"): an integer within int64 as
+// its exact digits, however it is written (150, 150.0, 1.5e2), any other
+// number as the float64 nearest to it.
 func canonicalNumber(s string) json.Number {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
