@@ -537,9 +537,8 @@ func constNode(v Value, t cty.Type) node {
 	case KindBool:
 		n.fast.cond = func(Frame) (bool, bool) { return v.Bool, true }
 	case KindNumber:
-		if x, ok := v.exactFloat(); ok {
-			n.fast.num = func(Frame) (float64, bool) { return x, true }
-		}
+		x := fnum{v.num, v.isInt}
+		n.fast.num = func(Frame) (fnum, bool) { return x, true }
 	case KindString:
 		n.fast.str = func(Frame) (string, bool) { return v.Str, true }
 	}

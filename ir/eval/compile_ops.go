@@ -347,11 +347,11 @@ func (c *compiler) binary(e *hclsyntax.BinaryOpExpr) (node, bool) {
 		}}, true
 	}
 	// cmp compares exactly (an int64 beyond 2^53 against a float64
-	// included); the fast path takes the numbers a float64 holds exactly.
-	cmp := func(op func(a, b float64) bool, want func(c int) bool) (node, bool) {
+	// included); NaN is unordered, so every comparison with it is false.
+	cmp := func(want func(c int) bool) (node, bool) {
 		var fast fastPath
 		if l.fast.num != nil && r.fast.num != nil {
-			fast.cond = numCompareFast(l.fast.num, r.fast.num, op)
+			fast.cond = numCompareFast(l.fast.num, r.fast.num, want, false)
 		}
 		return node{fast: fast, eval: func(f Frame) (Value, error) {
 			a, b, err := numOperands(l, r, f)
@@ -374,13 +374,13 @@ func (c *compiler) binary(e *hclsyntax.BinaryOpExpr) (node, bool) {
 	case hclsyntax.OpModulo:
 		return arith(numMod)
 	case hclsyntax.OpGreaterThan:
-		return cmp(func(a, b float64) bool { return a > b }, func(c int) bool { return c > 0 })
+		return cmp(func(c int) bool { return c > 0 })
 	case hclsyntax.OpGreaterThanOrEqual:
-		return cmp(func(a, b float64) bool { return a >= b }, func(c int) bool { return c >= 0 })
+		return cmp(func(c int) bool { return c >= 0 })
 	case hclsyntax.OpLessThan:
-		return cmp(func(a, b float64) bool { return a < b }, func(c int) bool { return c < 0 })
+		return cmp(func(c int) bool { return c < 0 })
 	case hclsyntax.OpLessThanOrEqual:
-		return cmp(func(a, b float64) bool { return a <= b }, func(c int) bool { return c <= 0 })
+		return cmp(func(c int) bool { return c <= 0 })
 	case hclsyntax.OpEqual, hclsyntax.OpNotEqual:
 		neg := e.Op == hclsyntax.OpNotEqual
 		var fast fastPath
@@ -388,7 +388,7 @@ func (c *compiler) binary(e *hclsyntax.BinaryOpExpr) (node, bool) {
 			fast.cond = strEqualFast(l.fast.str, r.fast.str, neg)
 		}
 		if l.typ == cty.Number && r.typ == cty.Number && l.fast.num != nil && r.fast.num != nil {
-			fast.cond = numCompareFast(l.fast.num, r.fast.num, func(a, b float64) bool { return (a == b) != neg })
+			fast.cond = numCompareFast(l.fast.num, r.fast.num, func(c int) bool { return (c == 0) != neg }, neg)
 		}
 		return node{fast: fast, eval: func(f Frame) (Value, error) {
 			lv, lt, err := l.evalT(f)

@@ -20,9 +20,15 @@ import (
 // numCompare orders two numbers exactly: -1, 0 or +1, and ok=false when
 // either is NaN (unordered).
 func numCompare(a, b Value) (int, bool) {
+	return cmpNum(a.num, a.isInt, b.num, b.isInt)
+}
+
+// cmpNum is numCompare on the numbers' bits (see Value), for the fast
+// path, which does not carry whole Values.
+func cmpNum(ab uint64, aInt bool, bb uint64, bInt bool) (int, bool) {
 	switch {
-	case a.isInt && b.isInt:
-		x, y := int64(a.num), int64(b.num)
+	case aInt && bInt:
+		x, y := int64(ab), int64(bb)
 		switch {
 		case x < y:
 			return -1, true
@@ -30,14 +36,13 @@ func numCompare(a, b Value) (int, bool) {
 			return 1, true
 		}
 		return 0, true
-	case a.isInt:
-		c, ok := cmpIntFloat(int64(a.num), b.Float())
-		return c, ok
-	case b.isInt:
-		c, ok := cmpIntFloat(int64(b.num), a.Float())
+	case aInt:
+		return cmpIntFloat(int64(ab), math.Float64frombits(bb))
+	case bInt:
+		c, ok := cmpIntFloat(int64(bb), math.Float64frombits(ab))
 		return -c, ok
 	}
-	x, y := a.Float(), b.Float()
+	x, y := math.Float64frombits(ab), math.Float64frombits(bb)
 	switch {
 	case x < y:
 		return -1, true
