@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
@@ -309,5 +310,13 @@ func TestCountDistinctIntegers(t *testing.T) {
 	}
 	if got := showNum(agg.Result(nil, acc, Interval{0, 1}).Get("items")); got != "int 2" {
 		t.Errorf("count_distinct = %s, want int 2", got)
+	}
+}
+
+// TestValueSize: exact integers share the number's 8 bytes with float64s,
+// so a Value stays the 64 bytes the fast path was designed around.
+func TestValueSize(t *testing.T) {
+	if n := unsafe.Sizeof(Value{}); n != 64 {
+		t.Errorf("Value is %d bytes, want 64", n)
 	}
 }
