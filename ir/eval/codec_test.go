@@ -13,14 +13,16 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-// plain turns a Value into plain Go data (nil, bool, float64, string, []any,
-// map[string]any) so tests can diff values with go-cmp.
+// plain turns a Value into plain Go data (nil, bool, float64, bigInt for an
+// integer beyond 2^53, string, []any, map[string]any) so tests can diff
+// values with go-cmp.
 func testPlain(v Value) any {
 	switch v.Kind {
 	case KindBool:
 		return v.Bool
 	case KindNumber:
-		return v.Float()
+		i, ok := v.Int64()
+		return plainNumber(i, ok, v.Float()) // integers beyond 2^53 exactly
 	case KindString:
 		return v.Str
 	case KindList:
