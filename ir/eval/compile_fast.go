@@ -1,5 +1,7 @@
 package eval
 
+import "cmp"
+
 // The fast path. Value is a 64-byte union, and returning it through every
 // closure of a filter costs more than the filter's own work. Hot nodes
 // therefore also carry typed closures that return a plain bool, number
@@ -73,6 +75,10 @@ func numCompareFast(l, r numFn, want func(c int) bool, unordered bool) condFn {
 		b, ok := r(f)
 		if !ok {
 			return false, false
+		}
+		if a.isInt && b.isInt { // the common case, inline
+			x, y := int64(a.bits), int64(b.bits)
+			return want(cmp.Compare(x, y)), true
 		}
 		c, ordered := cmpNum(a.bits, a.isInt, b.bits, b.isInt)
 		if !ordered {
