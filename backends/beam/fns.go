@@ -190,7 +190,7 @@ var errNullKey = errors.New("key is null")
 // appendKey appends the canonical JSON of v and a separator: equal values
 // (1 and 1.0, differently ordered objects) give equal keys.
 func appendKey(b []byte, v eval.Value) []byte {
-	if v.Kind == eval.KindNumber && v.Num == 0 {
+	if v.Kind == eval.KindNumber && v.Float() == 0 {
 		v = eval.Number(0) // fold -0
 	}
 	if v.Kind == eval.KindObject && v.Obj != nil {

@@ -63,7 +63,7 @@ func TestIssue16(t *testing.T) {
 			})
 		}
 	}
-	if ran != 3 {
-		t.Errorf("ran %d tests on the broker, want 3", ran)
+	if ran != 4 {
+		t.Errorf("ran %d tests on the broker, want 4", ran)
 	}
 }

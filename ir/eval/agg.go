@@ -398,7 +398,8 @@ func (a *Aggregator) Add(acc *Acc, f Frame, tsMs int64) error {
 		}
 		switch fl.fn {
 		case aggSum, aggAvg:
-			st.hi, st.lo = ddAdd(st.hi, st.lo, v.Num, 0)
+			bhi, blo := numDD(v)
+			st.hi, st.lo = ddAdd(st.hi, st.lo, bhi, blo)
 		case aggMin:
 			if st.n == 0 || compareMinMax(v, st.v) < 0 {
 				st.v = v
@@ -467,12 +468,8 @@ func compareMinMax(a, b Value) int {
 	}
 	switch a.Kind {
 	case KindNumber:
-		switch {
-		case a.Num < b.Num:
-			return -1
-		case a.Num > b.Num:
-			return 1
-		}
+		c, _ := numCompare(a, b)
+		return c
 	case KindString:
 		switch {
 		case a.Str < b.Str:
@@ -490,6 +487,41 @@ func twoSum(a, b float64) (s, e float64) {
 	bb := s - a
 	e = (a - (s - bb)) + (b - bb)
 	return s, e
+}
+
+// numDD is a number as a double-double: exact for every int64 (hi the
+// nearest float64, lo the integer remainder) and every float64.
+func numDD(v Value) (hi, lo float64) {
+	i, ok := v.Int64()
+	if !ok {
+		return v.Float(), 0
+	}
+	hi = float64(i)
+	if hi == 0x1p63 {
+		// i rounded up past MaxInt64: the remainder is i - 2^63 < 0.
+		return hi, -float64(uint64(1<<63) - uint64(i))
+	}
+	return hi, float64(i - int64(hi))
+}
+
+// ddNumber is the number nearest to the double-double hi+lo: exact when
+// it is an integer within int64 (sums of integers stay integers in both
+// parts, so a sum of 64-bit IDs keeps its digits), else the float64 hi+lo.
+func ddNumber(hi, lo float64) Value {
+	if lo == 0 || hi != math.Trunc(hi) || lo != math.Trunc(lo) || math.Abs(lo) >= 0x1p62 {
+		return Number(hi + lo)
+	}
+	l := int64(lo)
+	switch {
+	case hi >= -0x1p63 && hi < 0x1p63:
+		h := int64(hi)
+		if s := h + l; (s > h) == (l > 0) {
+			return Int(s)
+		}
+	case hi == 0x1p63 && l < 0:
+		return Int(int64(uint64(1<<63) - uint64(-l)))
+	}
+	return Number(hi + lo)
 }
 
 // ddAdd adds two double-doubles. Once the sum is not finite it stays the
@@ -594,12 +626,12 @@ func (a *Aggregator) ResultInto(r *Record, key *Record, acc *Acc, windowStart, w
 		v := Null
 		switch f.fn {
 		case aggCount:
-			v = Number(float64(st.n))
+			v = Int(st.n)
 		case aggCountDistinct:
-			v = Number(float64(len(st.set)))
+			v = Int(int64(len(st.set)))
 		case aggSum:
 			if st.n > 0 {
-				v = Number(st.hi + st.lo)
+				v = ddNumber(st.hi, st.lo)
 			}
 		case aggAvg:
 			if st.n > 0 {

@@ -55,7 +55,13 @@ func benchRecords(n int) ([]*Record, []cty.Value) {
 
 func BenchmarkFilterCompiled(b *testing.B) {
 	recs, _ := benchRecords(1024)
-	p, diags := Compile(ir.Expr{Source: benchFilter}, []Root{{Name: "record", Layout: recs[0].Layout}}, Consts{})
+	benchEvalBool(b, benchFilter, recs)
+}
+
+// benchEvalBool compiles src against the records' layout and evaluates it
+// as a predicate over the 1024 records in turn.
+func benchEvalBool(b *testing.B, src string, recs []*Record) {
+	p, diags := Compile(ir.Expr{Source: src}, []Root{{Name: "record", Layout: recs[0].Layout}}, Consts{})
 	if diags.HasErrors() {
 		b.Fatal(diags)
 	}
@@ -130,7 +136,7 @@ func BenchmarkFilterGo(b *testing.B) {
 	n := 0
 	for i := 0; i < b.N; i++ {
 		r := recs[i&1023]
-		if r.Values[ai].Num >= 100 && strings.EqualFold(r.Values[ci].Str, "us") {
+		if r.Values[ai].Float() >= 100 && strings.EqualFold(r.Values[ci].Str, "us") {
 			n++
 		}
 	}
@@ -179,4 +185,19 @@ func BenchmarkLookupHCL(b *testing.B) {
 			b.Fatal(diags)
 		}
 	}
+}
+
+// BenchmarkFilterCompiledInt64 is the design's filter on a 64-bit ID
+// beyond 2^53, which the float64 fast path cannot hold: the exact
+// comparison of the full evaluator (issue 16.5).
+func BenchmarkFilterCompiledInt64(b *testing.B) {
+	l := NewLayout(cty.Object(map[string]cty.Type{"id": cty.Number, "country": cty.String}))
+	recs := make([]*Record, 1024)
+	rnd := rand.New(rand.NewSource(1))
+	for i := range recs {
+		recs[i] = NewRecord(l)
+		recs[i].Values[1] = Int(1234567890123456700 + rnd.Int63n(200)) // id
+		recs[i].Values[0] = String([]string{"US", "us", "DE"}[rnd.Intn(3)])
+	}
+	benchEvalBool(b, `record.id > 1234567890123456780 && lower(record.country) == "us"`, recs)
 }

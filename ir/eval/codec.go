@@ -26,8 +26,9 @@ import (
 //   - cty.DynamicPseudoType means "any JSON value", decoded with its implied
 //     type as jsondecode() does (objects become objects, arrays tuples), not
 //     go-cty's {"value":…,"type":…} wrapper form.
-//   - Numbers are float64 (see Value). A number beyond float64's range is an
-//     error rather than a 512-bit float.
+//   - Numbers are int64 when their value is an integer within int64 (read
+//     digit for digit), else float64 (see Value). A number beyond float64's
+//     range is an error rather than a 512-bit float.
 //   - A duplicate attribute takes the last value, as encoding/json does.
 //   - A record is exactly one JSON object: data after it is an error.
 //
@@ -603,52 +604,42 @@ func (d *Decoder) number() ([]byte, error) {
 
 func jsonDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// jsonParseNumber converts a validated JSON number literal to float64 without
-// allocating: small integers directly, the rest with strconv.ParseFloat
-// (correctly rounded) over the bytes.
-func jsonParseNumber(lit []byte) (float64, bool) {
-	if len(lit) <= 16 {
-		neg := lit[0] == '-'
-		digits := lit
-		if neg {
-			digits = lit[1:]
-		}
-		var u uint64
-		ok := len(digits) > 0 && len(digits) <= 15
-		for _, c := range digits {
-			if !jsonDigit(c) {
-				ok = false
-				break
-			}
-			u = u*10 + uint64(c-'0')
-		}
-		if ok {
-			f := float64(u)
-			if neg {
-				f = -f
-			}
-			return f, true
-		}
+// jsonParseNumber converts a validated JSON number literal without
+// allocating: an integer literal within int64 exactly (a 64-bit ID keeps
+// its digits), the rest with strconv.ParseFloat (correctly rounded) over
+// the bytes. A literal with a fraction or an exponent whose value is an
+// integer beyond 2^53 (1234567890123456789.0, 1.5e18) is read exactly
+// too, so that its value does not depend on how it is written.
+func jsonParseNumber(lit []byte) (Value, bool) {
+	if i, ok := parseIntLiteral(lit); ok {
+		return Int(i), true
 	}
 	f, err := strconv.ParseFloat(unsafe.String(&lit[0], len(lit)), 64)
 	if err != nil || math.IsInf(f, 0) {
-		return 0, false
+		return Null, false
 	}
-	return f, true
+	if math.Abs(f) >= 0x1p53 && math.Abs(f) <= 0x1p63 {
+		// Rare: parse exactly (512 bits, as cty.ParseNumberVal does).
+		if bf, _, err := big.ParseFloat(string(lit), 10, 512, big.ToNearestEven); err == nil {
+			return numberFromBig(bf), true
+		}
+	}
+	return Number(f), true
 }
 
 // jsonParseNumberString converts a JSON string into a number as
-// cty.ParseNumberVal does (base 10, 512 bits), then to float64.
-func jsonParseNumberString(s string) (float64, error) {
+// cty.ParseNumberVal does (base 10, 512 bits): exactly when it is an
+// integer within int64, else rounded to float64.
+func jsonParseNumberString(s string) (Value, error) {
 	f, _, err := big.ParseFloat(s, 10, 512, big.ToNearestEven)
 	if err != nil {
-		return 0, fmt.Errorf("a number is required")
+		return Null, fmt.Errorf("a number is required")
 	}
-	x, _ := f.Float64()
-	if math.IsInf(x, 0) {
-		return 0, fmt.Errorf("number %s is out of range", s)
+	v := numberFromBig(f)
+	if math.IsInf(v.Float(), 0) {
+		return Null, fmt.Errorf("number %s is out of range", s)
 	}
-	return x, nil
+	return v, nil
 }
 
 // value decodes the JSON value at d.pos (after whitespace) as type t; nested
@@ -690,21 +681,21 @@ func (d *Decoder) value(t cty.Type, nested *Layout) (Value, error) {
 			if err != nil {
 				return Null, err
 			}
-			f, ok := jsonParseNumber(lit)
+			v, ok := jsonParseNumber(lit)
 			if !ok {
 				return Null, d.errAt(at, "number %s is out of range", lit)
 			}
-			return Number(f), nil
+			return v, nil
 		case c == '"':
 			s, err := d.str()
 			if err != nil {
 				return Null, err
 			}
-			f, err := jsonParseNumberString(s)
+			v, err := jsonParseNumberString(s)
 			if err != nil {
 				return Null, d.errAt(at, "%s", err.Error())
 			}
-			return Number(f), nil
+			return v, nil
 		}
 		return Null, d.mismatch(at, "number")
 	case t == cty.Bool:
@@ -994,11 +985,11 @@ func (d *Decoder) dynamic() (Value, error) {
 		if err != nil {
 			return Null, err
 		}
-		f, ok := jsonParseNumber(lit)
+		v, ok := jsonParseNumber(lit)
 		if !ok {
 			return Null, d.errAt(at, "number %s is out of range", lit)
 		}
-		return Number(f), nil
+		return v, nil
 	case c == '[':
 		// A tuple of dynamic elements.
 		if d.depth++; d.depth > jsonMaxDepth {
@@ -1258,10 +1249,13 @@ func appendValueJSON(dst []byte, v Value, canonical bool) []byte {
 	case KindBool:
 		return strconv.AppendBool(dst, v.Bool)
 	case KindNumber:
-		if canonical && v.Num == 0 {
+		if i, ok := v.Int64(); ok {
+			return strconv.AppendInt(dst, i, 10)
+		}
+		if canonical && v.Float() == 0 {
 			return append(dst, '0')
 		}
-		return jsonAppendNumber(dst, v.Num)
+		return jsonAppendNumber(dst, v.Float())
 	case KindString:
 		return jsonAppendString(dst, v.Str)
 	case KindList:

@@ -13,14 +13,16 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-// plain turns a Value into plain Go data (nil, bool, float64, string, []any,
-// map[string]any) so tests can diff values with go-cmp.
+// plain turns a Value into plain Go data (nil, bool, float64, bigInt for an
+// integer beyond 2^53, string, []any, map[string]any) so tests can diff
+// values with go-cmp.
 func testPlain(v Value) any {
 	switch v.Kind {
 	case KindBool:
 		return v.Bool
 	case KindNumber:
-		return v.Num
+		i, ok := v.Int64()
+		return plainNumber(i, ok, v.Float()) // integers beyond 2^53 exactly
 	case KindString:
 		return v.Str
 	case KindList:
@@ -148,6 +150,16 @@ func TestCodecMatchesCtyJSON(t *testing.T) {
 		{cty.Object(map[string]cty.Type{"a": cty.Number}), `{"a":"no"}`},
 		{cty.List(cty.Object(map[string]cty.Type{"n": cty.Number})), `[{"n":1},{"n":2},{}]`},
 		{cty.Map(cty.Object(map[string]cty.Type{"n": cty.Number})), `{"x":{"n":1}}`},
+		// 64-bit integers: go-cty keeps every digit, and so must the codec.
+		{cty.Number, `1234567890123456789`},
+		{cty.Number, `1234567890123456789.0`},
+		{cty.Number, `1.234567890123456789e18`},
+		{cty.Number, `"1234567890123456789"`},
+		{cty.Number, `9223372036854775807`},
+		{cty.Number, `-9223372036854775808`},
+		{cty.String, `1234567890123456789`},
+		{cty.List(cty.Number), `[9007199254740993,9007199254740992]`},
+		{cty.Set(cty.Number), `[9007199254740993,9007199254740992,9007199254740993]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ.FriendlyName()+" "+tt.in, func(t *testing.T) {
@@ -440,6 +452,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		ordersJSON, `{}`, `{"amount":"1e3","tags":["a","b"],"meta":{"k":[1,2]}}`,
 		`{"nested":{"x":1,"y":[true]},"any":{"a":[null,1.5,"s"]}}`, `{"s":"\ud83d\ude00\u00e9"}`,
 		`{"set":[3,1,3],"tuple":["x",2]}`, `[`, `{"a":`, "{\"id\":\"\xff\"}",
+		`{"amount":1234567890123456789,"set":[9007199254740993,9007199254740992],"any":-9223372036854775808}`,
 	} {
 		f.Add([]byte(s))
 	}

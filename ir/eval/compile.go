@@ -46,18 +46,20 @@ type Root struct {
 // differential tests (diff_test.go, compile_fuzz_test.go) hold it to that.
 // The known differences:
 //
-//   - Numbers are float64 on the hot path; cty computes with big.Float.
-//     Record values are float64 already (JSON carries doubles), and cty
-//     keeps their 53-bit precision through + - and /, so those round alike.
-//     cty keeps a product's exact digits, and a literal's or a parsed
-//     string's 512 bits through every operation: chained products, and
-//     arithmetic with decimal literals float64 cannot represent (0.1), may
-//     differ in the last bits; a number converted to a string after such an
-//     operation prints float64's shortest form where cty prints its longer
-//     digits; x % y with such operands truncates a quotient rounded
-//     differently; a product beyond float64's range is infinite here and
-//     finite in cty. Record values combined with + - / and compared agree
-//     exactly.
+//   - Numbers on the hot path are int64 when their value is an integer
+//     within int64, else float64 (see Value); cty computes with big.Float.
+//     Integers agree with cty exactly through + - * % and comparisons, and
+//     through / when the quotient is an integer. Other results are the
+//     float64 nearest to the exact one: cty keeps a product's exact digits,
+//     and a literal's or a parsed string's 512 bits through every
+//     operation, so chained products, and arithmetic with decimal literals
+//     float64 cannot represent (0.1), may differ in the last bits; a number
+//     converted to a string after such an operation (or after integer
+//     arithmetic left int64) prints float64's shortest form where cty prints
+//     its longer digits; x % y with such operands truncates a quotient
+//     rounded differently; a product beyond float64's range is infinite
+//     here and finite in cty. Record values combined with + - / and
+//     compared agree exactly.
 //   - Where hcl's result is unknown (a dynamically typed null passed to a
 //     function that does not accept dynamic types, such as contains), a
 //     record-level evaluation cannot produce it: the Program fails.
@@ -537,7 +539,8 @@ func constNode(v Value, t cty.Type) node {
 	case KindBool:
 		n.fast.cond = func(Frame) (bool, bool) { return v.Bool, true }
 	case KindNumber:
-		n.fast.num = func(Frame) (float64, bool) { return v.Num, true }
+		x := fnum{v.num, v.isInt}
+		n.fast.num = func(Frame) (fnum, bool) { return x, true }
 	case KindString:
 		n.fast.str = func(Frame) (string, bool) { return v.Str, true }
 	}

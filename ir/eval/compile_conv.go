@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
-	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -96,10 +94,11 @@ func compileToCty(v Value, t cty.Type) (cty.Value, error) {
 		if v.Kind != KindNumber {
 			return mismatch()
 		}
-		if math.IsNaN(v.Num) {
+		cv, ok := numberCtyVal(v)
+		if !ok {
 			return cty.NilVal, errors.New("NaN is not a number")
 		}
-		return cty.NumberFloatVal(v.Num), nil
+		return cv, nil
 	case t == cty.String:
 		if v.Kind != KindString {
 			return mismatch()
@@ -209,8 +208,7 @@ func compileFromCty(v cty.Value) (Value, error) {
 	case t == cty.Bool:
 		return Bool(v.True()), nil
 	case t == cty.Number:
-		f, _ := v.AsBigFloat().Float64()
-		return Number(f), nil
+		return numberFromBig(v.AsBigFloat()), nil
 	case t == cty.String:
 		return String(v.AsString()), nil
 	case t.IsListType() || t.IsSetType() || t.IsTupleType():
@@ -333,12 +331,6 @@ func sameValue(a, b Value) bool {
 	return true
 }
 
-// numString formats a number as cty converts it to a string
-// (big.Float.Text('f', -1) of a float64-precision value).
-func numString(f float64) string {
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
 // isPrimitive reports whether t is bool, number or string.
 func isPrimitive(t cty.Type) bool { return t == cty.Bool || t == cty.Number || t == cty.String }
 
@@ -377,7 +369,7 @@ func convertPrim(v Value, t cty.Type, want cty.Type) (Value, error) {
 		case KindString:
 			return v, nil
 		case KindNumber:
-			return String(numString(v.Num)), nil
+			return String(numString(v)), nil
 		case KindBool:
 			if v.Bool {
 				return String("true"), nil
@@ -393,8 +385,7 @@ func convertPrim(v Value, t cty.Type, want cty.Type) (Value, error) {
 			if err != nil {
 				return Null, errors.New("a number is required")
 			}
-			f, _ := n.AsBigFloat().Float64()
-			return Number(f), nil
+			return numberFromBig(n.AsBigFloat()), nil
 		}
 	case cty.Bool:
 		switch v.Kind {

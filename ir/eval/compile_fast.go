@@ -1,21 +1,30 @@
 package eval
 
+import "cmp"
+
 // The fast path. Value is a 64-byte union, and returning it through every
 // closure of a filter costs more than the filter's own work. Hot nodes
-// therefore also carry typed closures that return a plain bool, float64 or
-// string and report ok=false whenever the case is anything but the plain
-// one: a null, an error, a value needing conversion, non-ASCII text. The
-// caller then runs the node's full evaluator, which implements every rule,
-// so the fast path never decides anything the full path would decide
-// differently; it only skips work.
+// therefore also carry typed closures that return a plain bool, number
+// (fnum) or string and report ok=false whenever the case is anything but
+// the plain one: a null, an error, a value needing conversion, non-ASCII
+// text. The caller then runs the node's full evaluator, which implements
+// every rule, so the fast path never decides anything the full path would
+// decide differently; it only skips work.
 
 // condFn, numFn and strFn are fast paths returning ok=false to defer to
 // the full evaluator.
 type (
 	condFn func(Frame) (b, ok bool)
-	numFn  func(Frame) (float64, bool)
+	numFn  func(Frame) (fnum, bool)
 	strFn  func(Frame) (string, bool)
 )
+
+// fnum is a number on the fast path: a Value's number without the rest of
+// the Value (see Value: the bits of an int64 or of a float64).
+type fnum struct {
+	bits  uint64
+	isInt bool
+}
 
 // fastPath holds the typed fast paths a node has (any may be nil).
 type fastPath struct {
@@ -36,13 +45,13 @@ func rootAttrFast(idx, slot int, l *Layout) fastPath {
 			}
 			return false, false
 		},
-		num: func(f Frame) (float64, bool) {
+		num: func(f Frame) (fnum, bool) {
 			if r := f[idx]; r != nil && r.Layout == l {
 				if v := &r.Values[slot]; v.Kind == KindNumber {
-					return v.Num, true
+					return fnum{v.num, v.isInt}, true
 				}
 			}
-			return 0, false
+			return fnum{}, false
 		},
 		str: func(f Frame) (string, bool) {
 			if r := f[idx]; r != nil && r.Layout == l {
@@ -55,8 +64,9 @@ func rootAttrFast(idx, slot int, l *Layout) fastPath {
 	}
 }
 
-// numCompareFast is x OP y on two numbers.
-func numCompareFast(l, r numFn, op func(a, b float64) bool) condFn {
+// numCompareFast is x OP y on two numbers, compared exactly (cmpNum): want
+// says which orders make it true, unordered what a NaN gives.
+func numCompareFast(l, r numFn, want func(c int) bool, unordered bool) condFn {
 	return func(f Frame) (bool, bool) {
 		a, ok := l(f)
 		if !ok {
@@ -66,7 +76,15 @@ func numCompareFast(l, r numFn, op func(a, b float64) bool) condFn {
 		if !ok {
 			return false, false
 		}
-		return op(a, b), true
+		if a.isInt && b.isInt { // the common case, inline
+			x, y := int64(a.bits), int64(b.bits)
+			return want(cmp.Compare(x, y)), true
+		}
+		c, ordered := cmpNum(a.bits, a.isInt, b.bits, b.isInt)
+		if !ordered {
+			return unordered, true
+		}
+		return want(c), true
 	}
 }
 

@@ -34,7 +34,7 @@ var (
 		`record.nested.s`, `record.any.x`, `record.nums[1]`, `var.min_amount`, `var.country`,
 		`local.factor`, `1`, `0`, `-2`, `100`, `2.5`, `"us"`, `"US"`, `""`, `"12"`, `"true"`,
 		`true`, `false`, `null`, `[]`, `["a"]`, `record.set`, `record.any2.x`, `"K"`, `"\u212a"`,
-		`"é"`, `{a = 1}`, `record.ts`, `record.ms`, `record.tags[*]`,
+		`"é"`, `{a = 1}`, `record.ts`, `record.ms`, `record.tags[*]`, `record.id`, `record.id2`,
 	}
 	// No / and %: with a literal operand cty divides in 512 bits, so a
 	// quotient converted to a string has more digits (and strlen of it
@@ -107,7 +107,7 @@ func TestDifferentialRandomExpressions(t *testing.T) {
 	// keeps a literal's or a parsed string's 512 bits through division,
 	// so x % 0.1 can differ) and no 1e300 (its products overflow float64
 	// but not cty).
-	rg := recGen{rnd: rnd, numbers: []float64{0, 1, -1, 2, 3, 7, 100, 99.5, 100.25, -2.5, 0.5, 1e15, -1e15, 1767225605000, 12345.125, -0.25, 4, 1.5}}
+	rg := recGen{rnd: rnd, numbers: []float64{0, 1, -1, 2, 3, 7, 100, 99.5, 100.25, -2.5, 0.5, 1e15, -1e15, 1767225605000, 12345.125, -0.25, 4, 1.5}, ints: diffInts, irnd: rand.New(rand.NewSource(seed + 1))}
 	type rec struct {
 		c cty.Value
 		r *Record

@@ -3,7 +3,6 @@ package eval
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -195,7 +194,7 @@ func indexType(ct cty.Type, key Value, konst bool) cty.Type {
 	case ct.IsTupleType() && konst:
 		if k, err := convertPrim(key, cty.DynamicPseudoType, cty.Number); err == nil && k.Kind == KindNumber {
 			ets := ct.TupleElementTypes()
-			if i := int(k.Num); float64(i) == k.Num && i >= 0 && i < len(ets) {
+			if i, ok := k.Int64(); ok && i >= 0 && i < int64(len(ets)) {
 				return ets[i]
 			}
 		}
@@ -240,11 +239,14 @@ func indexValue(coll Value, ct cty.Type, key Value, kt cty.Type) (Value, error) 
 		if err != nil {
 			return Null, fmt.Errorf("invalid index: %w", err)
 		}
-		n := k.Num
-		if coll.Kind != KindList || n != math.Trunc(n) || n < 0 || n >= float64(len(coll.List)) {
+		n, ok := k.Int64()
+		if !ok && k.Float() == 0 {
+			n, ok = 0, true // -0
+		}
+		if coll.Kind != KindList || !ok || n < 0 || n >= int64(len(coll.List)) {
 			return Null, errBadIndex
 		}
-		return readValue(coll.List[int(n)]), nil
+		return readValue(coll.List[n]), nil
 	case ct.IsMapType() || ct.IsObjectType():
 		k, err := convertPrim(key, kt, cty.String)
 		if err != nil {
@@ -296,36 +298,36 @@ func (c *compiler) unary(e *hclsyntax.UnaryOpExpr) (node, bool) {
 			if n.Kind == KindNull {
 				return Null, errNullOperand
 			}
-			return Number(-n.Num), nil
+			return numNeg(n), nil
 		}}, true
 	}
 	return node{}, false
 }
 
 // numOperands evaluates and converts the two operands of a numeric operator.
-func numOperands(l, r *node, f Frame) (float64, float64, error) {
+func numOperands(l, r *node, f Frame) (Value, Value, error) {
 	lv, err := l.eval(f)
 	if err != nil {
-		return 0, 0, err
+		return Null, Null, err
 	}
 	rv, err := r.eval(f)
 	if err != nil {
-		return 0, 0, err
+		return Null, Null, err
 	}
 	if lv.Kind != KindNumber {
 		if lv, err = convertPrim(lv, l.typ, cty.Number); err != nil {
-			return 0, 0, err
+			return Null, Null, err
 		}
 	}
 	if rv.Kind != KindNumber {
 		if rv, err = convertPrim(rv, r.typ, cty.Number); err != nil {
-			return 0, 0, err
+			return Null, Null, err
 		}
 	}
 	if lv.Kind == KindNull || rv.Kind == KindNull {
-		return 0, 0, errNullOperand
+		return Null, Null, errNullOperand
 	}
-	return lv.Num, rv.Num, nil
+	return lv, rv, nil
 }
 
 // binary compiles the binary operators.
@@ -335,71 +337,50 @@ func (c *compiler) binary(e *hclsyntax.BinaryOpExpr) (node, bool) {
 	}
 	ln, rn := c.compile(e.LHS), c.compile(e.RHS)
 	l, r := &ln, &rn
-	arith := func(op func(a, b float64) (float64, error)) (node, bool) {
+	arith := func(op func(a, b Value) (Value, error)) (node, bool) {
 		return node{eval: func(f Frame) (Value, error) {
 			a, b, err := numOperands(l, r, f)
 			if err != nil {
 				return Null, err
 			}
-			x, err := op(a, b)
-			if err != nil {
-				return Null, err
-			}
-			return Number(x), nil
+			return op(a, b)
 		}}, true
 	}
-	cmp := func(op func(a, b float64) bool) (node, bool) {
+	// cmp compares exactly (an int64 beyond 2^53 against a float64
+	// included); NaN is unordered, so every comparison with it is false.
+	cmp := func(want func(c int) bool) (node, bool) {
 		var fast fastPath
 		if l.fast.num != nil && r.fast.num != nil {
-			fast.cond = numCompareFast(l.fast.num, r.fast.num, op)
+			fast.cond = numCompareFast(l.fast.num, r.fast.num, want, false)
 		}
 		return node{fast: fast, eval: func(f Frame) (Value, error) {
 			a, b, err := numOperands(l, r, f)
 			if err != nil {
 				return Null, err
 			}
-			return Bool(op(a, b)), nil
+			c, ok := numCompare(a, b)
+			return Bool(ok && want(c)), nil
 		}}, true
 	}
 	switch e.Op {
 	case hclsyntax.OpAdd:
-		return arith(func(a, b float64) (float64, error) { return notNaN(a + b) })
+		return arith(numAdd)
 	case hclsyntax.OpSubtract:
-		return arith(func(a, b float64) (float64, error) { return notNaN(a - b) })
+		return arith(numSub)
 	case hclsyntax.OpMultiply:
-		return arith(func(a, b float64) (float64, error) { return notNaN(a * b) })
+		return arith(numMul)
 	case hclsyntax.OpDivide:
-		// cty: x/0 is ±infinity; 0/0 and inf/inf are errors.
-		return arith(func(a, b float64) (float64, error) {
-			x := a / b
-			if math.IsNaN(x) {
-				return 0, errZeroDiv
-			}
-			return x, nil
-		})
+		return arith(numDiv)
 	case hclsyntax.OpModulo:
-		// cty: x%0 is x; an infinite operand fails (cty panics on an
-		// infinite dividend; this returns an error instead). Otherwise cty
-		// computes a - b*trunc(a/b), each step rounded to the operands'
-		// 53-bit precision, which float64 arithmetic reproduces exactly
-		// (math.Mod, exact, would differ from it).
-		return arith(func(a, b float64) (float64, error) {
-			switch {
-			case b == 0:
-				return a, nil
-			case math.IsInf(a, 0) || math.IsInf(b, 0):
-				return 0, errModInf
-			}
-			return a - b*math.Trunc(a/b), nil
-		})
+		return arith(numMod)
 	case hclsyntax.OpGreaterThan:
-		return cmp(func(a, b float64) bool { return a > b })
+		return cmp(func(c int) bool { return c > 0 })
 	case hclsyntax.OpGreaterThanOrEqual:
-		return cmp(func(a, b float64) bool { return a >= b })
+		return cmp(func(c int) bool { return c >= 0 })
 	case hclsyntax.OpLessThan:
-		return cmp(func(a, b float64) bool { return a < b })
+		return cmp(func(c int) bool { return c < 0 })
 	case hclsyntax.OpLessThanOrEqual:
-		return cmp(func(a, b float64) bool { return a <= b })
+		return cmp(func(c int) bool { return c <= 0 })
 	case hclsyntax.OpEqual, hclsyntax.OpNotEqual:
 		neg := e.Op == hclsyntax.OpNotEqual
 		var fast fastPath
@@ -407,7 +388,7 @@ func (c *compiler) binary(e *hclsyntax.BinaryOpExpr) (node, bool) {
 			fast.cond = strEqualFast(l.fast.str, r.fast.str, neg)
 		}
 		if l.typ == cty.Number && r.typ == cty.Number && l.fast.num != nil && r.fast.num != nil {
-			fast.cond = numCompareFast(l.fast.num, r.fast.num, func(a, b float64) bool { return (a == b) != neg })
+			fast.cond = numCompareFast(l.fast.num, r.fast.num, func(c int) bool { return (c == 0) != neg }, neg)
 		}
 		return node{fast: fast, eval: func(f Frame) (Value, error) {
 			lv, lt, err := l.evalT(f)
@@ -449,13 +430,6 @@ func plainBool(n *node) bool {
 	return n.typ == cty.Bool && convertible(n.errTyp, cty.Bool)
 }
 
-func notNaN(x float64) (float64, error) {
-	if math.IsNaN(x) {
-		return 0, errNaN
-	}
-	return x, nil
-}
-
 // equalValues is cty's Value.Equals on known values: nulls of any type are
 // equal, values of different types are not.
 func equalValues(a Value, at cty.Type, b Value, bt cty.Type) (bool, error) {
@@ -474,7 +448,7 @@ func equalValues(a Value, at cty.Type, b Value, bt cty.Type) (bool, error) {
 		case KindBool:
 			return a.Bool == b.Bool, nil
 		case KindNumber:
-			return a.Num == b.Num, nil
+			return numEqual(a, b), nil
 		default:
 			return a.Str == b.Str, nil
 		}

@@ -3,7 +3,6 @@ package eval
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -13,10 +12,11 @@ import (
 // edges that speak cty: test blocks, constants, differential tests, Beam
 // coders. It is not on the per-record path.
 //
-// Numbers: a Value number is a float64 and becomes cty.NumberFloatVal. ±Inf
-// become cty's infinities; NaN, which no cty number can hold, becomes a null
-// number. In the other direction a cty number is rounded to the nearest
-// float64 (beyond float64's range it becomes ±Inf).
+// Numbers: an int64 Value becomes cty.NumberIntVal, a float64 one
+// cty.NumberFloatVal; ±Inf become cty's infinities; NaN, which no cty number
+// can hold, becomes a null number. In the other direction a cty number that
+// is an integer within int64 converts exactly, any other is rounded to the
+// nearest float64 (beyond float64's range it becomes ±Inf).
 
 // ToCty converts v to a cty value of type t. Null becomes cty.NullVal(t).
 // With t = cty.DynamicPseudoType (or types containing it) the value's own
@@ -57,7 +57,7 @@ func toCtyStrict(v Value, t cty.Type) (cty.Value, bool) {
 		}
 	case t == cty.Number:
 		if v.Kind == KindNumber {
-			return numberCty(v.Num), true
+			return numberCty(v), true
 		}
 	case t == cty.Bool:
 		if v.Kind == KindBool {
@@ -153,12 +153,12 @@ func convertOK(v cty.Value, t cty.Type) (cty.Value, bool) {
 	return cv, err == nil
 }
 
-// numberCty converts a float64; NaN has no cty form and becomes null.
-func numberCty(f float64) cty.Value {
-	if math.IsNaN(f) {
-		return cty.NullVal(cty.Number)
+// numberCty converts a number; NaN has no cty form and becomes null.
+func numberCty(v Value) cty.Value {
+	if cv, ok := numberCtyVal(v); ok {
+		return cv
 	}
-	return cty.NumberFloatVal(f)
+	return cty.NullVal(cty.Number)
 }
 
 // naturalCty converts v with its implied type; attributes of an object
@@ -168,7 +168,7 @@ func naturalCty(v Value) cty.Value {
 	case KindBool:
 		return cty.BoolVal(v.Bool)
 	case KindNumber:
-		return numberCty(v.Num)
+		return numberCty(v)
 	case KindString:
 		return cty.StringVal(v.Str)
 	case KindList:
@@ -224,8 +224,7 @@ func fromCtyTyped(v cty.Value, nested *Layout) Value {
 	case t == cty.Bool:
 		return Bool(v.True())
 	case t == cty.Number:
-		f, _ := v.AsBigFloat().Float64()
-		return Number(f)
+		return numberFromBig(v.AsBigFloat())
 	case t == cty.String:
 		return String(v.AsString())
 	case t.IsListType() || t.IsSetType() || t.IsTupleType():

@@ -3,8 +3,11 @@ package eval
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,6 +39,10 @@ var diffSchema = cty.Object(map[string]cty.Type{
 	"nested":  cty.Object(map[string]cty.Type{"x": cty.Number, "s": cty.String}),
 	"any":     cty.DynamicPseudoType,
 	"any2":    cty.DynamicPseudoType,
+	// id and id2 hold 64-bit integers (diffInts): snowflake IDs, int64's
+	// bounds. The any slots hold them among their numbers too.
+	"id":  cty.Number,
+	"id2": cty.Number,
 })
 
 var diffConsts = Consts{
@@ -188,6 +195,52 @@ var diffExprs = []string{
 	`record.amount > 0 == record.flag`, `record.m[record.any]`, `record.nums[1] * record.nums[0]`,
 	`record.amount < 100 || lower(record.name) != "us"`, `upper(record.country) == "US" && !record.flag`,
 	`record.country == "us" || record.country == "US"`, `record.amount + 0.5 >= 100.5`,
+	// 64-bit integers (issue 16.5): digit for digit through conversions,
+	// templates, format, jsonencode and comparisons; exact arithmetic
+	// within int64, float64 beyond it.
+	`record.id`, `tostring(record.id)`, `format("%d", record.id)`, `format("%s", record.id)`,
+	`format("%v/%d", record.id, record.id2)`, `"id=${record.id}"`, `jsonencode(record.id)`,
+	`jsonencode({id = record.id, n = [record.id2]})`, `record.id == record.id2`, `record.id != record.id2`,
+	`record.id < record.id2`, `record.id >= record.id2`, `record.id == 1234567890123456789`,
+	`record.id > 1234567890123456788`, `record.id == record.amount`, `record.id < record.amount`,
+	`record.id >= record.amount`, `record.id == 1234567890123456789.0`, `record.id > 1.2345678901234568e18`,
+	`record.id + record.id2`, `record.id - record.id2`, `record.id * record.id2`, `record.id + 1`,
+	`record.id - 1`, `record.id * 2`, `record.id * -1`, `record.id / record.id2`, `record.id / 3`,
+	`record.id % record.id2`, `record.id % 1000`, `record.id % 0.5`, `-record.id`,
+	`abs(record.id)`, `floor(record.id)`, `ceil(record.id)`, `min(record.id, record.id2)`,
+	`max(record.id, record.id2, 3)`, `signum(record.id)`,
+	`[record.id, record.id2]`,
+	`{id = record.id}`, `contains([1234567890123456789], record.id)`, `lookup({"1234567890123456789" = "hit"}, record.id, "miss")`,
+	`tonumber(tostring(record.id)) == record.id`, `parseint(tostring(record.id), 10)`,
+	`record.any == record.id`, `record.any + 1`, `tostring(record.any)`, `record.id == record.any2`,
+	`coalesce(record.id, 0)`, `record.flag ? record.id : record.id2`, `strlen(tostring(record.id))`,
+}
+
+// numbersInTextApprox compares the numbers of 16 or more digits inside
+// strings to 12 significant digits: cty prints the shortest decimal its
+// (64-bit or wider) result needs, which rounds once more on the way to a
+// float64.
+var numbersInTextApprox = cmp.Transformer("approxNumbersInText", func(s string) string {
+	return anyDecimalRE.ReplaceAllStringFunc(s, func(m string) string {
+		f, err := strconv.ParseFloat(m, 64)
+		if err != nil || len(m) < 13 {
+			return m
+		}
+		return strconv.FormatFloat(f, 'g', 12, 64)
+	})
+})
+
+var anyDecimalRE = regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
+
+// diffOverflowExprs print the result of integer arithmetic that may leave
+// int64. Beyond int64 the result is the nearest float64 (README,
+// "Numbers"), printed in float64's shortest form where cty prints every
+// digit of its exact result: the numbers inside the text are compared after
+// rounding to float64 (numbersInText). Within int64 the numeric
+// expressions of diffExprs hold the same arithmetic to every digit.
+var diffOverflowExprs = []string{
+	`tostring(record.id + 1)`, `tostring(record.id * record.id2)`, `"${record.id - record.id2}"`,
+	`tostring(record.id / 3)`, `"${-record.id}"`, `jsonencode(record.id * 2)`,
 }
 
 var (
@@ -201,16 +254,30 @@ var (
 		0, 1, -1, 2, 3, 7, 100, 99.5, 100.25, -2.5, 0.5, 1e15, -1e15, 1767225605000,
 		12345.125, 1e300, -0.25, 4, 0.1, 1.5,
 	}
+	// diffInts are 64-bit integers, mostly beyond 2^53 where a float64
+	// loses digits (snowflake IDs, int64's bounds, neighbours that only
+	// differ in the last digit, products near overflow), drawn as often
+	// as diffNumbers.
+	diffInts = []int64{
+		1234567890123456789, 1234567890123456788, -1234567890123456789,
+		math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, 1<<53 + 1, -(1<<53 + 1),
+		1 << 62, 3037000499, 3037000500, 4611686018427387903, 1 << 53,
+		1767225605000123, 9007199254740993, 987654321987654321, 0, 1, -1, 7, 100,
+	}
 )
 
 // recGen generates random records.
 type recGen struct {
 	rnd     *rand.Rand
 	numbers []float64
+	// ints are drawn with irnd, so that adding them left the other
+	// attributes' draws as they were.
+	ints []int64
+	irnd *rand.Rand
 }
 
 func newRecGen(seed int64) recGen {
-	return recGen{rnd: rand.New(rand.NewSource(seed)), numbers: diffNumbers}
+	return recGen{rnd: rand.New(rand.NewSource(seed)), numbers: diffNumbers, ints: diffInts, irnd: rand.New(rand.NewSource(seed + 1))}
 }
 
 // value returns a random value of type t, as hcl sees it (cty) and as a
@@ -226,6 +293,11 @@ func (g recGen) value(t cty.Type) (cty.Value, Value) {
 		return cty.StringVal(s), String(s)
 	case t == cty.Number:
 		n := g.numbers[rnd.Intn(len(g.numbers))]
+		if v := Number(n); v.isInt {
+			// An integer, as JSON and HCL literals give it to cty (with
+			// at least 64 bits), and as the codec reads it.
+			return cty.NumberIntVal(int64(v.num)), v
+		}
 		return cty.NumberFloatVal(n), Number(n)
 	case t == cty.Bool:
 		b := rnd.Intn(2) == 0
@@ -290,6 +362,9 @@ func (g recGen) value(t cty.Type) (cty.Value, Value) {
 		case 0, 1:
 			return g.nonNull(cty.String)
 		case 2:
+			if len(g.ints) > 0 && g.irnd.Intn(2) == 0 {
+				return g.int()
+			}
 			return g.nonNull(cty.Number)
 		case 3:
 			return g.nonNull(cty.Bool)
@@ -321,6 +396,12 @@ func (g recGen) value(t cty.Type) (cty.Value, Value) {
 	panic("recGen: unsupported type " + t.FriendlyName())
 }
 
+// int returns one of g.ints, as cty and the codec hold it.
+func (g recGen) int() (cty.Value, Value) {
+	i := g.ints[g.irnd.Intn(len(g.ints))]
+	return cty.NumberIntVal(i), Int(i)
+}
+
 func (g recGen) nonNull(t cty.Type) (cty.Value, Value) {
 	for {
 		c, v := g.value(t)
@@ -335,13 +416,35 @@ func (g recGen) record(l *Layout) (cty.Value, *Record) {
 	r := NewRecord(l)
 	attrs := map[string]cty.Value{}
 	for i, name := range l.Names {
+		if (name == "id" || name == "id2") && len(g.ints) > 0 {
+			if g.irnd.Intn(8) == 0 {
+				attrs[name], r.Values[i] = cty.NullVal(cty.Number), Null
+			} else {
+				attrs[name], r.Values[i] = g.int()
+			}
+			continue
+		}
 		attrs[name], r.Values[i] = g.value(l.Types[i])
 	}
 	return cty.ObjectVal(attrs), r
 }
 
-// plainCty turns a cty result into plain Go values for comparison, numbers
-// rounded to float64.
+// bigInt is a plain number that is an integer beyond 2^53 within int64:
+// compared exactly, never rounded, so a lost digit is a difference.
+type bigInt int64
+
+// plainNumber is the plain form of a number given exactly as an integer
+// (ok) or else as its float64.
+func plainNumber(i int64, ok bool, f float64) any {
+	if ok && (i > 1<<53 || i < -1<<53) {
+		return bigInt(i)
+	}
+	return f
+}
+
+// plainCty turns a cty result into plain Go values for comparison: integers
+// beyond 2^53 within int64 exactly (bigInt), other numbers rounded to
+// float64.
 func plainCty(v cty.Value) any {
 	v, _ = v.UnmarkDeep()
 	if !v.IsKnown() {
@@ -355,8 +458,10 @@ func plainCty(v cty.Value) any {
 	case t == cty.Bool:
 		return v.True()
 	case t == cty.Number:
-		f, _ := v.AsBigFloat().Float64()
-		return f
+		bf := v.AsBigFloat()
+		f, _ := bf.Float64()
+		i, acc := bf.Int64()
+		return plainNumber(i, bf.IsInt() && acc == big.Exact, f)
 	case t == cty.String:
 		return v.AsString()
 	case t.IsListType() || t.IsSetType() || t.IsTupleType():
@@ -385,7 +490,8 @@ func plainValue(v Value) any {
 	case KindBool:
 		return v.Bool
 	case KindNumber:
-		return v.Num
+		i, ok := v.Int64()
+		return plainNumber(i, ok, v.Float())
 	case KindString:
 		return v.Str
 	case KindList:
@@ -477,7 +583,29 @@ const diffRecordsPerExpr = 400
 // floatApprox compares numbers to 1e-13 relative: cty computes with 512-bit
 // floats and rounds once, the compiled program rounds after every
 // operation, so chains of inexact operations may differ in the last bits.
-var floatApprox = cmpopts.EquateApprox(1e-13, 0)
+// Integers beyond 2^53 compare exactly when both sides have one (an exact
+// result must keep every digit); against a float64 (a float product the
+// compiled program rounded to an integer, or an inexact cty result), they
+// compare approximately too.
+var floatApprox = cmp.Options{
+	cmpopts.EquateApprox(1e-13, 0),
+	cmp.FilterValues(func(a, b any) bool {
+		_, ai := a.(bigInt)
+		_, bi := b.(bigInt)
+		_, af := a.(float64)
+		_, bf := b.(float64)
+		return ai && bf || af && bi
+	}, cmp.Comparer(func(a, b any) bool {
+		return cmp.Equal(plainFloat(a), plainFloat(b), cmpopts.EquateApprox(1e-13, 0))
+	})),
+}
+
+func plainFloat(x any) float64 {
+	if i, ok := x.(bigInt); ok {
+		return float64(i)
+	}
+	return x.(float64)
+}
 
 // TestDifferential holds every compiled expression to hcl.Expression.Value
 // on random records: same value (after float64 rounding) and same
@@ -495,7 +623,12 @@ func TestDifferential(t *testing.T) {
 		recs[i].c, recs[i].r = g.record(l)
 	}
 	cases := 0
-	for _, src := range diffExprs {
+	exprs := append(append([]string(nil), diffExprs...), diffOverflowExprs...)
+	for n, src := range exprs {
+		var opts []cmp.Option
+		if n >= len(diffExprs) {
+			opts = append(opts, numbersInTextApprox)
+		}
 		t.Run(src, func(t *testing.T) {
 			p, diags := Compile(ir.Expr{Source: src, Range: ir.Range{Filename: "diff.hcl"}}, roots, diffConsts)
 			if diags.HasErrors() {
@@ -504,7 +637,7 @@ func TestDifferential(t *testing.T) {
 			fails := 0
 			for _, r := range recs {
 				cases++
-				d := diffOne(t, src, p, map[string]cty.Value{"record": r.c}, Frame{r.r}, diffConsts)
+				d := diffOne(t, src, p, map[string]cty.Value{"record": r.c}, Frame{r.r}, diffConsts, opts...)
 				if d != "" {
 					fails++
 					if fails <= 3 {
@@ -517,7 +650,7 @@ func TestDifferential(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("differential cases: %d expressions x %d records = %d", len(diffExprs), len(recs), cases)
+	t.Logf("differential cases: %d expressions x %d records = %d", len(exprs), len(recs), cases)
 }
 
 // TestDifferentialJoin covers two roots, including a missing right side.
@@ -607,7 +740,7 @@ func TestDifferentialDetectsMismatch(t *testing.T) {
 		src string
 		p   *Program
 	}{
-		{`record.amount + 1`, &Program{eval: func(f Frame) (Value, error) { return Number(f[0].Values[0].Num + 2), nil }}},
+		{`record.amount + 1`, &Program{eval: func(f Frame) (Value, error) { return Number(f[0].Values[0].Float() + 2), nil }}},
 		{`1 / 0`, &Program{eval: func(Frame) (Value, error) { return Null, fmt.Errorf("boom") }}},
 	}
 	l := NewLayout(cty.Object(map[string]cty.Type{"amount": cty.Number}))
@@ -616,6 +749,30 @@ func TestDifferentialDetectsMismatch(t *testing.T) {
 	for _, w := range wrong {
 		if d := diffOne(t, w.src, w.p, map[string]cty.Value{"record": c}, Frame{r}, Consts{}); d == "" {
 			t.Errorf("%s: mismatch not detected", w.src)
+		}
+	}
+	// A 64-bit integer that went through a float64 has lost its last
+	// digits: as a number, as text and compared.
+	const id = 1234567890123456789
+	viaFloat := func(f Frame) float64 { return f[0].Values[0].Float() }
+	wrong = []struct {
+		src string
+		p   *Program
+	}{
+		{`record.amount`, &Program{eval: func(f Frame) (Value, error) { return Number(viaFloat(f)), nil }}},
+		{`record.amount + 1`, &Program{eval: func(f Frame) (Value, error) { return Number(viaFloat(f) + 1), nil }}},
+		{`tostring(record.amount)`, &Program{eval: func(f Frame) (Value, error) {
+			return String(strconv.FormatFloat(viaFloat(f), 'f', -1, 64)), nil
+		}}},
+		{`record.amount == 1234567890123456768`, &Program{eval: func(f Frame) (Value, error) {
+			return Bool(viaFloat(f) == 1234567890123456768), nil
+		}}},
+	}
+	r = &Record{Layout: l, Values: []Value{Int(id)}}
+	c = cty.ObjectVal(map[string]cty.Value{"amount": cty.NumberIntVal(id)})
+	for _, w := range wrong {
+		if d := diffOne(t, w.src, w.p, map[string]cty.Value{"record": c}, Frame{r}, Consts{}); d == "" {
+			t.Errorf("%s on %d: mismatch not detected", w.src, id)
 		}
 	}
 }

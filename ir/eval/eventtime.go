@@ -49,12 +49,18 @@ func EventTimeMs(v Value) (int64, error) {
 		}
 		return ms, nil
 	case KindNumber:
-		f := math.Floor(v.Num)
+		if i, ok := v.Int64(); ok {
+			if i < MinEventTimeMs || i > MaxEventTimeMs {
+				return 0, fmt.Errorf("%w: %d epoch milliseconds", ErrEventTimeRange, i)
+			}
+			return i, nil
+		}
+		f := math.Floor(v.Float())
 		if math.IsNaN(f) {
-			return 0, fmt.Errorf("event time: %v is not a valid epoch milliseconds value", v.Num)
+			return 0, fmt.Errorf("event time: %v is not a valid epoch milliseconds value", v.Float())
 		}
 		if f < float64(MinEventTimeMs) || f > float64(MaxEventTimeMs) {
-			return 0, fmt.Errorf("%w: %v epoch milliseconds", ErrEventTimeRange, v.Num)
+			return 0, fmt.Errorf("%w: %v epoch milliseconds", ErrEventTimeRange, v.Float())
 		}
 		return int64(f), nil
 	case KindNull:

@@ -41,13 +41,14 @@ func init() {
 		"length":     nativeLength,
 		"contains":   nativeContains,
 		"coalesce":   nativeCoalesce,
-		"abs":        numFunc1(math.Abs),
+		"abs":        numFunc1(numAbs),
 		// cty rounds through big.Int, so a zero result is +0: adding 0
-		// turns math's -0 into +0 (it prints as "0", as cty's does).
-		"floor":       numFunc1(func(x float64) float64 { return math.Floor(x) + 0 }),
-		"ceil":        numFunc1(func(x float64) float64 { return math.Ceil(x) + 0 }),
-		"min":         numFoldFunc(func(acc, x float64) bool { return x < acc }, math.Inf(1)),
-		"max":         numFoldFunc(func(acc, x float64) bool { return x > acc }, math.Inf(-1)),
+		// turns math's -0 into +0 (it prints as "0", as cty's does). An
+		// integer is its own floor and ceiling.
+		"floor":       numFunc1(roundFunc(math.Floor)),
+		"ceil":        numFunc1(roundFunc(math.Ceil)),
+		"min":         numFoldFunc(func(c int) bool { return c < 0 }, math.Inf(1)),
+		"max":         numFoldFunc(func(c int) bool { return c > 0 }, math.Inf(-1)),
 		"format_time": nativeFormatTime,
 		"parse_time":  nativeParseTime,
 		"tostring":    toFunc(cty.String),
@@ -173,17 +174,17 @@ func strArg(a node, v Value) (string, error) {
 }
 
 // numArg converts an argument to a non-null number.
-func numArg(a node, v Value) (float64, error) {
+func numArg(a node, v Value) (Value, error) {
 	if v.Kind != KindNumber {
 		var err error
 		if v, err = convertPrim(v, a.typ, cty.Number); err != nil {
-			return 0, err
+			return Null, err
 		}
 		if v.Kind == KindNull {
-			return 0, errNullArg
+			return Null, errNullArg
 		}
 	}
-	return v.Num, nil
+	return v, nil
 }
 
 // evalStrs evaluates arguments as strings.
@@ -274,7 +275,7 @@ func nativeStrlen(args []node) (evalFn, bool) {
 			return Null, err
 		}
 		if simpleText(s) {
-			return Number(float64(len(s))), nil
+			return Int(int64(len(s))), nil
 		}
 		// Grapheme clusters: cty's own count.
 		return callCty(stdlib.StrlenFunc, []cty.Value{cty.StringVal(s)})
@@ -302,7 +303,7 @@ func nativeSubstr(args []node) (evalFn, bool) {
 		if err != nil {
 			return Null, err
 		}
-		var n [2]float64
+		var n [2]Value
 		for i, a := range args[1:] {
 			v, err := a.eval(f)
 			if err != nil {
@@ -312,10 +313,10 @@ func nativeSubstr(args []node) (evalFn, bool) {
 				return Null, err
 			}
 		}
-		offset, ok1 := wholeInt(n[0])
-		length, ok2 := wholeInt(n[1])
+		offset, ok1 := wholeInt(n[0].Float())
+		length, ok2 := wholeInt(n[1].Float())
 		if !ok1 || !ok2 || !simpleText(s) {
-			return callCty(stdlib.SubstrFunc, []cty.Value{cty.StringVal(s), cty.NumberFloatVal(n[0]), cty.NumberFloatVal(n[1])})
+			return callCty(stdlib.SubstrFunc, []cty.Value{cty.StringVal(s), numberCty(n[0]), numberCty(n[1])})
 		}
 		// cty's algorithm, with one grapheme cluster per byte.
 		if offset < 0 {
@@ -368,9 +369,9 @@ func nativeLength(args []node) (evalFn, bool) {
 		t := effType(v, at)
 		switch {
 		case (t.IsListType() || t.IsTupleType()) && v.Kind == KindList:
-			return Number(float64(len(v.List))), nil
+			return Int(int64(len(v.List))), nil
 		case t.IsMapType() && v.Kind == KindObject:
-			return Number(float64(len(v.Obj.Values))), nil
+			return Int(int64(len(v.Obj.Values))), nil
 		case t.IsSetType():
 			// A set's length counts distinct elements: let cty decide.
 			v, _, err := ctyCall("length", stdlib.LengthFunc, args)(f)
@@ -457,7 +458,18 @@ func nativeCoalesce(args []node) (evalFn, bool) {
 	}, true
 }
 
-func numFunc1(fn func(float64) float64) nativeBuilder {
+// roundFunc is floor or ceil: an integer is its own, a float64 is rounded
+// with +0 for a zero result.
+func roundFunc(fn func(float64) float64) func(Value) Value {
+	return func(v Value) Value {
+		if _, ok := v.Int64(); ok {
+			return v
+		}
+		return Number(fn(v.Float()) + 0)
+	}
+}
+
+func numFunc1(fn func(Value) Value) nativeBuilder {
 	return func(args []node) (evalFn, bool) {
 		if len(args) != 1 {
 			return nil, false
@@ -472,20 +484,20 @@ func numFunc1(fn func(float64) float64) nativeBuilder {
 			if err != nil {
 				return Null, err
 			}
-			return Number(fn(x)), nil
+			return fn(x), nil
 		}, true
 	}
 }
 
 // numFoldFunc builds min and max: the first argument that beats the
-// accumulator (strictly) wins, as in cty.
-func numFoldFunc(better func(acc, x float64) bool, start float64) nativeBuilder {
+// accumulator (strictly, compared exactly) wins, as in cty.
+func numFoldFunc(better func(c int) bool, start float64) nativeBuilder {
 	return func(args []node) (evalFn, bool) {
 		if len(args) == 0 {
 			return nil, false
 		}
 		return func(f Frame) (Value, error) {
-			acc := start
+			acc := Number(start)
 			for _, a := range args {
 				v, err := a.eval(f)
 				if err != nil {
@@ -495,11 +507,11 @@ func numFoldFunc(better func(acc, x float64) bool, start float64) nativeBuilder 
 				if err != nil {
 					return Null, err
 				}
-				if better(acc, x) {
+				if c, ok := numCompare(x, acc); ok && better(c) {
 					acc = x
 				}
 			}
-			return Number(acc), nil
+			return acc, nil
 		}, true
 	}
 }
@@ -518,10 +530,14 @@ func nativeFormatTime(args []node) (evalFn, bool) {
 		if err != nil {
 			return Null, err
 		}
-		if math.IsInf(x, 0) || math.IsNaN(x) {
+		if ms, ok := x.Int64(); ok {
+			return String(FormatTimestamp(ms)), nil
+		}
+		xf := x.Float()
+		if math.IsInf(xf, 0) || math.IsNaN(xf) {
 			return Null, errors.New("not a finite number")
 		}
-		return String(FormatTimestamp(int64(x))), nil
+		return String(FormatTimestamp(int64(xf))), nil
 	}, true
 }
 
@@ -543,7 +559,7 @@ func nativeParseTime(args []node) (evalFn, bool) {
 		if err != nil {
 			return Null, err
 		}
-		return Number(float64(ms)), nil
+		return Int(ms), nil
 	}, true
 }
 
@@ -600,10 +616,10 @@ func appendJSON(b []byte, v Value, t cty.Type) ([]byte, error) {
 		}
 		return append(b, s...), nil
 	case t == cty.Number && v.Kind == KindNumber:
-		if math.IsInf(v.Num, 0) {
+		if math.IsInf(v.Float(), 0) {
 			return nil, errors.New("cannot serialize infinity as JSON")
 		}
-		return append(b, numString(v.Num)...), nil
+		return appendNumString(b, v), nil
 	case t == cty.Bool && v.Kind == KindBool:
 		if v.Bool {
 			return append(b, "true"...), nil

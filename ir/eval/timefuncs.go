@@ -37,7 +37,11 @@ var FormatTimeFunc = function.New(&function.Spec{
 	Params:      []function.Parameter{{Name: "epoch_ms", Type: cty.Number}},
 	Type:        function.StaticReturnType(cty.String),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		f, _ := args[0].AsBigFloat().Float64()
+		n := numberFromBig(args[0].AsBigFloat())
+		if ms, ok := n.Int64(); ok {
+			return cty.StringVal(FormatTimestamp(ms)), nil
+		}
+		f := n.Float()
 		if math.IsInf(f, 0) || math.IsNaN(f) {
 			return cty.NilVal, function.NewArgErrorf(0, "not a finite number")
 		}

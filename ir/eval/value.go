@@ -23,27 +23,80 @@ const (
 )
 
 // Value is one value on the hot path. It is a small tagged union, passed by
-// value, so that evaluating a filter allocates nothing. Numbers are IEEE-754
-// doubles (cty uses 512-bit floats; results are compared after rounding to
-// float64, which is also what JSON carries).
+// value, so that evaluating a filter allocates nothing.
+//
+// A number is exact when it can be: a number whose value is an integer in
+// int64's range is held as that int64 (Int64 reports it), every other one as
+// an IEEE-754 double (Float). The representation is canonical, so that
+// equal numbers are held alike: Number turns an integral double into the
+// int64 (except -0, which cty keeps as -0), and the codec reads a JSON
+// integer such as a 64-bit ID digit for digit. cty computes with big.Float;
+// integers within int64 therefore agree with it exactly (see README,
+// "Numbers"), and other numbers after rounding to float64, which is also
+// what JSON carries.
 type Value struct {
 	Kind Kind
 	Bool bool
-	Num  float64
-	Str  string
-	List []Value
-	Obj  *Record
+	// isInt marks a number whose num holds an int64's bits; otherwise num
+	// holds a float64's bits. Read both through Float and Int64.
+	isInt bool
+	num   uint64
+	Str   string
+	List  []Value
+	Obj   *Record
 }
 
 // Null is the null value.
 var Null = Value{}
 
-// Bool, Number and String construct scalar values.
+// Bool, String, List and Object construct values; Number and Int numbers.
 func Bool(b bool) Value      { return Value{Kind: KindBool, Bool: b} }
-func Number(f float64) Value { return Value{Kind: KindNumber, Num: f} }
 func String(s string) Value  { return Value{Kind: KindString, Str: s} }
 func List(vs []Value) Value  { return Value{Kind: KindList, List: vs} }
 func Object(r *Record) Value { return Value{Kind: KindObject, Obj: r} }
+
+// Int returns the exact number i.
+func Int(i int64) Value { return Value{Kind: KindNumber, isInt: true, num: uint64(i)} }
+
+// Number returns the number f. An integral f within int64's range (other
+// than -0) is held as an int64, the canonical form of that number.
+func Number(f float64) Value {
+	if f >= -0x1p63 && f < 0x1p63 && f == float64(int64(f)) && (f != 0 || !math.Signbit(f)) {
+		return Int(int64(f))
+	}
+	return Value{Kind: KindNumber, num: math.Float64bits(f)}
+}
+
+// Float returns a number as a float64: an int64 beyond 2^53 is rounded to
+// the nearest double. It is 0 for values that are not numbers.
+func (v Value) Float() float64 {
+	if v.isInt {
+		return float64(int64(v.num))
+	}
+	if v.Kind != KindNumber {
+		return 0
+	}
+	return math.Float64frombits(v.num)
+}
+
+// Int64 returns a number held exactly as an int64: every number whose
+// value is an integer in int64's range, except -0.
+func (v Value) Int64() (int64, bool) {
+	return int64(v.num), v.isInt
+}
+
+// exactFloat returns a number as a float64 when the double holds it
+// exactly: every float, and integers of at most 53 bits.
+func (v Value) exactFloat() (float64, bool) {
+	if !v.isInt {
+		return math.Float64frombits(v.num), true
+	}
+	i := int64(v.num)
+	if i < -1<<53 || i > 1<<53 {
+		return 0, false
+	}
+	return float64(i), true
+}
 
 // IsNull reports whether v is null.
 func (v Value) IsNull() bool { return v.Kind == KindNull }
@@ -133,12 +186,13 @@ var (
 func Finite(v Value) error {
 	switch v.Kind {
 	case KindNumber:
-		switch {
-		case math.IsInf(v.Num, 1):
+		switch f := v.Float(); {
+		case v.isInt:
+		case math.IsInf(f, 1):
 			return errPosInf
-		case math.IsInf(v.Num, -1):
+		case math.IsInf(f, -1):
 			return errNegInf
-		case math.IsNaN(v.Num):
+		case math.IsNaN(f):
 			return errNaNOut
 		}
 	case KindList:

@@ -193,7 +193,7 @@ func recoveryCount(e *Engine, key string) float64 {
 		}
 		for _, ks := range n.keys {
 			if len(ks.wins) == 1 && ks.key.Get("k").Str == key {
-				return n.agg.Result(ks.key, ks.wins[0].acc, ks.wins[0].iv).Get("cnt").Num
+				return n.agg.Result(ks.key, ks.wins[0].acc, ks.wins[0].iv).Get("cnt").Float()
 			}
 		}
 	}

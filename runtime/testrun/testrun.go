@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"regexp"
 	"sort"
+	"strconv"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -242,6 +245,40 @@ func (c *collector) DeadLetter(d native.DeadLetter) error {
 	return nil
 }
 
+// canonicalNumbers rewrites the json.Numbers in v canonically.
+func canonicalNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		return canonicalNumber(string(v))
+	case []any:
+		for i, e := range v {
+			v[i] = canonicalNumbers(e)
+		}
+	case map[string]any:
+		for k, e := range v {
+			v[k] = canonicalNumbers(e)
+		}
+	}
+	return v
+}
+
+// canonicalNumber is one number's canonical form, following how the
+// pipeline holds numbers (README, "Numbers"): an integer within int64 as
+// its exact digits, however it is written (150, 150.0, 1.5e2), any other
+// number as the float64 nearest to it.
+func canonicalNumber(s string) json.Number {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return json.Number(s) // beyond float64: as written
+	}
+	if f == math.Trunc(f) && math.Abs(f) <= 0x1p63 {
+		if r, ok := new(big.Rat).SetString(s); ok && r.IsInt() && r.Num().IsInt64() {
+			return json.Number(r.Num().String()) // -0 becomes 0
+		}
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
 // normalizeAll normalizes JSON records and sorts them, so that two
 // multisets compare equal exactly when their sorted forms are equal.
 func normalizeAll[T ~[]byte](recs []T) ([]string, error) {
@@ -258,13 +295,22 @@ func normalizeAll[T ~[]byte](recs []T) ([]string, error) {
 }
 
 // Normalize returns the canonical JSON form of a record: decoded into Go
-// values (every number a float64) and encoded again with sorted object keys,
-// so 150 and 150.0, or differently ordered keys, compare equal.
+// values and encoded again with sorted object keys, so 150 and 150.0, or
+// differently ordered keys, compare equal. A number whose value is an
+// integer is written with all its digits (1234567890123456789 and
+// 1234567890123456788 differ, as a float64 would not tell), any other as
+// the float64 nearest to it.
 func Normalize(b []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		return "", fmt.Errorf("normalize %s: %w", b, err)
 	}
+	if dec.More() {
+		return "", fmt.Errorf("normalize %s: data after the record", b)
+	}
+	v = canonicalNumbers(v)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

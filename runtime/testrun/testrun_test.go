@@ -166,3 +166,38 @@ func TestRunWithRunner(t *testing.T) {
 		t.Fatalf("a differing runner output fails: got %+v, %v", res, err)
 	}
 }
+
+// TestNormalizeNumbers: records compare by the numbers' values, with every
+// digit of an integer (a float64 would make two neighbouring 64-bit IDs
+// equal).
+func TestNormalizeNumbers(t *testing.T) {
+	for _, tt := range []struct {
+		a, b  string
+		equal bool
+	}{
+		{`{"n":150}`, `{"n":150.0}`, true},
+		{`{"n":150}`, `{"n":1.5e2}`, true},
+		{`{"n":0}`, `{"n":-0}`, true},
+		{`{"n":1.5}`, `{"n":15e-1}`, true},
+		{`{"id":1234567890123456789}`, `{"id":1234567890123456789}`, true},
+		{`{"id":1234567890123456789}`, `{"id":1234567890123456789.0}`, true},
+		{`{"id":1234567890123456789}`, `{"id":1234567890123456788}`, false},
+		{`{"id":1234567890123456789}`, `{"id":1234567890123456768}`, false},
+		{`{"id":[9223372036854775807]}`, `{"id":[9223372036854775806]}`, false},
+		{`{"id":-9223372036854775808}`, `{"id":-9223372036854775807}`, false},
+		{`{"n":0.1}`, `{"n":0.10000000000000001}`, true}, // one float64
+		{`{"n":1e300}`, `{"n":1.0e300}`, true},
+	} {
+		a, err := Normalize([]byte(tt.a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Normalize([]byte(tt.b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (a == b) != tt.equal {
+			t.Errorf("%s vs %s: normalized %s and %s, want equal=%v", tt.a, tt.b, a, b, tt.equal)
+		}
+	}
+}
