@@ -157,28 +157,41 @@ func diffLines(a, b []string) []diffLine {
 // changesSince compares a plan with the stages the last apply deployed
 // (st): the operators that move to another backend, in the plan's stage
 // order, and the stages to add, to change and to delete. A stage is matched
-// by its ID; a matched stage changes when its operators differ or the spec
-// (or its variable values) changed since st, since apply then redeploys it.
+// by its identity (ir.Pipeline.StageIdentity), so that a stage renumbered
+// by an unrelated addition is not shown as deleted and added; a state file
+// without identities (format 1) is matched by stage ID. A matched stage
+// changes when its operators differ or the spec (or its variable values)
+// changed since st, since apply then redeploys it.
 func changesSince(p *ir.Plan, st *state.State) *ir.Changes {
 	c := &ir.Changes{Moves: []ir.Move{}, Add: []ir.StageChange{}, Change: []ir.StageChange{}, Delete: []ir.StageChange{}}
 	was := map[string]string{} // operator → backend
-	deployed := map[string]state.Stage{}
-	for _, s := range st.Stages {
-		deployed[s.ID] = s
+	byIdentity, byID := map[string]int{}, map[string]int{}
+	for i, s := range st.Stages {
+		if s.Identity != "" {
+			byIdentity[s.Identity] = i
+		} else {
+			byID[s.ID] = i
+		}
 		for _, op := range s.Operators {
 			was[op] = s.Backend
 		}
 	}
-	planned := map[string]bool{}
+	matched := make([]bool, len(st.Stages))
 	for _, s := range p.Stages {
-		planned[s.ID] = true
+		i, ok := byIdentity[p.Pipeline.StageIdentity(s)]
+		if !ok {
+			i, ok = byID[s.ID]
+		}
+		var d state.Stage
+		if ok {
+			d, matched[i] = st.Stages[i], true
+		}
 		for _, op := range s.Operators {
 			if from, ok := was[op]; ok && from != s.Backend {
 				c.Moves = append(c.Moves, ir.Move{Operator: op, From: from, To: s.Backend, Why: s.Why})
 			}
 		}
 		sc := ir.StageChange{Stage: s.ID, Backend: s.Backend, Operators: slices.Clone(s.Operators)}
-		d, ok := deployed[s.ID]
 		switch {
 		case !ok:
 			c.Add = append(c.Add, sc)
@@ -189,8 +202,8 @@ func changesSince(p *ir.Plan, st *state.State) *ir.Changes {
 			c.Change = append(c.Change, sc)
 		}
 	}
-	for _, s := range st.Stages {
-		if !planned[s.ID] {
+	for i, s := range st.Stages {
+		if !matched[i] {
 			c.Delete = append(c.Delete, ir.StageChange{Stage: s.ID, Backend: s.Backend, Operators: slices.Clone(s.Operators)})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pipeline-compiler/pipeline/backends/broker"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
@@ -133,5 +134,48 @@ func TestStageIdentityIsStable(t *testing.T) {
 				t.Errorf("no stage was renumbered (%v → %v): the test does not exercise numbering", beforeIDs, afterIDs)
 			}
 		})
+	}
+}
+
+// TestChangesMatchStagesByIdentity: after adding a source and its stage,
+// which renumbers the others, the plan's change list adds that one stage
+// and deletes none; matching by stage number would delete and re-add the
+// renumbered ones.
+func TestChangesMatchStagesByIdentity(t *testing.T) {
+	load := func(src string) *ir.Plan {
+		m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
+		ld, diags := m.loadAndPlan(writeSpec(t, src), &varFlags{})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return ld.plan
+	}
+	before := load(identitySpec)
+	st := &state.State{SpecHash: before.SpecHash}
+	for _, s := range before.Stages {
+		st.Stages = append(st.Stages, state.Stage{ID: s.ID, Backend: s.Backend, Operators: s.Operators, Identity: before.Pipeline.StageIdentity(s)})
+	}
+	after := load(strings.Replace(identitySpec, `source "orders"`, auditBlocks+`source "orders"`, 1))
+	c := changesSince(after, st)
+	var added []string
+	for _, a := range c.Add {
+		added = append(added, strings.Join(a.Operators, ","))
+	}
+	if d := cmp.Diff([]string{"source.audit,sink.audit"}, added); d != "" {
+		t.Errorf("added stages (-want +got):\n%s", d)
+	}
+	if len(c.Delete) > 0 {
+		t.Errorf("deleted stages %+v, want none", c.Delete)
+	}
+	renumbered := false
+	for _, s := range after.Stages {
+		for _, d := range st.Stages {
+			if d.Identity == after.Pipeline.StageIdentity(s) && d.ID != s.ID {
+				renumbered = true
+			}
+		}
+	}
+	if !renumbered {
+		t.Error("no stage was renumbered: the test does not exercise numbering")
 	}
 }
