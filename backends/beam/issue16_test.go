@@ -1,8 +1,6 @@
 package beam_test
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -22,14 +20,7 @@ func TestIssue16(t *testing.T) {
 		t.Skip("runs test blocks on Prism")
 	}
 	dir := filepath.Join("..", "..", "testdata", "issue16")
-	b, err := os.ReadFile(filepath.Join(dir, "dead_letters.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string][]string
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := testkit.DeadLetters(t, dir)
 	for _, name := range testkit.SpecDirs(t, dir) {
 		res, diags := lang.Load(filepath.Join(dir, name), lang.Options{})
 		if diags.HasErrors() {

@@ -2,8 +2,6 @@ package broker
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -23,14 +21,7 @@ func TestIssue16(t *testing.T) {
 		t.Skip("-short: compiling the transform module takes seconds")
 	}
 	dir := filepath.Join("..", "..", "testdata", "issue16")
-	b, err := os.ReadFile(filepath.Join(dir, "dead_letters.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string][]string
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := testkit.DeadLetters(t, dir)
 	runner := NewTestRunner()
 	defer runner.Close(context.Background())
 	ran := 0

@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -24,4 +26,20 @@ func SpecDirs(t testing.TB, dir string) []string {
 		t.Fatalf("no specs under %s", dir)
 	}
 	return names
+}
+
+// DeadLetters reads dir/dead_letters.json: per "spec/test block" under dir,
+// the dead letters ("operator: reason", sorted) every backend that hosts
+// the test must produce.
+func DeadLetters(t testing.TB, dir string) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "dead_letters.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string][]string
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	return want
 }

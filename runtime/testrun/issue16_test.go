@@ -1,8 +1,6 @@
 package testrun_test
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,14 +20,7 @@ import (
 // and broker backends run the same specs (backends/*/issue16_test.go).
 func TestIssue16(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "issue16")
-	b, err := os.ReadFile(filepath.Join(dir, "dead_letters.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string][]string
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := testkit.DeadLetters(t, dir)
 	ran := 0
 	for _, name := range testkit.SpecDirs(t, dir) {
 		res, diags := lang.Load(filepath.Join(dir, name), lang.Options{})
