@@ -41,9 +41,11 @@
 // breaks (a capability, the state budget, the partition ceiling). solve
 // (enumerate.go) then finds a least-cost assignment exactly, by dynamic
 // programming over the topological order keeping the cheapest partial plan
-// per (backends used, placement of the frontier): Σ operator costs + a
-// channel for every edge between backends + each used backend's fixed cost
-// once. Only enabled backends are candidates, so with no backend block
+// per placement of the frontier: Σ operator costs + a channel for every edge
+// between backends or repartition within one (counted once: the channel
+// between two backends is written keyed) + the fixed cost of every stage.
+// A source's cost counts only the fields something reads (projection
+// pruning). Only enabled backends are candidates, so with no backend block
 // everything stays on native. Pins are obeyed or rejected with a diagnostic
 // that says why. Stage.Why, Stage.Cost, Channel.Cost and Plan.Cost come from
 // the decision; WithExplain adds every operator's alternatives. Explanations

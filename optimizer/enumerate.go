@@ -5,9 +5,19 @@ import "math"
 // problem is placement as an optimization problem, with nothing left of the
 // pipeline but numbers: choose a label (backend) per node minimizing
 //
-//	Σ unary[i][label(i)]
-//	+ Σ over edges (j → i) with label(j) ≠ label(i): edge weight × (channel[label(j)] + channel[label(i)])
-//	+ Σ over used labels: fixed[label]
+//	Σ over nodes i: unary[i][label(i)] + fixed[label(i)]
+//	+ Σ over edges (j → i, input k): edgeCost(i, k, label(j), label(i))
+//
+// where an edge between two labels costs a channel at both ends, an edge
+// within one label costs a repartition channel when the node needs its input
+// keyed there (cut), and otherwise fuses the two nodes into one stage, which
+// takes back the node's fixed cost. So the fixed cost is paid once per stage
+// (a deployed module, a worker group, a submitted job), counting stages as
+// the components of the fused edges; only a node whose fused producers are
+// already one stage (a diamond) is undercounted.
+//
+// Every term depends on one node's label or on the labels at both ends of
+// one edge, so the dynamic program of solve is exact.
 //
 // Nodes are in topological order: every producer comes before its consumer.
 type problem struct {
@@ -15,32 +25,49 @@ type problem struct {
 	unary     [][]float64 // per node, per label; +Inf: infeasible
 	producers [][]int     // per node, per input: producer node
 	weights   [][]float64 // per node, per input: bytes/s on the edge
-	channel   []float64   // per label: cost of a channel byte at that end
-	fixed     []float64   // per label: paid once if any node uses it
+	// cut is, per node, per input, per label of the node, whether the
+	// input must arrive through a repartition channel when its producer
+	// runs on the same label. Across labels the channel between the two is
+	// written keyed by the consumer's key, so it needs no second one.
+	// nil: never.
+	cut     [][][]bool
+	channel []float64 // per label: cost of a channel byte at that end
+	fixed   []float64 // per label: paid once per stage
+	// noFusion: every node is a stage of its own (WithoutFusion).
+	noFusion bool
 }
 
-// edgeCost is the cost of an edge carrying w bytes/s between labels a and b.
-func (pr *problem) edgeCost(w float64, a, b int) float64 {
-	if a == b {
-		return 0
+// edge splits the cost of input k of node i, produced on label a and
+// consumed on label b, into channels and stage fixed costs.
+func (pr *problem) edge(i, k, a, b int) (channel, stages float64) {
+	w := pr.weights[i][k]
+	switch {
+	case a != b:
+		return w * (pr.channel[a] + pr.channel[b]), 0
+	case pr.cut != nil && pr.cut[i][k][b]:
+		return 2 * w * pr.channel[b], 0
+	case pr.noFusion:
+		return 0, 0
 	}
-	return w * (pr.channel[a] + pr.channel[b])
+	return 0, -pr.fixed[b]
 }
+
+// edgeCost is the whole cost of input k of node i between labels a and b.
+func (pr *problem) edgeCost(i, k, a, b int) float64 {
+	c, s := pr.edge(i, k, a, b)
+	return c + s
+}
+
+// nodeCost is node i's own cost on label l: running it, and a stage.
+func (pr *problem) nodeCost(i, l int) float64 { return pr.unary[i][l] + pr.fixed[l] }
 
 // cost evaluates a complete assignment.
 func (pr *problem) cost(labels []int) float64 {
 	total := 0.0
-	used := make([]bool, pr.labels)
 	for i, l := range labels {
-		total += pr.unary[i][l]
-		used[l] = true
+		total += pr.nodeCost(i, l)
 		for k, j := range pr.producers[i] {
-			total += pr.edgeCost(pr.weights[i][k], labels[j], l)
-		}
-	}
-	for l, u := range used {
-		if u {
-			total += pr.fixed[l]
+			total += pr.edgeCost(i, k, labels[j], l)
 		}
 	}
 	return total
@@ -54,8 +81,8 @@ const maxStates = 1 << 16
 // solve finds an assignment of least cost by dynamic programming over the
 // topological order (Wayang's enumeration with lossless pruning): a partial
 // plan is the labels of nodes 0..i; only the frontier (placed nodes with a
-// consumer still to place) and the set of labels used so far affect what the
-// rest can cost, so of partial plans equal on both only the cheapest is kept.
+// consumer still to place) affects what the
+// rest can cost, so of partial plans equal on it only the cheapest is kept.
 // It returns nil when no assignment is feasible, and exact = false when the
 // state bound forced it to drop plans that might have been optimal.
 func solve(pr *problem) (labels []int, cost float64, exact bool) {
@@ -74,7 +101,6 @@ func solve(pr *problem) (labels []int, cost float64, exact bool) {
 		}
 	}
 	type state struct {
-		used     uint32
 		frontier []uint8 // labels of the frontier nodes, in frontier order
 		cost     float64
 		back     int32 // index of the predecessor state
@@ -101,9 +127,9 @@ func solve(pr *problem) (labels []int, cost float64, exact bool) {
 		for k, j := range frontier {
 			pos[j] = k
 		}
-		// Keys pack into a uint64 (8 bits of used set, 3 bits per frontier
-		// label) for every realistic pipeline; strings otherwise.
-		packed := pr.labels <= 8 && len(next) <= 18
+		// Keys pack into a uint64 (3 bits per frontier label) for every
+		// realistic pipeline; strings otherwise.
+		packed := pr.labels <= 8 && len(next) <= 21
 		index := map[string]int{}
 		index64 := map[uint64]int{}
 		var out []state
@@ -113,16 +139,11 @@ func solve(pr *problem) (labels []int, cost float64, exact bool) {
 				if math.IsInf(c, 1) {
 					continue
 				}
-				c += s.cost
+				c += s.cost + pr.fixed[l]
 				for k, j := range pr.producers[i] {
-					c += pr.edgeCost(pr.weights[i][k], int(s.frontier[pos[j]]), l)
-				}
-				used := s.used | 1<<l
-				if used != s.used {
-					c += pr.fixed[l]
+					c += pr.edgeCost(i, k, int(s.frontier[pos[j]]), l)
 				}
 				key = key[:0]
-				key = append(key, byte(used), byte(used>>8), byte(used>>16), byte(used>>24))
 				for _, j := range next {
 					if j == i {
 						key = append(key, uint8(l))
@@ -134,9 +155,8 @@ func solve(pr *problem) (labels []int, cost float64, exact bool) {
 				var at int
 				var found bool
 				if packed {
-					k64 = uint64(used)
-					for f, lab := range key[4:] {
-						k64 |= uint64(lab) << (8 + 3*f)
+					for f, lab := range key {
+						k64 |= uint64(lab) << (3 * f)
 					}
 					at, found = index64[k64]
 				} else {
@@ -157,8 +177,8 @@ func solve(pr *problem) (labels []int, cost float64, exact bool) {
 				} else {
 					index[string(key)] = len(out)
 				}
-				fr := []uint8(string(key[4:]))
-				out = append(out, state{used: used, frontier: fr, cost: c, back: int32(si), label: uint8(l)})
+				fr := []uint8(string(key))
+				out = append(out, state{frontier: fr, cost: c, back: int32(si), label: uint8(l)})
 			}
 		}
 		if len(out) == 0 {

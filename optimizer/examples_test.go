@@ -2,6 +2,7 @@ package optimizer_test
 
 import (
 	"bytes"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,5 +63,57 @@ func TestExamplePlacements(t *testing.T) {
 				t.Logf("%s: %s — %s", st.ID, strings.Join(st.Operators, ", "), st.Why)
 			}
 		})
+	}
+}
+
+// TestStatelessPrefixOnTheBroker is issue 15's placement: with event time
+// read by the source, the stateless prefix runs on the broker and the
+// session window on native, joined by one channel that is also the
+// aggregate's repartition topic, so it is charged once. Every cost is
+// computed by hand from testCapabilities and the estimation defaults.
+func TestStatelessPrefixOnTheBroker(t *testing.T) {
+	res, diags := lang.Load(filepath.Join("testdata", "sessions"), lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, diags := optimizer.Plan(res.Pipeline, optimizer.TestBackends, optimizer.WithExplain())
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	type stage struct {
+		Backend   string
+		Operators []string
+	}
+	var got []stage
+	for _, st := range plan.Stages {
+		got = append(got, stage{st.Backend, st.Operators})
+	}
+	want := []stage{
+		{ir.BackendBroker, []string{"source.clicks", "filter.big", "map.norm"}},
+		{ir.BackendNative, []string{"aggregate.per_user", "sink.out"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("stages (-want +got):\n%s", diff)
+	}
+	// The filter halves 1000 records/s of 200 bytes (the defaults): the
+	// channel carries 100 kB/s at 3e-9 per byte at each end.
+	if len(plan.Channels) != 1 || math.Abs(plan.Channels[0].Cost-6e-4) > 1e-9 {
+		t.Fatalf("channels = %+v, want one costing 0.0006", plan.Channels)
+	}
+	// Running: the source decodes 3 of 6 fields (0.78 + 0.22/2 of 1e-6 per
+	// record) and the filter 0.5e-6 per record, both at 1000/s; the map
+	// 0.5e-6 at 500/s. The aggregate: 3e-6 at 500/s; the sink 1e-6 at
+	// the sessions' rate (100000 keys / 300 s, as the input allows) plus
+	// 1e-9 per byte of results of 5 fields of 16 bytes. Stages: 0.05 + 0.5.
+	running := 1000*1e-6*(0.78+0.22*0.5) + 1000*0.5e-6 + 500*0.5e-6 + 500*3e-6 + (1e-6*(100000.0/300) + 1e-9*(100000.0/300)*80)
+	if wantCost := running + 6e-4 + 0.55; math.Abs(plan.Cost-wantCost) > 1e-6 {
+		t.Errorf("plan cost = %v, want %v", plan.Cost, wantCost)
+	}
+	var stages float64
+	for _, st := range plan.Stages {
+		stages += st.Cost
+	}
+	if math.Abs(plan.Cost-(stages+plan.Channels[0].Cost+0.55)) > 1e-5 {
+		t.Errorf("plan cost %v is not its stages' %v + its channel's %v + the fixed 0.55: a topic is charged twice", plan.Cost, stages, plan.Channels[0].Cost)
 	}
 }

@@ -30,7 +30,6 @@ type decision struct {
 	cost    float64
 	exact   bool
 	enabled int
-	used    []int // per label: operators placed there (see moved)
 }
 
 // place decides a backend for every operator: the enabled backends that can
@@ -70,7 +69,8 @@ func place(g *graph, cfg *config) (*decision, hcl.Diagnostics) {
 	est := estimate(g)
 	n := len(g.p.Operators)
 	pr := &problem{labels: len(names), unary: make([][]float64, n), producers: g.producers,
-		weights: make([][]float64, n), channel: make([]float64, len(names)), fixed: make([]float64, len(names))}
+		weights: make([][]float64, n), cut: make([][][]bool, n),
+		channel: make([]float64, len(names)), fixed: make([]float64, len(names)), noFusion: cfg.noFusion}
 	for l := range names {
 		pr.channel[l] = obj.channel * caps[l].Costs.ChannelPerByte
 		pr.fixed[l] = obj.fixed * caps[l].Costs.Fixed
@@ -80,8 +80,14 @@ func place(g *graph, cfg *config) (*decision, hcl.Diagnostics) {
 		pr.unary[i] = make([]float64, len(names))
 		limits[i] = make([]string, len(names))
 		pr.weights[i] = make([]float64, len(op.Inputs))
+		pr.cut[i] = make([][]bool, len(op.Inputs))
 		for k := range op.Inputs {
 			pr.weights[i][k] = est.in[i][k].bytesPerSec()
+			keyed := needsKeyedInput(g, i, k)
+			pr.cut[i][k] = make([]bool, len(names))
+			for l := range names {
+				pr.cut[i][k][l] = keyed && !caps[l].ShufflesByKey
+			}
 		}
 		if op.Backend != "" {
 			if d := checkPin(g, i, enabled, cfg.caps); d != nil {
@@ -139,7 +145,8 @@ func round(c float64) float64 { return math.Round(c*1e6) / 1e6 }
 // channelCost is the cost of the edge into input k of operator i.
 func (d *decision) channelCost(i, k int) float64 {
 	j := d.pr.producers[i][k]
-	return round(d.pr.edgeCost(d.pr.weights[i][k], d.labels[j], d.labels[i]))
+	c, _ := d.pr.edge(i, k, d.labels[j], d.labels[i])
+	return round(c)
 }
 
 // stageCost is the running cost of the operators of stage s.
@@ -154,17 +161,18 @@ func (d *decision) stageCost(stageOf []int, s int) float64 {
 }
 
 // moved is the plan's cost with the operators in ops moved to label l: the
-// plan's cost plus what changes, which is the operators' own costs, the
-// edges that touch them and the backends started or stopped. Explanations
+// plan's cost plus what changes, which is the operators' own costs and the
+// edges that touch them (channels, and stages split or fused). Explanations
 // ask it for every stage and operator, so it must not cost a whole plan.
 func (d *decision) moved(ops []int, l int) float64 {
+	run, ch, st := d.delta(ops, l)
+	return d.cost + run + ch + st
+}
+
+// delta is what moving the operators in ops to label l changes: running
+// them, channels, and stage fixed costs.
+func (d *decision) delta(ops []int, l int) (run, channels, stages float64) {
 	pr := d.pr
-	if d.used == nil {
-		d.used = make([]int, pr.labels)
-		for _, lab := range d.labels {
-			d.used[lab]++
-		}
-	}
 	in := make(map[int]bool, len(ops))
 	for _, i := range ops {
 		in[i] = true
@@ -175,17 +183,22 @@ func (d *decision) moved(ops []int, l int) float64 {
 		}
 		return d.labels[i]
 	}
-	delta := 0.0
-	left := slices.Clone(d.used)
-	for _, i := range ops {
+	edge := func(i, k, a, b, a0, b0 int) {
+		c, s := pr.edge(i, k, a, b)
+		c0, s0 := pr.edge(i, k, a0, b0)
+		channels += c - c0
+		stages += s - s0
+	}
+	for n, i := range ops {
+		if slices.Contains(ops[:n], i) {
+			continue
+		}
 		cur := d.labels[i]
-		delta += pr.unary[i][l] - pr.unary[i][cur]
-		left[cur]--
-		left[l]++
+		run += pr.unary[i][l] - pr.unary[i][cur]
+		stages += pr.fixed[l] - pr.fixed[cur]
 		// Edges into i, and out of i to operators that stay.
 		for k, j := range pr.producers[i] {
-			w := pr.weights[i][k]
-			delta += pr.edgeCost(w, label(j), l) - pr.edgeCost(w, d.labels[j], cur)
+			edge(i, k, label(j), l, d.labels[j], cur)
 		}
 		for _, c := range d.g.consumers[i] {
 			if in[c] {
@@ -193,21 +206,12 @@ func (d *decision) moved(ops []int, l int) float64 {
 			}
 			for k, j := range pr.producers[c] {
 				if j == i {
-					w := pr.weights[c][k]
-					delta += pr.edgeCost(w, l, d.labels[c]) - pr.edgeCost(w, cur, d.labels[c])
+					edge(c, k, l, d.labels[c], cur, d.labels[c])
 				}
 			}
 		}
 	}
-	for lab := range left {
-		switch {
-		case d.used[lab] == 0 && left[lab] > 0:
-			delta += pr.fixed[lab]
-		case d.used[lab] > 0 && left[lab] == 0:
-			delta -= pr.fixed[lab]
-		}
-	}
-	return d.cost + delta
+	return run, channels, stages
 }
 
 // explain lists, per operator, the alternatives and why each lost.
@@ -235,30 +239,15 @@ func (d *decision) explain() []ir.OperatorChoice {
 
 // lost says why moving operator i alone to label l costs more: the
 // difference in running it, in the channels to and from its neighbours, and
-// in backends started.
+// in stages (each pays its backend's fixed cost).
 func (d *decision) lost(i, l int, moved float64) string {
-	pr, cur := d.pr, d.labels[i]
-	run := pr.unary[i][l] - pr.unary[i][cur]
-	ch := 0.0
-	for k, j := range pr.producers[i] {
-		w := pr.weights[i][k]
-		ch += pr.edgeCost(w, d.labels[j], l) - pr.edgeCost(w, d.labels[j], cur)
-	}
-	for _, c := range d.g.consumers[i] {
-		for k, j := range pr.producers[c] {
-			if j == i {
-				w := pr.weights[c][k]
-				ch += pr.edgeCost(w, l, d.labels[c]) - pr.edgeCost(w, cur, d.labels[c])
-			}
-		}
-	}
-	fixed := moved - d.cost - run - ch
+	run, ch, st := d.delta([]int{i}, l)
 	verdict := "costs more"
 	if moved <= d.cost {
 		verdict = "ties, and loses to the earlier backend"
 	}
-	return fmt.Sprintf("%s by %s: running it %s, channels %s, backends started or stopped %s",
-		verdict, ir.FormatCost(round(moved-d.cost)), ir.FormatCostDelta(round(run)), ir.FormatCostDelta(round(ch)), ir.FormatCostDelta(round(fixed)))
+	return fmt.Sprintf("%s by %s: running it %s, channels %s, stages %s",
+		verdict, ir.FormatCost(round(moved-d.cost)), ir.FormatCostDelta(round(run)), ir.FormatCostDelta(round(ch)), ir.FormatCostDelta(round(st)))
 }
 
 // why explains in plain words why a stage runs where it does. onlyDefault,

@@ -214,7 +214,7 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 				continue
 			}
 			keys[i][k] = kk
-			cut[i][k] = !cfg.caps[placed[i].backend].ShufflesByKey && !g.fromFilesOnly(in)
+			cut[i][k] = d.pr.cut[i][k][d.labels[i]]
 		}
 	}
 	isTableSource := func(j int) bool {

@@ -195,7 +195,7 @@ func TestPlan(t *testing.T) {
 				{
 					ID: "native.1", Backend: "native",
 					Operators: []string{"source.b"},
-					Why:       "stateless: cheapest at cost 5.52; beam would cost 5.52 (+0.0023)",
+					Why:       "stateless: cheapest at cost 6.02; beam would cost 10.5 (+4.5)",
 					Inputs:    []string{"b"}, Outputs: []string{"orders.source.b", "orders.dlq"},
 				},
 				{
