@@ -257,8 +257,17 @@ func DecodePlan(b []byte) (*Plan, error) {
 	return &p, nil
 }
 
-// Redacted returns a deep copy with sensitive values replaced, for display.
+// Redacted returns a copy with sensitive values replaced, for display. When
+// nothing is sensitive the copy is shallow: callers may set its fields but
+// must not modify the pipeline, stages or channels it shares with p.
 func (p *Plan) Redacted() *Plan {
+	if p.Pipeline == nil || !p.Pipeline.hasSensitive() {
+		// Nothing to replace: a shallow copy shares what the caller may
+		// not change anyway, and spares a large plan a deep copy.
+		c := *p
+		c.SecretSalt, c.Secrets = "", nil
+		return &c
+	}
 	b, err := json.Marshal(p)
 	if err != nil {
 		return p
@@ -278,6 +287,25 @@ func (pl *Pipeline) Redacted() *Pipeline {
 }
 
 const redacted = "(sensitive value)"
+
+// hasSensitive reports whether redact would replace anything.
+func (pl *Pipeline) hasSensitive() bool {
+	for _, m := range []map[string]Const{pl.Vars, pl.Locals} {
+		for _, c := range m {
+			if c.Sensitive {
+				return true
+			}
+		}
+	}
+	for _, b := range pl.Backends {
+		for _, c := range b.Attributes {
+			if c.Sensitive {
+				return true
+			}
+		}
+	}
+	return pl.Broker != nil && pl.Broker.SASL != nil && pl.Broker.SASL.Password != ""
+}
 
 func (pl *Pipeline) redact() {
 	for _, m := range []map[string]Const{pl.Vars, pl.Locals} {

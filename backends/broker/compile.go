@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	_ "embed"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pipeline-compiler/pipeline/backends/broker/internal/modconf"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -41,8 +43,7 @@ type Artifact struct {
 	InputTopic   string            // the one topic the transform reads
 	OutputTopics []string          // ≤ 8, including the dead-letter topic when used
 	Env          map[string]string // transform environment (≤ 2,000 bytes in all)
-	Module       []byte            // the generic module with this stage's config patched in
-	SHA256       string            // hex digest of Module: unchanged transforms are not redeployed
+	ModuleSize   int               // bytes of Module: every stage's module is the generic one's size
 	MemoryBytes  int64             // linear memory the module needs at run time (for plan's warning)
 
 	// Stage is the stage's ID, and InputStream the stream ID its input
@@ -57,6 +58,12 @@ type Artifact struct {
 	DeadLetterTopic string
 
 	channels map[string]bool // output topics that are channel topics
+	// config is the stage's module configuration; Module and SHA256
+	// derive the module and its digest from it when asked, so planning
+	// many broker stages never copies or hashes megabytes per stage.
+	config []byte
+	module []byte
+	sha256 string
 	// secrets maps the sensitive constants the stage reads to the Env
 	// variables that carry them (see SecretEnv).
 	secrets map[string]string
@@ -142,18 +149,77 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 	if err := validate(b, a.Env); err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
 	}
-	a.Module, err = Patch(genericModule, b)
+	if len(b) > modconf.Size {
+		return nil, fmt.Errorf("broker: stage %s: configuration is %d bytes; the module reserves %d", st.ID, len(b), modconf.Size)
+	}
+	g, err := generic()
 	if err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
 	}
-	sum := sha256.Sum256(a.Module)
-	a.SHA256 = hex.EncodeToString(sum[:])
-	a.MemoryBytes, err = moduleMemoryBytes(a.Module)
-	if err != nil {
-		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
-	}
+	a.config, a.ModuleSize, a.MemoryBytes = b, len(genericModule), g.memoryBytes
 	return a, nil
 }
+
+// Module returns the generic module with this stage's configuration
+// patched in: the bytes to deploy.
+func (a *Artifact) Module() []byte {
+	if a.module == nil {
+		m, err := Patch(genericModule, a.config)
+		if err != nil { // compile checked the module and the size
+			panic(fmt.Sprintf("broker: patch a checked module: %v", err))
+		}
+		a.module = m
+	}
+	return a.module
+}
+
+// SHA256 returns the hex digest of Module: unchanged transforms are not
+// redeployed. It hashes only what follows the configuration area, resuming
+// from the generic module's digest state before it.
+func (a *Artifact) SHA256() string {
+	if a.sha256 == "" {
+		g, err := generic()
+		if err != nil {
+			panic(fmt.Sprintf("broker: digest a checked module: %v", err))
+		}
+		h := sha256.New()
+		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(g.prefixState); err != nil {
+			panic(fmt.Sprintf("broker: resume the module digest: %v", err))
+		}
+		area := bytes.Repeat([]byte{' '}, modconf.Size)
+		copy(area, a.config)
+		h.Write(area)
+		h.Write(genericModule[g.areaStart+modconf.Size:])
+		a.sha256 = hex.EncodeToString(h.Sum(nil))
+	}
+	return a.sha256
+}
+
+// genericFacts are what every stage's module shares, computed once from
+// the generic module.
+type genericFacts struct {
+	areaStart   int    // offset of the reserved configuration area
+	prefixState []byte // SHA-256 state after the bytes before the area
+	memoryBytes int64
+}
+
+var generic = sync.OnceValues(func() (*genericFacts, error) {
+	if _, err := Patch(genericModule, nil); err != nil {
+		return nil, err
+	}
+	start := bytes.Index(genericModule, []byte(modconf.Marker)) + len(modconf.Marker)
+	h := sha256.New()
+	h.Write(genericModule[:start])
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	mem, err := moduleMemoryBytes(genericModule)
+	if err != nil {
+		return nil, err
+	}
+	return &genericFacts{areaStart: start, prefixState: state, memoryBytes: mem}, nil
+})
 
 // validate decodes the configuration as the module will and builds its
 // processor, so that a configuration the module would refuse fails here,

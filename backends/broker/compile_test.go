@@ -71,17 +71,17 @@ func TestCompileLognorm(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("artifact (-want +got):\n%s", d)
 	}
-	if len(a.Module) != len(genericModule) {
-		t.Errorf("patched module is %d bytes, generic one %d", len(a.Module), len(genericModule))
+	if len(a.Module()) != len(genericModule) {
+		t.Errorf("patched module is %d bytes, generic one %d", len(a.Module()), len(genericModule))
 	}
-	sum := sha256.Sum256(a.Module)
-	if a.SHA256 != hex.EncodeToString(sum[:]) {
-		t.Errorf("SHA256 %s is not the module's digest", a.SHA256)
+	sum := sha256.Sum256(a.Module())
+	if a.SHA256() != hex.EncodeToString(sum[:]) {
+		t.Errorf("SHA256 %s is not the module's digest", a.SHA256())
 	}
 	if a.MemoryBytes <= 2<<20 {
 		t.Errorf("MemoryBytes = %d, want more than Redpanda's 2 MiB default", a.MemoryBytes)
 	}
-	cfg := reservedConfig(t, a.Module)
+	cfg := reservedConfig(t, a.Module())
 	if cfg.Stage != "broker.source.raw" || cfg.InputTopic != "raw-logs" || cfg.DeadLetterTopic != "lognorm.dlq" {
 		t.Errorf("patched config = stage %q input %q dlq %q", cfg.Stage, cfg.InputTopic, cfg.DeadLetterTopic)
 	}
@@ -93,7 +93,7 @@ func TestCompileLognorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.SHA256 != a.SHA256 {
+	if b.SHA256() != a.SHA256() {
 		t.Error("compiling the same stage twice gave different modules")
 	}
 	if bytes.Contains(genericModule[bytes.Index(genericModule, []byte(modconf.Marker)):][:64], []byte("lognorm")) {

@@ -68,7 +68,7 @@ func Describe(p *ir.Plan, arts []*Artifact) hcl.Diagnostics {
 		}
 		prefix := "module " + a.Name + ".wasm: "
 		st.Notes = slices.DeleteFunc(st.Notes, func(n string) bool { return static[n] || strings.HasPrefix(n, prefix) })
-		note := fmt.Sprintf("%s%s; needs %s of memory, limit %s", prefix, FormatSize(int64(len(a.Module))), FormatSize(a.MemoryBytes), limitText)
+		note := fmt.Sprintf("%s%s; needs %s of memory, limit %s", prefix, FormatSize(int64(a.ModuleSize)), FormatSize(a.MemoryBytes), limitText)
 		if a.MemoryBytes > limit {
 			note += ": too low, see the warning"
 			want := (a.MemoryBytes + 1<<20 - 1) &^ (1<<20 - 1) // whole MiB
@@ -166,14 +166,14 @@ func Diff(want []*Artifact, prev []Deployed, live []Transform) []Change {
 			c.Action, c.Why = Create, "the last apply deployed it, but the cluster does not have it"
 		case !recorded:
 			c.Action, c.Why = Update, "the cluster has a transform of this name that the last apply did not record"
-		case d.SHA256 != a.SHA256:
-			c.Action, c.Why = Update, fmt.Sprintf("module changed (sha256 %s → %s)", short(d.SHA256), short(a.SHA256))
+		case d.SHA256 != a.SHA256():
+			c.Action, c.Why = Update, fmt.Sprintf("module changed (sha256 %s → %s)", short(d.SHA256), short(a.SHA256()))
 		case t.InputTopic != a.InputTopic || !slices.Equal(sorted(t.OutputTopics), sorted(a.OutputTopics)):
 			c.Action, c.Why = Update, "the cluster runs it with other topics"
 		case !maps.Equal(t.Environment, a.Env) && (len(t.Environment) > 0 || len(a.Env) > 0):
 			c.Action, c.Why = Update, "the cluster runs it with another environment"
 		default:
-			c.Action, c.Why = Unchanged, "sha256 "+short(a.SHA256)
+			c.Action, c.Why = Unchanged, "sha256 "+short(a.SHA256())
 		}
 		out = append(out, c)
 	}
@@ -201,7 +201,7 @@ func Reconcile(ctx context.Context, c *AdminClient, changes []Change, done func(
 		var err error
 		switch ch.Action {
 		case Create, Update:
-			err = c.Deploy(ctx, ch.Artifact.Metadata(), ch.Artifact.Module)
+			err = c.Deploy(ctx, ch.Artifact.Metadata(), ch.Artifact.Module())
 		case Delete:
 			if err = c.Delete(ctx, ch.Name); errors.Is(err, ErrNotFound) {
 				err = nil

@@ -17,7 +17,7 @@ import (
 // fakeArtifact is an artifact with a tiny module whose digest is sha.
 func fakeArtifact(name, sha string, outputs ...string) *Artifact {
 	return &Artifact{Name: name, Stage: "broker." + name, InputTopic: "in", OutputTopics: outputs,
-		Env: map[string]string{"PIPELINE_STAGE": name}, Module: wasm, SHA256: sha}
+		Env: map[string]string{"PIPELINE_STAGE": name}, module: wasm, sha256: sha}
 }
 
 func TestDiff(t *testing.T) {
@@ -114,7 +114,7 @@ func TestReconcileAgainstTheFakeAdminAPI(t *testing.T) {
 		}
 		var next []Deployed
 		for _, a := range want {
-			next = append(next, Deployed{Stage: a.Stage, Name: a.Name, SHA256: a.SHA256})
+			next = append(next, Deployed{Stage: a.Stage, Name: a.Name, SHA256: a.SHA256()})
 		}
 		return did, next
 	}
@@ -193,7 +193,7 @@ func TestDescribeStatesModuleSizeAndMemory(t *testing.T) {
 			p.Pipeline = &pcopy
 			diags := Describe(&p, arts)
 			want := fmt.Sprintf("module %s.wasm: %s; needs %s of memory, %s",
-				arts[0].Name, FormatSize(int64(len(arts[0].Module))), need, tt.note)
+				arts[0].Name, FormatSize(int64(len(arts[0].Module()))), need, tt.note)
 			if diff := cmp.Diff([]string{want}, st.Notes); diff != "" {
 				t.Errorf("notes (-want +got):\n%s", diff)
 			}

@@ -16,7 +16,7 @@ import (
 // compilation (wasmhost.ReservedArea): the first stage compiles, the
 // others start at once.
 func (a *Artifact) Host(ctx context.Context, rt *wasmhost.Runtime) (*wasmhost.Module, error) {
-	m, err := rt.Compile(ctx, a.Module, wasmhost.ReservedArea([]byte(modconf.Marker), modconf.Size, ' '))
+	m, err := rt.Compile(ctx, a.Module(), wasmhost.ReservedArea([]byte(modconf.Marker), modconf.Size, ' '))
 	if err != nil {
 		return nil, fmt.Errorf("broker: stage %s: %w", a.Stage, err)
 	}

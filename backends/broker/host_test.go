@@ -71,7 +71,7 @@ func TestHostRunsPatchedModule(t *testing.T) {
 	}
 	defer rt.Close(ctx)
 
-	deployed, err := rt.Compile(ctx, a.Module)
+	deployed, err := rt.Compile(ctx, a.Module())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestModuleRefusesBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close(ctx)
-	a := &Artifact{Module: mod, Stage: "s0"}
+	a := &Artifact{module: mod, Stage: "s0"}
 	m, err := a.Host(ctx, rt)
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func TestStageConfigDoesNotGrowWithThePipeline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := ConfigJSON(a.Module)
+		cfg, err := ConfigJSON(a.Module())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -109,18 +109,18 @@ func TestModuleHoldsNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ConfigJSON(a.Module)
+	cfg, err := ConfigJSON(a.Module())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{saslPassword, unusedVar, unusedEnv, blockedUser, blockedPrefix} {
-		if bytes.Contains(a.Module, []byte(s)) || bytes.Contains(cfg, []byte(s)) {
+		if bytes.Contains(a.Module(), []byte(s)) || bytes.Contains(cfg, []byte(s)) {
 			t.Errorf("the module holds secret %q", s)
 		}
 	}
 	// Only the constants the filter reads, the sensitive ones without
 	// their values.
-	c := reservedConfig(t, a.Module)
+	c := reservedConfig(t, a.Module())
 	got := map[string]string{}
 	for scope, m := range map[string]map[string]ir.Const{"var": c.Plan.Pipeline.Vars, "local": c.Plan.Pipeline.Locals} {
 		for k, v := range m {

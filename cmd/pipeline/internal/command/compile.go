@@ -108,7 +108,7 @@ func writeTransform(dir string, p *ir.Plan, a *broker.Artifact) ([]written, erro
 		data []byte
 		note string
 	}{
-		{tf.ModuleFile(), a.Module, fmt.Sprintf("needs %s of memory; sha256 %s", broker.FormatSize(a.MemoryBytes), a.SHA256[:12])},
+		{tf.ModuleFile(), a.Module(), fmt.Sprintf("needs %s of memory; sha256 %s", broker.FormatSize(a.MemoryBytes), a.SHA256()[:12])},
 		{broker.TransformYAMLName, tf.YAML(), "for rpk transform deploy"},
 	}
 	var out []written

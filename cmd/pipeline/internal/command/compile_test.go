@@ -121,8 +121,8 @@ func TestCompileWritesEveryStage(t *testing.T) {
 	}
 
 	module, _ := os.ReadFile(filepath.Join(out, "broker.1", a.Name+".wasm"))
-	if !bytes.Equal(module, a.Module) {
-		t.Errorf("the .wasm file (%d bytes) is not the compiled module (%d bytes)", len(module), len(a.Module))
+	if !bytes.Equal(module, a.Module()) {
+		t.Errorf("the .wasm file (%d bytes) is not the compiled module (%d bytes)", len(module), len(a.Module()))
 	}
 
 	yaml, _ := os.ReadFile(filepath.Join(out, "broker.1", "transform.yaml"))

@@ -94,7 +94,7 @@ func namesOf(t *testing.T, src string) (map[string]stageNames, map[string]string
 			if err != nil {
 				t.Fatal(err)
 			}
-			n.Transform, n.ModuleSHA = a.Name, a.SHA256
+			n.Transform, n.ModuleSHA = a.Name, a.SHA256()
 		}
 		names[id], ids[id] = n, st.ID
 	}

@@ -136,7 +136,7 @@ func (d *transformDeploy) record(st *state.State) {
 	for i := range st.Stages {
 		for _, a := range d.done {
 			if a.Stage == st.Stages[i].ID {
-				st.Stages[i].Transform = &state.Transform{Name: a.Name, SHA256: a.SHA256, AdminURL: d.client.URL()}
+				st.Stages[i].Transform = &state.Transform{Name: a.Name, SHA256: a.SHA256(), AdminURL: d.client.URL()}
 			}
 		}
 	}
