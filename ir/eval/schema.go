@@ -122,3 +122,60 @@ func CheckCompatible(level string, prev, next *ir.SchemaDoc) ([]Incompatibility,
 	}
 	return nil, fmt.Errorf("format %q has no schema", prev.Format)
 }
+
+// CheckedAppender is a Codec whose encoding can fail: a schema format
+// rejects a record that does not conform to the writer's schema (a null for
+// a non-nullable field, a number out of an int's range) instead of writing
+// bytes its readers cannot read.
+type CheckedAppender interface {
+	AppendChecked(dst []byte, r *Record) ([]byte, error)
+}
+
+// AppendRecord appends the encoding of r with c, reporting a record c cannot
+// encode. Sinks use it so such records are dead-lettered, never written.
+func AppendRecord(c Codec, dst []byte, r *Record) ([]byte, error) {
+	if ca, ok := c.(CheckedAppender); ok {
+		return ca.AppendChecked(dst, r)
+	}
+	return c.Append(dst, r), nil
+}
+
+// The Confluent wire format frames a schema-format record as the magic byte
+// 0, the 4-byte big-endian schema ID, then the payload.
+const confluentMagic = 0
+
+// appendConfluentHeader appends the frame header for schema id.
+func appendConfluentHeader(dst []byte, id int) []byte {
+	return append(dst, confluentMagic, byte(id>>24), byte(id>>16), byte(id>>8), byte(id))
+}
+
+// splitConfluentHeader returns the schema ID and the payload of a framed
+// record.
+func splitConfluentHeader(format string, data []byte) (id int, payload []byte, err error) {
+	if len(data) < 5 {
+		return 0, nil, &DecodeError{Reason: fmt.Sprintf("%s: record of %d bytes is shorter than the 5-byte Confluent header", format, len(data))}
+	}
+	if data[0] != confluentMagic {
+		return 0, nil, &DecodeError{Reason: fmt.Sprintf("%s: magic byte is %d, not 0: not in the Confluent wire format", format, data[0])}
+	}
+	id = int(data[1])<<24 | int(data[2])<<16 | int(data[3])<<8 | int(data[4])
+	return id, data[5:], nil
+}
+
+// writerSchema returns the schema a record framed with id was written with:
+// the codec's own schema when the IDs match (or the schema has no ID, as a
+// local schema file), else the one WriterSchema finds. An unknown ID is a
+// DecodeError, so the record is dead-lettered with the reason.
+func (s CodecSpec) writerSchema(id int) (*ir.SchemaDoc, error) {
+	if s.Schema.ID == id || s.Schema.ID == 0 {
+		return s.Schema, nil
+	}
+	if s.WriterSchema == nil {
+		return nil, &DecodeError{Reason: fmt.Sprintf("%s: unknown schema ID %d (the plan pins ID %d)", s.Format, id, s.Schema.ID)}
+	}
+	w, err := s.WriterSchema(id)
+	if err != nil {
+		return nil, &DecodeError{Reason: fmt.Sprintf("%s: schema ID %d: %v", s.Format, id, err)}
+	}
+	return w, nil
+}
