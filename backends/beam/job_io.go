@@ -91,7 +91,7 @@ type stamperConfig struct {
 
 func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 	if in.File != "" {
-		return beam.ParDo(s, &fileReadFn{Path: in.File, TimestampMs: k.FileTimeMs}, beam.Impulse(s))
+		return beam.ParDo(s, &fileReadFn{Path: in.File, TimestampMs: k.FileTimeMs, Limit: int(in.Source.Source.RecordLimit())}, beam.Impulse(s))
 	}
 	cfg := kafkaio.ReadConfig{Conn: k.Conn, Topic: in.Topic, WaitFor: k.WaitFor[in.Topic], WatermarkLagMs: k.lateness()}
 	if k.StopWhenIdle > 0 {
@@ -143,7 +143,8 @@ func (k *KafkaIO) Write(s beam.Scope, out Output, col beam.PCollection) {
 	case out.File != "":
 		textio.Write(s, out.File, beam.ParDo(s, recordValue, col))
 	case out.Topic != "":
-		kafkaio.Write(s, kafkaio.WriteConfig{Conn: k.Conn, Topic: out.Topic}, beam.ParDo(s, &toKafkaFn{Channel: out.Sink == nil}, col))
+		kafkaio.Write(s, kafkaio.WriteConfig{Conn: k.Conn, Topic: out.Topic, DeadLetterTopic: k.Plan.Pipeline.DeadLetterTopic, Operator: out.Target},
+			beam.ParDo(s, &toKafkaFn{Channel: out.Sink == nil}, col))
 	default:
 		// A tap: only tests read those, through their own IO.
 	}
@@ -160,7 +161,7 @@ func (k *KafkaIO) DeadLetters(s beam.Scope, col beam.PCollection) {
 		textio.Write(s, path, beam.ParDo(s, deadLetterLine, recs))
 		return
 	}
-	kafkaio.Write(s, kafkaio.WriteConfig{Conn: k.Conn, Topic: topic}, recs)
+	kafkaio.Write(s, kafkaio.WriteConfig{Conn: k.Conn, Topic: topic, FitDeadLetters: true}, recs)
 }
 
 // deadLetterLine renders a dead letter written to a file, as the native
@@ -229,10 +230,13 @@ func (f *deadLetterFn) ProcessElement(dl DeadLetter) kafkaio.Record {
 	}
 }
 
-// fileReadFn reads a file source, one Record per line in order.
+// fileReadFn reads a file source, one Record per line in order. A line
+// longer than Limit bytes is read only that far (memory stays bounded,
+// /dev/zero included) and marked TooLarge.
 type fileReadFn struct {
 	Path        string
 	TimestampMs int64
+	Limit       int
 }
 
 func (f *fileReadFn) ProcessElement(_ []byte, emit func(Record)) error {
@@ -241,6 +245,7 @@ func (f *fileReadFn) ProcessElement(_ []byte, emit func(Record)) error {
 		return err
 	}
 	defer src.Close()
+	src.SetLimit(f.Limit)
 	for {
 		line, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -249,7 +254,11 @@ func (f *fileReadFn) ProcessElement(_ []byte, emit func(Record)) error {
 		if err != nil {
 			return fmt.Errorf("beam: read %s: %w", f.Path, err)
 		}
-		emit(Record{Value: line.Value, TimestampMs: f.TimestampMs, Offset: line.Offset, Seq: line.Offset + 1, WatermarkMs: math.MinInt64})
+		r := Record{Value: line.Value, TimestampMs: f.TimestampMs, Offset: line.Offset, Seq: line.Offset + 1, WatermarkMs: math.MinInt64}
+		if line.Truncated() {
+			r.TooLarge = fmt.Sprintf("%s line %d is %d bytes long, more than the source's max_record_bytes (%d); reading goes on after it", f.Path, line.Offset+1, line.Size, f.Limit)
+		}
+		emit(r)
 	}
 }
 

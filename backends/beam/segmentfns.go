@@ -19,8 +19,9 @@ func init() {
 }
 
 // entryFn turns an input's records into elements, and dead-letters one
-// whose event time its IO found beyond max_future (Record.Future) as
-// consumer OpID's, before any operator sees it.
+// whose event time its IO found beyond max_future (Record.Future), or a
+// file line longer than max_record_bytes (Record.TooLarge), as consumer
+// OpID's, before any operator sees it.
 type entryFn struct {
 	Stream string
 	OpID   string
@@ -31,8 +32,19 @@ func (f *entryFn) ProcessElement(r Record, emit func(element), dead func(DeadLet
 		Value: r.Value, Key: r.Key, TsMs: r.TimestampMs, Seq: r.Seq, WmMs: r.WatermarkMs,
 		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset,
 	}
-	if r.Future != "" {
-		dead(el.deadLetter(f.OpID, ReasonFuture, errors.New(r.Future)))
+	// The record is the input as read: its dead letter keeps it (the
+	// start of a line too large), as native's do.
+	reason, why := "", ""
+	switch {
+	case r.Future != "":
+		reason, why = ReasonFuture, r.Future
+	case r.TooLarge != "":
+		reason, why = record.ReasonTooLarge, r.TooLarge
+	}
+	if reason != "" {
+		dl := el.deadLetter(f.OpID, reason, errors.New(why))
+		dl.Input.Key, dl.Input.Value = r.Key, r.Value
+		dead(dl)
 		return
 	}
 	emit(el)

@@ -43,6 +43,10 @@ type Record struct {
 	// source's max_future (see Sequence): the stage dead-letters it as
 	// "future" instead of processing it, as native does.
 	Future string `json:",omitempty"`
+	// TooLarge, when set, says that a file line was longer than its
+	// source's max_record_bytes: Value holds only its start, and the stage
+	// dead-letters it as "too_large", as native does.
+	TooLarge string `json:",omitempty"`
 }
 
 // Input is one stream a stage reads.

@@ -2,13 +2,10 @@ package worker
 
 import (
 	"context"
-	"encoding/binary"
-	"fmt"
-	"strconv"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/runtime/kafka"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
@@ -29,38 +26,12 @@ import (
 // letter is produced in the same transaction as the rest of the batch,
 // with the same offsets: nothing lost, nothing duplicated.
 
-// maxMessageBytesKey is the topic config that bounds a record batch.
-const maxMessageBytesKey = "max.message.bytes"
-
 // topicLimits returns, per topic, the largest record batch (in bytes) the
-// producer of cl may send to it.
+// producer of cl may send to it (kafka.TopicLimits).
 func (r *stageRunner) topicLimits(ctx context.Context, cl *kgo.Client, topics []string) map[string]int {
-	clientMax := 0
-	if v, ok := cl.OptValue(kgo.ProducerBatchMaxBytes).(int32); ok {
-		clientMax = int(v)
-	}
-	limits := map[string]int{}
-	for _, t := range topics {
-		limits[t] = clientMax
-	}
-	rcs, err := kadm.NewClient(cl).DescribeTopicConfigs(ctx, topics...)
-	if err != nil {
-		r.log.Warn("cannot read the output topics' max.message.bytes; checking records against the producer's limit only", "err", err)
-		return limits
-	}
-	for _, rc := range rcs {
-		if rc.Err != nil {
-			r.log.Warn("cannot read the topic's max.message.bytes; checking records against the producer's limit only", "topic", rc.Name, "err", rc.Err)
-			continue
-		}
-		for _, c := range rc.Configs {
-			if c.Key != maxMessageBytesKey || c.Value == nil {
-				continue
-			}
-			if n, err := strconv.Atoi(*c.Value); err == nil && n > 0 && (limits[rc.Name] == 0 || n < limits[rc.Name]) {
-				limits[rc.Name] = n
-			}
-		}
+	limits, errs := kafka.TopicLimits(ctx, cl, topics)
+	for _, err := range errs {
+		r.log.Warn("checking records against the producer's limit only", "err", err)
 	}
 	return limits
 }
@@ -84,20 +55,6 @@ func (r *stageRunner) batchLimit() []kgo.Opt {
 	return []kgo.Opt{kgo.ProducerBatchMaxBytes(int32(least))}
 }
 
-// batchBytes is the size of a record batch that holds only rec, an upper
-// bound of what the producer and the broker measure: the batch header,
-// then the record with its varint lengths at their widest for the
-// timestamp and offset deltas.
-func batchBytes(rec *kgo.Record) int {
-	const batchHeader = 61
-	v := func(n int) int { return binary.PutVarint(make([]byte, binary.MaxVarintLen64), int64(n)) }
-	body := 1 + binary.MaxVarintLen64 + 5 + v(len(rec.Key)) + len(rec.Key) + v(len(rec.Value)) + len(rec.Value) + v(len(rec.Headers))
-	for _, h := range rec.Headers {
-		body += v(len(h.Key)) + len(h.Key) + v(len(h.Value)) + len(h.Value)
-	}
-	return batchHeader + v(body) + body
-}
-
 // overLimit returns by how many bytes rec exceeds what its topic accepts,
 // and the limit; 0 when it fits or the topic's limit is unknown.
 func (r *stageRunner) overLimit(rec *kgo.Record) (over, limit int) {
@@ -105,7 +62,7 @@ func (r *stageRunner) overLimit(rec *kgo.Record) (over, limit int) {
 	if limit <= 0 {
 		return 0, 0
 	}
-	return max(batchBytes(rec)-limit, 0), limit
+	return max(kafka.BatchBytes(rec)-limit, 0), limit
 }
 
 // tooLarge turns an output that its topic cannot take into a dead letter
@@ -115,7 +72,7 @@ func (b *batch) tooLarge(target string, rec *kgo.Record, limit int) {
 	dl := &kgo.Record{
 		Topic: b.r.dlqTopic, Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp,
 		Headers: []kgo.RecordHeader{
-			{Key: record.HeaderError, Value: fmt.Appendf(nil, "a record of %d bytes is larger than the %d bytes topic %s accepts (its max.message.bytes, or the producer's batch limit)", batchBytes(rec), limit, rec.Topic)},
+			{Key: record.HeaderError, Value: kafka.TooLargeError(rec, limit)},
 			{Key: record.HeaderReason, Value: []byte(record.ReasonTooLarge)},
 			{Key: record.HeaderOperator, Value: []byte(target)},
 			{Key: record.HeaderTarget, Value: []byte(rec.Topic)},
@@ -133,25 +90,7 @@ func (b *batch) tooLarge(target string, rec *kgo.Record, limit int) {
 // in HeaderTruncated when something was cut (a file line is cut before it
 // gets here).
 func (b *batch) addDead(rec *kgo.Record, operator, reason string, size int64) {
-	cut := size > int64(len(rec.Value))
-	if over, _ := b.r.overLimit(rec); over > 0 {
-		cut = true
-		// The header added below takes at most 40 bytes.
-		over += 40
-		n := min(over, len(rec.Value))
-		rec.Value, over = rec.Value[:len(rec.Value)-n], over-n
-		n = min(over, len(rec.Key))
-		rec.Key, over = rec.Key[:len(rec.Key)-n], over-n
-		for i := range rec.Headers {
-			if h := &rec.Headers[i]; over > 0 && h.Key == record.HeaderError {
-				n = min(over, len(h.Value))
-				h.Value, over = h.Value[:len(h.Value)-n], over-n
-			}
-		}
-	}
-	if cut {
-		rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: record.HeaderTruncated, Value: strconv.AppendInt(nil, size, 10)})
-	}
+	kafka.FitDeadLetter(rec, b.r.limits[rec.Topic], size)
 	b.records = append(b.records, rec)
 	b.dead[[2]string{operator, reason}]++
 }
