@@ -228,10 +228,10 @@ type pbPlan struct {
 // pbSlot is one field of a plan.
 type pbSlot struct {
 	f     *pbField
-	slot  int    // the layout's slot, -1 when the layout lacks the field
-	def   Value  // the value of an absent field
+	slot  int     // the layout's slot, -1 when the layout lacks the field
+	def   Value   // the value of an absent field
 	nest  *pbPlan // a message field's (or a map's, or a list's element) plan
-	ts    bool   // google.protobuf.Timestamp
+	ts    bool    // google.protobuf.Timestamp
 	wrap  *pbField
 	mapV  *pbField // a map's value field (the key is mapK)
 	mapK  *pbField

@@ -269,7 +269,7 @@ func protobufCompatible(level string, prev, next *ir.SchemaDoc) ([]Incompatibili
 
 // pbDiff is one difference between two schemas and the levels it breaks.
 type pbDiff struct {
-	field, rule, reason      string
+	field, rule, reason     string
 	both, backward, forward bool
 }
 
