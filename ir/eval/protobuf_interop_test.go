@@ -90,9 +90,9 @@ func TestProtobufInterop(t *testing.T) {
 		in := cty.ObjectVal(map[string]cty.Value{
 			"id": cty.StringVal("o2"), "amount": cty.NumberFloatVal(-0.25), "customer_id": cty.MustParseNumberVal("9007199254740993"),
 			"status": cty.StringVal("PAID"),
-			"items": cty.ListVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"sku": cty.StringVal("é"), "qty": cty.NumberIntVal(3)})}),
-			"tags":  cty.MapVal(map[string]cty.Value{"k": cty.NumberIntVal(-1)}),
-			"ts":    cty.StringVal("2026-03-01T12:00:00Z"), "note": cty.NullVal(cty.String), "coupon": cty.StringVal("SAVE"),
+			"items":  cty.ListVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"sku": cty.StringVal("é"), "qty": cty.NumberIntVal(3)})}),
+			"tags":   cty.MapVal(map[string]cty.Value{"k": cty.NumberIntVal(-1)}),
+			"ts":     cty.StringVal("2026-03-01T12:00:00Z"), "note": cty.NullVal(cty.String), "coupon": cty.StringVal("SAVE"),
 			"card": cty.StringVal("4111"), "iban": cty.NullVal(cty.String), "blob": cty.StringVal("AAE="),
 			"codes": cty.ListVal([]cty.Value{cty.NumberIntVal(7), cty.NumberIntVal(-8)}), "address": cty.NullVal(addr),
 			"ratio": cty.NumberFloatVal(1.5), "big": cty.MustParseNumberVal("13835058055282163712"), "delta": cty.NumberIntVal(-300),
