@@ -108,8 +108,9 @@ func (c *pbCodec) Decode(l *Layout, needed []bool, data []byte, r *Record) error
 		return err
 	}
 	c.dec.data = data
-	defer func() { c.dec.data = nil }()
-	return c.dec.message(p, needed, payload, r.Values, true)
+	err = c.dec.message(p, needed, payload, r.Values, true)
+	c.dec.data = nil // the decoder keeps no reference to the input
+	return err
 }
 
 // checkFrame reads the message indexes after the header and checks that
@@ -123,26 +124,31 @@ func (c *pbCodec) checkFrame(id int, data, rest []byte) ([]byte, error) {
 	}
 	rest = rest[n:]
 	k := protowire.DecodeZigZag(count)
+	if k < 0 || k > 100 {
+		return nil, &DecodeError{Offset: start, Reason: fmt.Sprintf("protobuf: %d message indexes in the frame", k)}
+	}
+	indexes := rest
+	for range k {
+		_, n := protowire.ConsumeVarint(rest)
+		if n < 0 {
+			return nil, &DecodeError{Offset: len(data) - len(rest), Reason: "protobuf: truncated message indexes after the Confluent header"}
+		}
+		rest = rest[n:]
+	}
+	// The frame's schema ID and indexes are checked once: a stream of one
+	// writer pays the check on its first record only.
+	key := data[1 : len(data)-len(rest)]
+	if c.okFrames[string(key)] {
+		return rest, nil
+	}
 	idx := []int{0} // a count of 0 is the common shorthand for [0]
 	if k != 0 {
-		if k < 0 || k > 100 {
-			return nil, &DecodeError{Offset: start, Reason: fmt.Sprintf("protobuf: %d message indexes in the frame", k)}
-		}
 		idx = make([]int, k)
 		for i := range idx {
-			v, n := protowire.ConsumeVarint(rest)
-			if n < 0 {
-				return nil, &DecodeError{Offset: len(data) - len(rest), Reason: "protobuf: truncated message indexes after the Confluent header"}
-			}
-			rest = rest[n:]
+			v, n := protowire.ConsumeVarint(indexes)
+			indexes = indexes[n:]
 			idx[i] = int(protowire.DecodeZigZag(v))
 		}
-	}
-	// The frame's schema ID and indexes are cached once checked, so a
-	// stream of one writer pays the check once.
-	key := string(data[1:5]) + string(data[5:len(data)-len(rest)])
-	if c.okFrames[key] {
-		return rest, nil
 	}
 	w := c.schema
 	if id != c.spec.Schema.ID && c.spec.Schema.ID != 0 {
@@ -165,7 +171,7 @@ func (c *pbCodec) checkFrame(id int, data, rest []byte) ([]byte, error) {
 		return nil, &DecodeError{Offset: start, Reason: fmt.Sprintf("protobuf: the record is a %s (schema ID %d, message indexes %v); the source reads %s", m.name, id, idx, c.msg.name)}
 	}
 	if len(c.okFrames) < 1024 {
-		c.okFrames[key] = true
+		c.okFrames[string(key)] = true
 	}
 	return rest, nil
 }
