@@ -278,19 +278,23 @@ func newPBPlan(m *pbMsg, l *Layout) (*pbPlan, error) {
 			}
 			s.mapVT = ft.ElementType()
 			s.def = pbEmptyMap(s.mapVT)
-			if err := s.nestFor(s.mapV, s.mapVT); err != nil {
+			if err := s.nestFor(s.mapV, s.mapVT, nil); err != nil {
 				return nil, err
 			}
 		case f.repeated():
 			s.def = List([]Value{})
-			if err := s.nestFor(f, ft.ElementType()); err != nil {
+			if err := s.nestFor(f, ft.ElementType(), nil); err != nil {
 				return nil, err
 			}
 		default:
 			if !f.hasPresence() {
 				s.def = pbZero(f)
 			}
-			if err := s.nestFor(f, ft); err != nil {
+			var nested *Layout
+			if s.slot >= 0 {
+				nested = l.Nested[s.slot]
+			}
+			if err := s.nestFor(f, ft, nested); err != nil {
 				return nil, err
 			}
 		}
@@ -313,7 +317,9 @@ func newPBPlan(m *pbMsg, l *Layout) (*pbPlan, error) {
 
 // nestFor sets up the plan of a value of field f (of cty type t) when it is
 // a message.
-func (s *pbSlot) nestFor(f *pbField, t cty.Type) error {
+// nested is the layout the record's own layout has for the field (a
+// singular message), so decoded objects share it; nil builds one.
+func (s *pbSlot) nestFor(f *pbField, t cty.Type, nested *Layout) error {
 	if f.typ != pbMessage {
 		return nil
 	}
@@ -326,8 +332,11 @@ func (s *pbSlot) nestFor(f *pbField, t cty.Type) error {
 		s.wrap = f.msg.byNumber[1]
 		return nil
 	}
+	if nested == nil {
+		nested = NewLayout(t)
+	}
 	var err error
-	s.nest, err = newPBPlan(f.msg, NewLayout(t))
+	s.nest, err = newPBPlan(f.msg, nested)
 	return err
 }
 

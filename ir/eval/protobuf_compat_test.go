@@ -27,6 +27,8 @@ func TestProtobufCompatible(t *testing.T) {
 		{"identical", v1, v1, CompatFull, nil},
 		{"add a field", v1, strings.Replace(v1, "= 3;", "= 3; string note = 4;", 1), CompatFull, nil},
 		{"remove a field", v1, strings.Replace(v1, "int64 total = 2;", "", 1), CompatFull, nil},
+		{"remove a proto3 optional field", strings.Replace(v1, "= 3;", "= 3; optional string note = 4;", 1), v1, CompatFull, nil},
+		{"make a field optional", v1, strings.Replace(v1, "string id", "optional string id", 1), CompatFull, nil},
 		{"rename a field", v1, strings.Replace(v1, "total", "sum", 1), CompatFull, nil},
 		{"widen int64 to uint64 (one wire group)", v1, strings.Replace(v1, "int64 total", "uint64 total", 1), CompatFull, nil},
 		{"int64 to string", v1, strings.Replace(v1, "int64 total", "string total", 1), CompatBackward,
@@ -156,6 +158,10 @@ func TestProtobufDerive(t *testing.T) {
 	}
 	if inc, err := CheckCompatible(CompatFull, doc, doc2); err != nil || len(inc) != 0 {
 		t.Errorf("adding a field: %v, %v\n%s\n%s", inc, err, doc.Text, doc2.Text)
+	}
+	// So is removing one.
+	if inc, err := CheckCompatible(CompatFull, doc2, doc); err != nil || len(inc) != 0 {
+		t.Errorf("removing a field: %v, %v", inc, err)
 	}
 	// Changing an attribute's type is caught.
 	v3 := cty.Object(map[string]cty.Type{

@@ -347,7 +347,7 @@ func diffMessages(diffs []pbDiff, path string, p, n *pbMsg, seen map[string]bool
 			if pf.label == pbLabelRequired {
 				diffs = append(diffs, pbDiff{field: fpath, rule: "REQUIRED_FIELD_REMOVED", both: true, reason: fmt.Sprintf("required field %s (number %d) removed", pf.name, pf.number)})
 			}
-			if pf.oneof >= 0 {
+			if pf.realOneof() >= 0 {
 				diffs = append(diffs, pbDiff{field: fpath, rule: "ONEOF_FIELD_REMOVED", backward: true, reason: fmt.Sprintf("field %s (number %d) removed from oneof %s", pf.name, pf.number, p.oneofs[pf.oneof])})
 			}
 			continue
@@ -359,7 +359,7 @@ func diffMessages(diffs []pbDiff, path string, p, n *pbMsg, seen map[string]bool
 		if pf.label == pbLabelRequired && nf.label != pbLabelRequired {
 			diffs = append(diffs, pbDiff{field: fpath, rule: "REQUIRED_FIELD_REMOVED", both: true, reason: fmt.Sprintf("field %s (number %d) is no longer required", nf.name, nf.number)})
 		}
-		if pf.oneof < 0 && nf.oneof >= 0 {
+		if pf.realOneof() < 0 && nf.realOneof() >= 0 {
 			o := n.oneofs[nf.oneof]
 			if oneofHad[o] {
 				diffs = append(diffs, pbDiff{field: fpath, rule: "FIELD_MOVED_TO_EXISTING_ONEOF", backward: true, reason: fmt.Sprintf("field %s (number %d) moved into the existing oneof %s", nf.name, nf.number, o)})
@@ -413,7 +413,7 @@ func diffMessages(diffs []pbDiff, path string, p, n *pbMsg, seen map[string]bool
 		if nf.label == pbLabelRequired {
 			diffs = append(diffs, pbDiff{field: fpath, rule: "REQUIRED_FIELD_ADDED", both: true, reason: fmt.Sprintf("required field %s (number %d) added", nf.name, nf.number)})
 		}
-		if nf.oneof >= 0 && oneofHad[n.oneofs[nf.oneof]] {
+		if nf.realOneof() >= 0 && oneofHad[n.oneofs[nf.oneof]] {
 			diffs = append(diffs, pbDiff{field: fpath, rule: "FIELD_ADDED_TO_EXISTING_ONEOF", forward: true, reason: fmt.Sprintf("field %s (number %d) added to the existing oneof %s", nf.name, nf.number, n.oneofs[nf.oneof])})
 		}
 	}

@@ -111,6 +111,15 @@ type pbSchema struct {
 // repeated reports a list or map field.
 func (f *pbField) repeated() bool { return f.label == pbLabelRepeated }
 
+// realOneof is the index of the oneof f belongs to, or -1: a proto3
+// optional field's synthetic oneof ("_name") does not count.
+func (f *pbField) realOneof() int32 {
+	if f.proto3Opt {
+		return -1
+	}
+	return f.oneof
+}
+
 // isMap reports a map<K, V> field: a repeated map-entry message.
 func (f *pbField) isMap() bool { return f.repeated() && f.msg != nil && f.msg.mapEntry }
 

@@ -528,3 +528,19 @@ func TestProtobufFloatKeepsItsDecimal(t *testing.T) {
 		t.Error("+Inf is not kept")
 	}
 }
+
+// A decoded nested message has the layout the record's layout holds for
+// it, as the JSON decoder gives it, so programs compiled against the layout
+// read it.
+func TestProtobufNestedLayout(t *testing.T) {
+	doc := shopDoc(t, "shop.Order")
+	c, l := newShopCodec(t, doc)
+	r := &Record{}
+	if err := c.Decode(l, nil, frame(7, []byte{0}, refEncode(t, refDescriptor(t, doc, "shop.Order"), `{"address":{"city":"Oslo"}}`)), r); err != nil {
+		t.Fatal(err)
+	}
+	i, _ := l.Index("address")
+	if got := r.Values[i].Obj.Layout; got != l.Nested[i] {
+		t.Errorf("address has layout %p, want the record layout's %p", got, l.Nested[i])
+	}
+}
