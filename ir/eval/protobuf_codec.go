@@ -420,6 +420,9 @@ func (d *pbDecoder) message(p *pbPlan, needed []bool, b []byte, vals []Value, re
 			continue
 		}
 		f := s.f
+		if want := elemWireOrBytes(f); typ != want && !(typ == protowire.BytesType && f.repeated() && f.isPackedType()) {
+			return inField(d.wireMismatch(at, f, typ), f.name) // at the tag, which holds the wire type
+		}
 		var err error
 		switch {
 		case s.mapK != nil:

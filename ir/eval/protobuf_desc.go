@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -191,7 +192,7 @@ func (s *pbSchema) message(name string) (*pbMsg, error) {
 		for n := range s.messages {
 			names = append(names, n)
 		}
-		if sugg := nameSuggestion(name, names); sugg != "" {
+		if sugg := suggest.Closest(name, names); sugg != "" {
 			return nil, fmt.Errorf("protobuf: the schema has no message %q; did you mean %q?", name, sugg)
 		}
 		return nil, fmt.Errorf("protobuf: the schema has no message %q", name)
@@ -211,38 +212,6 @@ func (s *pbSchema) byIndexes(idx []int) (*pbMsg, bool) {
 		ms = m.nested
 	}
 	return m, m != nil
-}
-
-// nameSuggestion returns the candidate closest to name by edit distance,
-// when it is close enough to be a typo.
-func nameSuggestion(name string, candidates []string) string {
-	best, bestD := "", len(name)/2+2
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD || d == bestD && c < best {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // parseDescriptorSet reads a serialized FileDescriptorSet and resolves every

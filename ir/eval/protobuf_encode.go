@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pipeline-compiler/pipeline/internal/suggest"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -312,7 +313,7 @@ func appendPBScalar(dst []byte, f *pbField, v Value) ([]byte, error) {
 				for j, ev := range f.enum.values {
 					names[j] = ev.name
 				}
-				if s := nameSuggestion(v.Str, names); s != "" {
+				if s := suggest.Closest(v.Str, names); s != "" {
 					return dst, encErr("%q is not a value of enum %s; did you mean %q?", v.Str, f.enum.name, s)
 				}
 				return dst, encErr("%q is not a value of enum %s", v.Str, f.enum.name)

@@ -544,3 +544,17 @@ func TestProtobufNestedLayout(t *testing.T) {
 		t.Errorf("address has layout %p, want the record layout's %p", got, l.Nested[i])
 	}
 }
+
+func TestProtobufDecodeErrorText(t *testing.T) {
+	doc := shopDoc(t, "shop.Order")
+	c, l := newShopCodec(t, doc)
+	idAsVarint := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 1)
+	err := c.Decode(l, nil, frame(7, []byte{0}, idAsVarint), &Record{})
+	want := "protobuf: field id: wire type 0 does not fit the schema's string (the writer's schema gives this field number another type) (at byte 6)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n %v\nwant\n %s", err, want)
+	}
+	if got := (&DecodeError{Field: "a", Offset: 3, Reason: "bad"}).Error(); got != "json: field a: bad (at byte 3)" {
+		t.Errorf("a JSON error reads %q", got)
+	}
+}
