@@ -39,6 +39,7 @@ type pbCodec struct {
 	layout *Layout // the layout of ty, for callers that pass a dynamic one
 
 	plan     *pbPlan // of the last layout seen
+	plans    map[*Layout]*pbPlan
 	okFrames map[string]bool
 	writers  map[int]*pbSchema
 	dec      pbDecoder
@@ -60,7 +61,7 @@ func newProtobufCodec(spec CodecSpec) (Codec, error) {
 	}
 	return &pbCodec{
 		spec: spec, schema: s, msg: m, ty: ty, layout: NewLayout(ty),
-		okFrames: map[string]bool{}, writers: map[int]*pbSchema{},
+		okFrames: map[string]bool{}, writers: map[int]*pbSchema{}, plans: map[*Layout]*pbPlan{},
 	}, nil
 }
 
@@ -71,9 +72,16 @@ func (c *pbCodec) planFor(l *Layout) (*pbPlan, error) {
 	if c.plan != nil && c.plan.layout == l {
 		return c.plan, nil
 	}
-	p, err := newPBPlan(c.msg, l)
-	if err != nil {
-		return nil, err
+	p := c.plans[l]
+	if p == nil {
+		var err error
+		if p, err = newPBPlan(c.msg, l); err != nil {
+			return nil, err
+		}
+		if len(c.plans) >= 64 { // layouts built per record (a map's values) must not grow it without bound
+			clear(c.plans)
+		}
+		c.plans[l] = p
 	}
 	c.plan = p
 	return p, nil
@@ -474,7 +482,11 @@ func (d *pbDecoder) message(p *pbPlan, needed []bool, b []byte, vals []Value, re
 			vals[s.slot] = List(l)
 		default:
 			var x Value
-			x, n, err = d.value(s, f, typ, b, vals[s.slot])
+			if f.typ == pbMessage {
+				x, n, err = d.value(s, f, typ, b, vals[s.slot])
+			} else {
+				x, n, err = d.scalar(s, f, typ, b)
+			}
 			if err != nil {
 				return inField(err, f.name)
 			}
