@@ -272,6 +272,9 @@ func TestProtobufDecodeErrors(t *testing.T) {
 		protowire.AppendString(protowire.AppendTag(nil, 2, protowire.BytesType), "two"))
 	badUTF8 := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte{0xff, 'a'})
 	full := refEncode(t, md, fullOrderJSON)
+	// ts = {seconds: 253402300800}: 10000-01-01, beyond RFC 3339.
+	farTS := protowire.AppendBytes(protowire.AppendTag(nil, 7, protowire.BytesType),
+		protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 253402300800))
 	tests := []struct {
 		name  string
 		data  []byte
@@ -287,6 +290,8 @@ func TestProtobufDecodeErrors(t *testing.T) {
 		{"nested path", frame(7, []byte{0}, qtyAsString), "items[0].qty", "does not fit the schema's int32"},
 		{"invalid UTF-8", frame(7, []byte{0}, badUTF8), "id", "not valid UTF-8"},
 		{"truncated", frame(7, []byte{0}, full[:len(full)-3]), "", "truncated"},
+		{"timestamp beyond year 9999", frame(7, []byte{0}, farTS), "ts", "outside 0001-01-01 .. 9999-12-31"},
+		{"negative index count", frame(7, []byte{1}, nil), "", "-1 message indexes"},
 	}
 	c, l := newShopCodec(t, doc)
 	for _, tt := range tests {
@@ -556,5 +561,23 @@ func TestProtobufDecodeErrorText(t *testing.T) {
 	}
 	if got := (&DecodeError{Field: "a", Offset: 3, Reason: "bad"}).Error(); got != "json: field a: bad (at byte 3)" {
 		t.Errorf("a JSON error reads %q", got)
+	}
+}
+
+func TestProtobufDynamicLayoutAndOtherFormats(t *testing.T) {
+	doc := shopDoc(t, "shop.Refund")
+	c, _ := newShopCodec(t, doc)
+	r := &Record{}
+	payload := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "o5")
+	// A source without a record type decodes with the schema's.
+	if err := c.Decode(NewLayout(cty.DynamicPseudoType), nil, frame(7, []byte{2, 2}, payload), r); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"order_id": "o5"}, testPlainRecord(r)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	avro := &ir.SchemaDoc{Format: FormatAvro, Text: "{}"}
+	if err := CompileSchema(avro); err != nil || avro.Descriptor != nil {
+		t.Errorf("CompileSchema of an Avro schema: %v, %d bytes", err, len(avro.Descriptor))
 	}
 }
