@@ -19,6 +19,14 @@ type SchemaDoc struct {
 	// files, or referenced Avro named types and JSON Schemas, keyed by the
 	// name Text uses.
 	References map[string]string `json:"references,omitempty"`
+	// Descriptor is Text compiled at plan time, for formats whose text
+	// needs a compiler the runtime does not link: for Protobuf a serialized
+	// google.protobuf.FileDescriptorSet of Text and every file it imports,
+	// dependencies first and Text's file last. eval.CompileSchema fills it;
+	// the planner calls that for every Protobuf SchemaDoc it puts in a plan,
+	// so the broker module (which leaves the .proto compiler out) decodes
+	// from it. Empty for Avro and JSON Schema.
+	Descriptor []byte `json:"descriptor,omitempty"`
 	// Subject, Version and ID identify the schema in the registry. ID is the
 	// schema ID framed records carry (Confluent wire format); 0 for a schema
 	// that only exists in a local file.

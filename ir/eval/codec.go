@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -62,10 +63,19 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("json: %s (at byte %d)", e.Reason, e.Offset)
+	// A schema format's errors name it at the start of Reason
+	// ("protobuf: ..."), which then leads in place of "json".
+	format, reason := "json", e.Reason
+	for _, f := range SchemaFormats {
+		if rest, ok := strings.CutPrefix(reason, f+": "); ok {
+			format, reason = f, rest
+			break
+		}
 	}
-	return fmt.Sprintf("json: field %s: %s (at byte %d)", e.Field, e.Reason, e.Offset)
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %s (at byte %d)", format, reason, e.Offset)
+	}
+	return fmt.Sprintf("%s: field %s: %s (at byte %d)", format, e.Field, reason, e.Offset)
 }
 
 // inField prefixes err's path with an attribute name or an index step.
