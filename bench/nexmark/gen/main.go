@@ -1,5 +1,5 @@
 // Command gen writes Nexmark events as JSON lines: DIR/person.jsonl,
-// DIR/auction.jsonl and DIR/bid.jsonl, or produces them to the topics
+// DIR/auction.jsonl and DIR/bid.jsonl (and q13's DIR/side_input.jsonl), or produces them to the topics
 // <prefix>person, <prefix>auction and <prefix>bid of a Kafka cluster.
 //
 //	go run ./bench/nexmark/gen -events 1000000 -out bench/nexmark/data
@@ -51,7 +51,24 @@ func run() error {
 	if *brokers != "" {
 		return produce(cfg, strings.Split(*brokers, ","), *prefix)
 	}
-	return writeFiles(cfg, *out)
+	if err := writeFiles(cfg, *out); err != nil {
+		return err
+	}
+	return writeSideInput(*out)
+}
+
+// SideInputRows is the size of q13's side input: one row per value of
+// auction % 10000.
+const SideInputRows = 10000
+
+// writeSideInput writes q13's bounded side input, DIR/side_input.jsonl:
+// {"key": i, "value": "i"} for i in [0, SideInputRows).
+func writeSideInput(dir string) error {
+	var b []byte
+	for i := range SideInputRows {
+		b = fmt.Appendf(b, "{\"key\":%d,\"value\":\"%d\"}\n", i, i)
+	}
+	return os.WriteFile(filepath.Join(dir, "side_input.jsonl"), b, 0o644)
 }
 
 var names = [...]string{generator.KindPerson: "person", generator.KindAuction: "auction", generator.KindBid: "bid"}
