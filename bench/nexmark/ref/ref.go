@@ -47,11 +47,11 @@ func bound(ms int64) string {
 func day(ms int64) string    { return time.UnixMilli(ms).UTC().Format("2006-01-02") }
 func minute(ms int64) string { return time.UnixMilli(ms).UTC().Format("15:04") }
 
-// euro is 0.908 × price, exactly, rounded once to the nearest float64.
-func euro(price int64) float64 {
-	f, _ := new(big.Rat).Mul(big.NewRat(908, 1000), new(big.Rat).SetInt64(price)).Float64()
-	return f
-}
+// euro is 0.908 × price as JSON numbers compute it: the float64 nearest
+// 0.908 times the price, rounded once. The SQL's DECIMAL(23, 3) result can
+// be an ulp away (0.908 × 30800737 is 27967069.196, the float64 product
+// 27967069.196000002); JSON output cannot carry the decimal anyway.
+func euro(price int64) float64 { return 0.908 * float64(price) }
 
 // euroBetween reports lo < 0.908 × price < hi, exactly.
 func euroBetween(price, lo, hi int64) bool {

@@ -27,10 +27,13 @@ func TestQueries(t *testing.T) {
 		{
 			name:  "q1 converts 1000 dollars to 908 euros and 1 cent to 0.908",
 			query: Q1,
-			ev:    generator.Events{Bids: []generator.Bid{bid(1, 2, 1000, 0), bid(1, 2, 1, 0)}},
+			ev:    generator.Events{Bids: []generator.Bid{bid(1, 2, 1000, 0), bid(1, 2, 1, 0), bid(1, 2, 30800737, 0)}},
 			want: []Row{
 				{"auction": int64(1), "bidder": int64(2), "price": 908.0, "dateTime": "2026-01-01T00:00:00.000Z", "extra": "ccx"},
 				{"auction": int64(1), "bidder": int64(2), "price": 0.908, "dateTime": "2026-01-01T00:00:00.000Z", "extra": "ccx"},
+				// float64(0.908) is 0.90800000000000002931…, so the product
+				// rounds up from the decimal 27967069.196.
+				{"auction": int64(1), "bidder": int64(2), "price": 27967069.196000002, "dateTime": "2026-01-01T00:00:00.000Z", "extra": "ccx"},
 			},
 		},
 		{
