@@ -9,7 +9,10 @@
 # With -backend both, native and beam run each query and their out.jsonl
 # must hold the same records (compared sorted).
 #
-#   bench/nexmark/run.sh [-events N] [-queries q0,q1,...] [-backend native|beam|both] [-seed S]
+# With -check, each native out.jsonl is then compared with the reference
+# implementation's answer over the same events (bench/nexmark/ref).
+#
+#   bench/nexmark/run.sh [-events N] [-queries q0,q1,...] [-backend native|beam|both] [-seed S] [-check]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,13 +21,15 @@ events=1000000
 seed=1
 queries=""
 backend=native
+check=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-events) events=$2; shift 2 ;;
 	-queries) queries=$2; shift 2 ;;
 	-backend) backend=$2; shift 2 ;;
 	-seed) seed=$2; shift 2 ;;
-	*) echo "usage: $0 [-events N] [-queries q0,q1,...] [-backend native|beam|both] [-seed S]" >&2; exit 2 ;;
+	-check) check=1; shift ;;
+	*) echo "usage: $0 [-events N] [-queries q0,q1,...] [-backend native|beam|both] [-seed S] [-check]" >&2; exit 2 ;;
 	esac
 done
 case "$backend" in native | beam | both) ;; *) echo "-backend: native, beam or both" >&2; exit 2 ;; esac
@@ -107,4 +112,8 @@ for q in ${queries//,/ }; do
 		fi
 	fi
 done
+if [ "$check" = 1 ] && [ "$backend" != beam ]; then
+	echo "checking the outputs against the reference..." >&2
+	(cd "$root" && go run ./bench/nexmark/internal/check -events "$events" -seed "$seed" -dir "$here" ${queries//,/ }) >&2 || status=1
+fi
 exit $status
