@@ -3,6 +3,7 @@ package command
 import (
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -27,7 +28,8 @@ processes of the same spec share the load through their consumer groups.
 
 Stops on interrupt, when every input is a file and all were read, or with
 -exit-when-idle once no input arrives for that long (after draining).`,
-		append(append([]string(nil), runOptions...), varOptions...)...)
+		append(append(append([]string(nil), runOptions...),
+			"-cpuprofile FILE", "Write a CPU profile of this process to FILE (go tool pprof), for benchmarks."), varOptions...)...)
 }
 
 func (c *RunCommand) Run(args []string) int {
@@ -36,9 +38,23 @@ func (c *RunCommand) Run(args []string) int {
 	rf.register(fs)
 	var v varFlags
 	v.register(fs)
+	cpuProfile := fs.String("cpuprofile", "", "")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 1
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			return c.usageError("run", "-cpuprofile: %v", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	if len(pos) != 1 {
 		return c.usageError("run", "run takes one PATH or PLANFILE, got %d arguments", len(pos))
