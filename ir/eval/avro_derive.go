@@ -1,0 +1,316 @@
+package eval
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hamba/avro/v2"
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// deriveAvro is DeriveSchema for Avro: the .avsc a sink registers for
+// records of type t. The IR does not mark fields non-nullable (any value may
+// be null), so every field, list item and map value is ["null", T] and
+// fields default to null. Numbers are doubles (the IR has one number type;
+// integers beyond 2^53 round). Fields are in name order and nested records
+// are named <name>_<field>, so the output is deterministic.
+func deriveAvro(name string, t cty.Type) (*ir.SchemaDoc, error) {
+	if !t.IsObjectType() {
+		return nil, fmt.Errorf("avro: a record schema needs an object type, not %s", t.FriendlyName())
+	}
+	var b strings.Builder
+	if err := deriveAvroRecord(&b, avroName(name), t, ""); err != nil {
+		return nil, err
+	}
+	// The derived schema must be one the codec reads.
+	doc := &ir.SchemaDoc{Format: FormatAvro, Text: b.String()}
+	if _, err := parseAvro(doc); err != nil {
+		return nil, fmt.Errorf("avro: derived schema: %w", err)
+	}
+	return doc, nil
+}
+
+// avroName turns a spec name into a valid Avro name.
+func avroName(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z'):
+		case '0' <= r && r <= '9':
+			if i == 0 {
+				b.WriteByte('_')
+			}
+		default:
+			r = '_'
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "record"
+	}
+	return b.String()
+}
+
+func validAvroName(s string) bool {
+	return s != "" && avroName(s) == s && !('0' <= s[0] && s[0] <= '9')
+}
+
+func deriveAvroRecord(b *strings.Builder, name string, t cty.Type, path string) error {
+	attrs := t.AttributeTypes()
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	b.WriteString(`{"type":"record","name":`)
+	b.WriteString(strconv.Quote(name))
+	b.WriteString(`,"fields":[`)
+	for i, n := range names {
+		if !validAvroName(n) {
+			return fmt.Errorf("avro: field %s: %q is not a valid Avro field name (letters, digits and _, not starting with a digit)", joinPath(path, n), n)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"name":`)
+		b.WriteString(strconv.Quote(n))
+		b.WriteString(`,"type":`)
+		if err := deriveAvroNullable(b, name+"_"+n, attrs[n], joinPath(path, n)); err != nil {
+			return err
+		}
+		b.WriteString(`,"default":null}`)
+	}
+	b.WriteString(`]}`)
+	return nil
+}
+
+func deriveAvroNullable(b *strings.Builder, name string, t cty.Type, path string) error {
+	b.WriteString(`["null",`)
+	if err := deriveAvroType(b, name, t, path); err != nil {
+		return err
+	}
+	b.WriteByte(']')
+	return nil
+}
+
+func deriveAvroType(b *strings.Builder, name string, t cty.Type, path string) error {
+	switch {
+	case t == cty.Bool:
+		b.WriteString(`"boolean"`)
+	case t == cty.Number:
+		b.WriteString(`"double"`)
+	case t == cty.String:
+		b.WriteString(`"string"`)
+	case t.IsObjectType():
+		return deriveAvroRecord(b, name, t, path)
+	case t.IsListType(), t.IsSetType():
+		b.WriteString(`{"type":"array","items":`)
+		if err := deriveAvroNullable(b, name+"_item", t.ElementType(), path+"[]"); err != nil {
+			return err
+		}
+		b.WriteByte('}')
+	case t.IsMapType():
+		b.WriteString(`{"type":"map","values":`)
+		if err := deriveAvroNullable(b, name+"_value", t.ElementType(), path+"[]"); err != nil {
+			return err
+		}
+		b.WriteByte('}')
+	default:
+		return fmt.Errorf("avro: field %s: type %s has no Avro schema (give it a fixed type, as with tostring() or a list)", orRecord(path), t.FriendlyName())
+	}
+	return nil
+}
+
+// avroCompatible is CheckCompatible for Avro, by the resolution rules the
+// codec reads with (avroMatch, defaults, enum symbols). The _TRANSITIVE
+// levels check against prev only: the caller passes the latest version, so
+// they mean what the plain level means against it.
+func avroCompatible(level string, prev, next *ir.SchemaDoc) ([]Incompatibility, error) {
+	ps, err := parseAvro(prev)
+	if err != nil {
+		return nil, fmt.Errorf("previous schema: %w", err)
+	}
+	ns, err := parseAvro(next)
+	if err != nil {
+		return nil, fmt.Errorf("new schema: %w", err)
+	}
+	var backward, forward bool
+	switch level {
+	case CompatNone:
+		return nil, nil
+	case CompatBackward, CompatBackwardTransitive:
+		backward = true
+	case CompatForward, CompatForwardTransitive:
+		forward = true
+	case CompatFull, CompatFullTransitive:
+		backward, forward = true, true
+	default:
+		return nil, fmt.Errorf("unknown compatibility level %q (known: BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, NONE)", level)
+	}
+	var out []Incompatibility
+	if backward {
+		c := &avroCompat{prevWrites: true, seen: map[resolveKey]bool{}}
+		c.check(ps, ns, "")
+		out = append(out, c.out...)
+	}
+	if forward {
+		c := &avroCompat{seen: map[resolveKey]bool{}}
+		c.check(ns, ps, "")
+		for _, inc := range c.out {
+			if !containsIncompat(out, inc) {
+				out = append(out, inc)
+			}
+		}
+	}
+	return out, nil
+}
+
+func containsIncompat(list []Incompatibility, inc Incompatibility) bool {
+	for _, x := range list {
+		if x == inc {
+			return true
+		}
+	}
+	return false
+}
+
+// avroCompat collects why a reader cannot read a writer's data. prevWrites
+// says which of the two is the previous schema, for the wording: changes
+// are always told from the previous schema to the new one.
+type avroCompat struct {
+	prevWrites bool
+	seen       map[resolveKey]bool
+	out        []Incompatibility
+}
+
+func (c *avroCompat) add(path, format string, args ...any) {
+	c.out = append(c.out, Incompatibility{Field: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+// changed reports a type change of the field at path.
+func (c *avroCompat) changed(w, r avro.Schema, path string) {
+	prev, next := w, r
+	if !c.prevWrites {
+		prev, next = r, w
+	}
+	dir := "readers of the new schema cannot read data written with the old"
+	if !c.prevWrites {
+		dir = "readers of the old schema cannot read data written with the new"
+	}
+	c.add(path, "%s changed from %s to %s: %s", fieldLabel(path), avroLabel(prev), avroLabel(next), dir)
+}
+
+func fieldLabel(path string) string {
+	if path == "" {
+		return "the record"
+	}
+	return "field " + path
+}
+
+// avroLabel names a schema in compatibility messages.
+func avroLabel(s avro.Schema) string {
+	s = derefAvro(s)
+	if u, ok := s.(*avro.UnionSchema); ok {
+		nn := avroNonNull(u)
+		if len(nn) == 1 && len(u.Types()) == 2 {
+			return "nullable " + avroLabel(nn[0])
+		}
+		var parts []string
+		for _, b := range u.Types() {
+			parts = append(parts, avroLabel(b))
+		}
+		return "union of " + strings.Join(parts, ", ")
+	}
+	return avroTypeName(s)
+}
+
+// readable reports whether writer's non-union w can be read as r.
+func readable(w, r avro.Schema) (avro.Schema, bool) {
+	r = derefAvro(r)
+	if u, ok := r.(*avro.UnionSchema); ok {
+		b, err := pickReaderBranch(w, u)
+		return b, err == nil
+	}
+	return r, avroMatch(w, r) == nil
+}
+
+func (c *avroCompat) check(w, r avro.Schema, path string) {
+	w, r = derefAvro(w), derefAvro(r)
+	key := resolveKey{w, r}
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	if u, ok := w.(*avro.UnionSchema); ok {
+		var ok2 = true
+		for _, b := range u.Types() {
+			if _, ok := readable(derefAvro(b), r); !ok {
+				ok2 = false
+			}
+		}
+		if !ok2 {
+			c.changed(w, r, path)
+			return
+		}
+		for _, b := range u.Types() {
+			rb, _ := readable(derefAvro(b), r)
+			c.check(b, rb, path)
+		}
+		return
+	}
+	rb, ok := readable(w, r)
+	if !ok {
+		if w.Type() == r.Type() {
+			// A named type renamed, or a fixed resized.
+			c.add(path, "%s: %v", fieldLabel(path), avroMatch(w, r))
+			return
+		}
+		c.changed(w, r, path)
+		return
+	}
+	r = derefAvro(rb)
+	switch w.Type() {
+	case avro.Record:
+		wf := w.(*avro.RecordSchema).Fields()
+		rf := r.(*avro.RecordSchema).Fields()
+		used := make([]bool, len(rf))
+		for _, f := range wf {
+			if i := readerField(rf, f.Name()); i >= 0 {
+				used[i] = true
+				c.check(f.Type(), rf[i].Type(), joinPath(path, rf[i].Name()))
+			}
+		}
+		for i, f := range rf {
+			if used[i] || f.HasDefault() {
+				continue
+			}
+			if c.prevWrites {
+				c.add(joinPath(path, f.Name()), "field %s was added without a default: readers of the new schema cannot read data written with the old", joinPath(path, f.Name()))
+			} else {
+				c.add(joinPath(path, f.Name()), "field %s was removed, and the old schema has no default for it: readers of the old schema cannot read data written with the new", joinPath(path, f.Name()))
+			}
+		}
+	case avro.Enum:
+		re := r.(*avro.EnumSchema)
+		if re.HasDefault() {
+			return
+		}
+		for _, s := range w.(*avro.EnumSchema).Symbols() {
+			if containsString(re.Symbols(), s) {
+				continue
+			}
+			if c.prevWrites {
+				c.add(path, "%s: enum symbol %s was removed, and the enum has no default", fieldLabel(path), s)
+			} else {
+				c.add(path, "%s: enum symbol %s was added, which readers of the old schema do not know (their enum has no default)", fieldLabel(path), s)
+			}
+		}
+	case avro.Array:
+		c.check(w.(*avro.ArraySchema).Items(), r.(*avro.ArraySchema).Items(), path+"[]")
+	case avro.Map:
+		c.check(w.(*avro.MapSchema).Values(), r.(*avro.MapSchema).Values(), path+"[]")
+	}
+}
