@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/hamba/avro/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -87,7 +88,9 @@ func (rs *resolver) resolve(w, r avro.Schema, l *Layout, path string) (*avroProg
 			if err != nil {
 				// Only records that pick this branch fail.
 				bp, _ = rs.resolve(b, nil, nil, path)
-				bp = &avroProg{wire: bp.wire, err: err.Error()}
+				// The decode error names the field itself.
+				msg := strings.TrimPrefix(err.Error(), "field "+orRecord(path)+": ")
+				bp = &avroProg{wire: bp.wire, err: msg}
 			}
 			p.branches = append(p.branches, bp)
 		}

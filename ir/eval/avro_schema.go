@@ -116,6 +116,10 @@ func avroNonNull(u *avro.UnionSchema) []avro.Schema {
 // for errors.
 func avroCtyType(s avro.Schema, path string) (cty.Type, error) {
 	s = derefAvro(s)
+	if len(path) > 4096 {
+		// cty types are trees: a recursive schema has no cty type.
+		return cty.NilType, fmt.Errorf("avro: field %s: schema nested too deeply (a recursive schema?)", path[:64]+"...")
+	}
 	switch s.Type() {
 	case avro.Record:
 		fields := s.(*avro.RecordSchema).Fields()
@@ -163,6 +167,9 @@ func avroCtyType(s avro.Schema, path string) (cty.Type, error) {
 	case avro.Boolean:
 		return cty.Bool, nil
 	case avro.Int, avro.Long, avro.Float, avro.Double:
+		if avroLogical(s) == avro.Date {
+			return cty.String, nil
+		}
 		return cty.Number, nil
 	case avro.String, avro.Enum, avro.Fixed:
 		if avroLogical(s) == avro.Decimal {
