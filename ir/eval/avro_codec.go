@@ -26,6 +26,8 @@ type avroCodec struct {
 	// record of that ID is dead-lettered with the same reason).
 	layout *Layout
 	progs  map[int]avroResolved
+	last   *avroProg // the program of lastID, the last ID read
+	lastID int
 }
 
 type avroResolved struct {
@@ -74,23 +76,27 @@ func (c *avroCodec) Decode(l *Layout, needed []bool, data []byte, r *Record) err
 	}
 	d := &c.dec
 	d.data, d.pos, d.base, d.depth = payload, 0, 5, 0
-	defer func() { d.data = nil }()
-	if err := d.record(prog, needed, r.Values); err != nil {
-		return err
+	err = d.record(prog, needed, r.Values)
+	if err == nil && d.pos != len(d.data) {
+		err = d.fail("%d bytes after the record", len(d.data)-d.pos)
 	}
-	if d.pos != len(d.data) {
-		return d.fail("%d bytes after the record", len(d.data)-d.pos)
-	}
-	return nil
+	d.data = nil // the decoder keeps no reference to the caller's bytes
+	return err
 }
 
 // resolved returns the program reading records written with schema id into
 // layout l.
 func (c *avroCodec) resolved(id int, l *Layout) (*avroProg, error) {
 	if c.layout != l || c.progs == nil {
-		c.layout, c.progs = l, map[int]avroResolved{}
+		c.layout, c.progs, c.last = l, map[int]avroResolved{}, nil
+	}
+	if c.last != nil && c.lastID == id {
+		return c.last, nil // the common case: every record has the same ID
 	}
 	if res, ok := c.progs[id]; ok {
+		if res.err == nil {
+			c.last, c.lastID = res.prog, id
+		}
 		return res.prog, res.err
 	}
 	res := avroResolved{}
