@@ -56,6 +56,7 @@ func BenchmarkAvroVersusJSON(b *testing.B) {
 						i = 0
 					}
 				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 			})
 		}
 	}
