@@ -272,6 +272,16 @@ func (c *avroCompat) check(w, r avro.Schema, path string) {
 		return
 	}
 	r = derefAvro(rb)
+	if ws, rsc := decimalScale(w), decimalScale(r); ws >= 0 && rsc >= 0 && ws != rsc {
+		// The unscaled integer is read with the reader's scale: the value
+		// would change by a power of ten.
+		prev, next := ws, rsc
+		if !c.prevWrites {
+			prev, next = rsc, ws
+		}
+		c.add(path, "%s: decimal scale changed from %d to %d, which changes every value", fieldLabel(path), prev, next)
+		return
+	}
 	switch w.Type() {
 	case avro.Record:
 		wf := w.(*avro.RecordSchema).Fields()
@@ -313,4 +323,12 @@ func (c *avroCompat) check(w, r avro.Schema, path string) {
 	case avro.Map:
 		c.check(w.(*avro.MapSchema).Values(), r.(*avro.MapSchema).Values(), path+"[]")
 	}
+}
+
+// decimalScale is the scale of a decimal schema, -1 for other schemas.
+func decimalScale(s avro.Schema) int {
+	if avroLogical(s) != avro.Decimal {
+		return -1
+	}
+	return s.(avro.LogicalTypeSchema).Logical().(*avro.DecimalLogicalSchema).Scale()
 }

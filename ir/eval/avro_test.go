@@ -525,6 +525,8 @@ func TestAvroCompatible(t *testing.T) {
 		{"made nullable, backward", CompatBackward, rec(`{"name":"k","type":"string"},{"name":"total","type":["null","long"]}`), nil},
 		{"made nullable, forward", CompatForward, rec(`{"name":"k","type":"string"},{"name":"total","type":["null","long"]}`),
 			[]Incompatibility{{"total", "field total changed from long to nullable long: " + oldCannot}}},
+		{"decimal scale, backward", CompatBackward, rec(`{"name":"k","type":"string"},{"name":"total","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":3}}`),
+			[]Incompatibility{{"total", "field total changed from long to bytes (decimal): " + newCannot}}},
 		{"anything, none", CompatNone, rec(`{"name":"x","type":"int"}`), nil},
 	}
 	for _, tt := range tests {
@@ -557,6 +559,13 @@ func TestAvroCompatible(t *testing.T) {
 	got, _ = CheckCompatible(CompatBackward, prev, renamed)
 	if len(got) != 1 || !strings.Contains(got[0].Reason, "has another name") {
 		t.Errorf("renamed record: %v, want one incompatibility naming the name change", got)
+	}
+	dec := func(scale int) *ir.SchemaDoc {
+		return rec(fmt.Sprintf(`{"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":%d}}`, scale))
+	}
+	got, _ = CheckCompatible(CompatForward, dec(2), dec(3))
+	if diff := cmp.Diff([]Incompatibility{{"d", "field d: decimal scale changed from 2 to 3, which changes every value"}}, got); diff != "" {
+		t.Errorf("decimal scale (-want +got):\n%s", diff)
 	}
 	if _, err := CheckCompatible("SIDEWAYS", prev, prev); err == nil {
 		t.Error("unknown level: no error")
