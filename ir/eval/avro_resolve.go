@@ -87,10 +87,11 @@ func (rs *resolver) resolve(w, r avro.Schema, l *Layout, path string) (*avroProg
 			bp, err := rs.resolve(b, r, l, path)
 			if err != nil {
 				// Only records that pick this branch fail.
-				bp, _ = rs.resolve(b, nil, nil, path)
+				skipOnly, _ := rs.resolve(b, nil, nil, path)
+				cp := *skipOnly // skipping the branch still needs its shape
 				// The decode error names the field itself.
-				msg := strings.TrimPrefix(err.Error(), "field "+orRecord(path)+": ")
-				bp = &avroProg{wire: bp.wire, err: msg}
+				cp.err = strings.TrimPrefix(err.Error(), "field "+orRecord(path)+": ")
+				bp = &cp
 			}
 			p.branches = append(p.branches, bp)
 		}

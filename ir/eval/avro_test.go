@@ -422,26 +422,31 @@ func TestAvroResolution(t *testing.T) {
 // TestAvroUnionBranches reads a writer's union whose branches the reader
 // only partly has: only records using the missing branch fail.
 func TestAvroUnionBranches(t *testing.T) {
-	reader := avroDoc(2, `{"type":"record","name":"R","fields":[{"name":"v","type":["null","long"]}]}`)
-	writer := avroDoc(1, `{"type":"record","name":"R","fields":[{"name":"v","type":["null","int","string"]}]}`)
+	reader := avroDoc(2, `{"type":"record","name":"R","fields":[{"name":"v","type":["null","long"]},{"name":"w","type":"string"}]}`)
+	writer := avroDoc(1, `{"type":"record","name":"R","fields":[{"name":"v","type":["null","int",{"type":"record","name":"S","fields":[{"name":"s","type":"string"}]}]},{"name":"w","type":"string"}]}`)
 	c := mustAvroCodec(t, CodecSpec{Schema: reader, WriterSchema: func(int) (*ir.SchemaDoc, error) { return writer, nil }})
 	typ, _ := SchemaType(reader)
 	l := NewLayout(typ)
+	onlyW := l.Mask([]string{"w"})
+	w := []byte{2, 'z'}
 	tests := []struct {
 		name    string
+		needed  []bool
 		payload []byte
-		want    any
+		want    map[string]any
 		wantErr string
 	}{
-		{"null", []byte{0}, nil, ""},
-		{"int promoted to long", []byte{2, 0x54}, 42.0, ""},
-		{"string branch", []byte{4, 2, 'x'}, nil, "field v: avro: the writer's string is not in the reader's union"},
-		{"index out of range", []byte{6}, nil, "union index 3 is out of range"},
+		{"null", nil, []byte{0}, map[string]any{"v": nil, "w": "z"}, ""},
+		{"int promoted to long", nil, []byte{2, 0x54}, map[string]any{"v": 42.0, "w": "z"}, ""},
+		{"record branch the reader lacks", nil, []byte{4, 2, 'x'}, nil, "field v: avro: the writer's record S is not in the reader's union"},
+		{"record branch skipped when v is not needed", onlyW, []byte{4, 2, 'x'}, map[string]any{"v": nil, "w": "z"}, ""},
+		{"index out of range", nil, []byte{6}, nil, "union index 3 is out of range"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var r Record
-			err := c.Decode(l, nil, append([]byte{0, 0, 0, 0, 1}, tt.payload...), &r)
+			data := append(append([]byte{0, 0, 0, 0, 1}, tt.payload...), w...)
+			err := c.Decode(l, tt.needed, data, &r)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Decode error = %v, want one containing %q", err, tt.wantErr)
@@ -451,8 +456,8 @@ func TestAvroUnionBranches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, testPlain(r.Values[0])); diff != "" {
-				t.Errorf("v (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tt.want, testPlainRecord(&r)); diff != "" {
+				t.Errorf("record (-want +got):\n%s", diff)
 			}
 		})
 	}
