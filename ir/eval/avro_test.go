@@ -585,17 +585,27 @@ func FuzzAvroDecode(f *testing.F) {
 		"customer":{"name":"Ann","vip":false},"ts":1000,"ts_us":2000,"day":"2026-01-01","amount":1.25,"nums":1}`))
 	f.Add([]byte{0, 0, 0, 0, 3})
 	f.Add([]byte{0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	// And through resolution: every ID is written with avroV1, read as avroV2.
+	v1, v2 := avroDoc(1, avroV1), avroDoc(2, avroV2)
+	resolving := mustAvroCodec(f, CodecSpec{Schema: v2, WriterSchema: func(int) (*ir.SchemaDoc, error) { return v1, nil }})
+	t1, _ := SchemaType(v1)
+	t2, _ := SchemaType(v2)
+	f.Add(avroEncode(f, mustAvroCodec(f, CodecSpec{Schema: v1}), t1,
+		`{"id":"o1","qty":3,"price":1.5,"gone":[{"g":"x"}],"status":"LOST","note":"hi","blob":"hi","old_label":"L","maybe":5}`))
 	l := NewLayout(avroAllTypesCty)
+	l2 := NewLayout(t2)
 	mask := l.Mask([]string{"price", "tags"})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Record
-		err := c.Decode(l, nil, data, &r)
-		if err != nil {
+		for _, err := range []error{
+			c.Decode(l, nil, data, &r),
+			c.Decode(l, mask, data, &r),
+			resolving.Decode(l2, nil, data, &r),
+		} {
 			var de *DecodeError
-			if !errors.As(err, &de) {
+			if err != nil && !errors.As(err, &de) {
 				t.Fatalf("error %v is not a *DecodeError", err)
 			}
 		}
-		_ = c.Decode(l, mask, data, &r)
 	})
 }
