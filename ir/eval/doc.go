@@ -3,7 +3,9 @@
 //
 // It owns the hot-path record representation (Value, Layout, Record), the
 // compilation of IR expressions (HCL source text) into Go closures over a
-// record layout fixed by the schema, the JSON record codec, aggregate
+// record layout fixed by the schema, the record codecs (JSON; Avro in the
+// Confluent wire format, with schema resolution, derivation and
+// compatibility checks), aggregate
 // functions and window assignment. Compiled programs mean exactly what
 // hcl.Expression.Value means; a differential test holds them to it.
 //

@@ -320,13 +320,6 @@ func pbKind(f *pbField) string {
 	return "scalar"
 }
 
-func joinPath(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
-
 // diffMessages appends the differences between fields of p and n, and of
 // the messages their fields hold.
 func diffMessages(diffs []pbDiff, path string, p, n *pbMsg, seen map[string]bool) []pbDiff {

@@ -25,8 +25,8 @@ func (e *pbEncodeError) Error() string {
 	return "protobuf: field " + e.Field + ": " + e.Reason
 }
 
-// inEncField prefixes err's path with a field name or an index step.
-func inEncField(err error, step string) error {
+// pbInEncField prefixes err's path with a field name or an index step.
+func pbInEncField(err error, step string) error {
 	e, ok := err.(*pbEncodeError)
 	if !ok {
 		return err
@@ -42,7 +42,7 @@ func inEncField(err error, step string) error {
 	return e
 }
 
-func encErr(format string, args ...any) error {
+func pbEncErr(format string, args ...any) error {
 	return &pbEncodeError{Reason: fmt.Sprintf(format, args...)}
 }
 
@@ -78,7 +78,7 @@ func fieldValue(p *pbPlan, s *pbSlot, r *Record) Value {
 
 func (e *pbEncoder) message(dst []byte, p *pbPlan, r *Record, depth int) ([]byte, error) {
 	if depth > 100 {
-		return dst, encErr("nested too deeply")
+		return dst, pbEncErr("nested too deeply")
 	}
 	if e.strict {
 		for i, members := range p.oneofs {
@@ -88,7 +88,7 @@ func (e *pbEncoder) message(dst []byte, p *pbPlan, r *Record, depth int) ([]byte
 					continue
 				}
 				if set != "" {
-					return dst, encErr("fields %s and %s are both set, but oneof %s holds at most one", set, s.f.name, p.msg.oneofs[i])
+					return dst, pbEncErr("fields %s and %s are both set, but oneof %s holds at most one", set, s.f.name, p.msg.oneofs[i])
 				}
 				set = s.f.name
 			}
@@ -99,7 +99,7 @@ func (e *pbEncoder) message(dst []byte, p *pbPlan, r *Record, depth int) ([]byte
 		out, err := e.field(dst, s, v, depth)
 		if err != nil {
 			if e.strict {
-				return dst, inEncField(err, s.f.name)
+				return dst, pbInEncField(err, s.f.name)
 			}
 			continue // the field is left out
 		}
@@ -115,26 +115,26 @@ func (e *pbEncoder) field(dst []byte, s *pbSlot, v Value, depth int) ([]byte, er
 	if v.IsNull() {
 		switch {
 		case f.label == pbLabelRequired:
-			return dst, encErr("is null, but the field is required")
+			return dst, pbEncErr("is null, but the field is required")
 		case f.repeated() || f.hasPresence():
 			return dst, nil
 		}
-		return dst, encErr("is null, but %s field %s has no presence (make it optional to carry nulls)", f.typeString(), f.name)
+		return dst, pbEncErr("is null, but %s field %s has no presence (make it optional to carry nulls)", f.typeString(), f.name)
 	}
 	switch {
 	case f.isMap():
 		if v.Kind != KindObject {
-			return dst, encErr("want a map, got %s", kindName(v))
+			return dst, pbEncErr("want a map, got %s", pbKindName(v))
 		}
 		for i, k := range v.Obj.Layout.Names {
 			entry := e.scratch(2*depth + 1)
 			var err error
 			if entry, err = e.mapKey(entry, s.mapK, k); err != nil {
-				return dst, inEncField(err, "["+strconv.Quote(k)+"]")
+				return dst, pbInEncField(err, "["+strconv.Quote(k)+"]")
 			}
 			if ev := v.Obj.Values[i]; !ev.IsNull() {
 				if entry, err = e.value(entry, s, s.mapV, 2, ev, depth); err != nil {
-					return dst, inEncField(err, "["+strconv.Quote(k)+"]")
+					return dst, pbInEncField(err, "["+strconv.Quote(k)+"]")
 				}
 			}
 			e.bufs[2*depth+1] = entry
@@ -144,14 +144,14 @@ func (e *pbEncoder) field(dst []byte, s *pbSlot, v Value, depth int) ([]byte, er
 		return dst, nil
 	case f.repeated():
 		if v.Kind != KindList {
-			return dst, encErr("want a list, got %s", kindName(v))
+			return dst, pbEncErr("want a list, got %s", pbKindName(v))
 		}
 		if f.isPacked() && len(v.List) > 0 {
 			packed := e.scratch(2*depth + 1)
 			for i, x := range v.List {
 				var err error
 				if packed, err = appendPBScalar(packed, f, x); err != nil {
-					return dst, inEncField(err, fmt.Sprintf("[%d]", i))
+					return dst, pbInEncField(err, fmt.Sprintf("[%d]", i))
 				}
 			}
 			e.bufs[2*depth+1] = packed
@@ -160,11 +160,11 @@ func (e *pbEncoder) field(dst []byte, s *pbSlot, v Value, depth int) ([]byte, er
 		}
 		for i, x := range v.List {
 			if x.IsNull() {
-				return dst, encErr("[%d] is null, which a repeated field cannot hold", i)
+				return dst, pbEncErr("[%d] is null, which a repeated field cannot hold", i)
 			}
 			var err error
 			if dst, err = e.value(dst, s, f, num, x, depth); err != nil {
-				return dst, inEncField(err, fmt.Sprintf("[%d]", i))
+				return dst, pbInEncField(err, fmt.Sprintf("[%d]", i))
 			}
 		}
 		return dst, nil
@@ -198,7 +198,7 @@ func (e *pbEncoder) value(dst []byte, s *pbSlot, f *pbField, num protowire.Numbe
 		}
 	default:
 		if v.Kind != KindObject {
-			return dst, encErr("want an object, got %s", kindName(v))
+			return dst, pbEncErr("want an object, got %s", pbKindName(v))
 		}
 		if body, err = e.message(body, s.nest, v.Obj, depth+1); err != nil {
 			return dst, err
@@ -225,7 +225,7 @@ func (e *pbEncoder) mapKey(dst []byte, f *pbField, k string) ([]byte, error) {
 	case pbBool:
 		b, err := strconv.ParseBool(k)
 		if err != nil {
-			return dst, encErr("map key %q is not a bool", k)
+			return dst, pbEncErr("map key %q is not a bool", k)
 		}
 		v = Bool(b)
 	default:
@@ -234,14 +234,14 @@ func (e *pbEncoder) mapKey(dst []byte, f *pbField, k string) ([]byte, error) {
 		} else if u, err := strconv.ParseUint(k, 10, 64); err == nil {
 			v = Number(float64(u))
 		} else {
-			return dst, encErr("map key %q is not an integer", k)
+			return dst, pbEncErr("map key %q is not an integer", k)
 		}
 	}
 	dst = protowire.AppendTag(dst, 1, elemWireOrBytes(f))
 	return appendPBScalar(dst, f, v)
 }
 
-func kindName(v Value) string {
+func pbKindName(v Value) string {
 	switch v.Kind {
 	case KindBool:
 		return "a bool"
@@ -284,26 +284,26 @@ func appendPBScalar(dst []byte, f *pbField, v Value) ([]byte, error) {
 	switch f.typ {
 	case pbString:
 		if v.Kind != KindString {
-			return dst, encErr("want a string, got %s", kindName(v))
+			return dst, pbEncErr("want a string, got %s", pbKindName(v))
 		}
 		return protowire.AppendString(dst, v.Str), nil
 	case pbBytes:
 		if v.Kind != KindString {
-			return dst, encErr("want base64 text, got %s", kindName(v))
+			return dst, pbEncErr("want base64 text, got %s", pbKindName(v))
 		}
 		b, err := base64.StdEncoding.DecodeString(v.Str)
 		if err != nil {
-			return dst, encErr("bytes field holds %q, which is not standard base64", v.Str)
+			return dst, pbEncErr("bytes field holds %q, which is not standard base64", v.Str)
 		}
 		return protowire.AppendBytes(dst, b), nil
 	case pbBool:
 		if v.Kind != KindBool {
-			return dst, encErr("want a bool, got %s", kindName(v))
+			return dst, pbEncErr("want a bool, got %s", pbKindName(v))
 		}
 		return protowire.AppendVarint(dst, protowire.EncodeBool(v.Bool)), nil
 	case pbEnum:
 		if v.Kind != KindString {
-			return dst, encErr("want an enum name, got %s", kindName(v))
+			return dst, pbEncErr("want an enum name, got %s", pbKindName(v))
 		}
 		n, ok := f.enum.byName[v.Str]
 		if !ok {
@@ -314,34 +314,34 @@ func appendPBScalar(dst []byte, f *pbField, v Value) ([]byte, error) {
 					names[j] = ev.name
 				}
 				if s := suggest.Closest(v.Str, names); s != "" {
-					return dst, encErr("%q is not a value of enum %s; did you mean %q?", v.Str, f.enum.name, s)
+					return dst, pbEncErr("%q is not a value of enum %s; did you mean %q?", v.Str, f.enum.name, s)
 				}
-				return dst, encErr("%q is not a value of enum %s", v.Str, f.enum.name)
+				return dst, pbEncErr("%q is not a value of enum %s", v.Str, f.enum.name)
 			}
 			n = int32(i)
 		}
 		return protowire.AppendVarint(dst, uint64(int64(n))), nil
 	case pbDouble:
 		if v.Kind != KindNumber {
-			return dst, encErr("want a number, got %s", kindName(v))
+			return dst, pbEncErr("want a number, got %s", pbKindName(v))
 		}
 		x, exact := v.exactFloat()
 		if !exact {
-			return dst, encErr("%s is an integer a double cannot hold exactly (beyond 2^53)", numText(v))
+			return dst, pbEncErr("%s is an integer a double cannot hold exactly (beyond 2^53)", numText(v))
 		}
 		return protowire.AppendFixed64(dst, math.Float64bits(x)), nil
 	case pbFloat:
 		if v.Kind != KindNumber {
-			return dst, encErr("want a number, got %s", kindName(v))
+			return dst, pbEncErr("want a number, got %s", pbKindName(v))
 		}
 		x := float32(v.Float())
 		if math.IsInf(float64(x), 0) && !math.IsInf(v.Float(), 0) {
-			return dst, encErr("%v is beyond a float's range", v.Float())
+			return dst, pbEncErr("%v is beyond a float's range", v.Float())
 		}
 		return protowire.AppendFixed32(dst, math.Float32bits(x)), nil
 	}
 	if v.Kind != KindNumber {
-		return dst, encErr("want a number, got %s", kindName(v))
+		return dst, pbEncErr("want a number, got %s", pbKindName(v))
 	}
 	i, isInt := v.Int64()
 	var u uint64 // for the unsigned types
@@ -353,20 +353,20 @@ func appendPBScalar(dst []byte, f *pbField, v Value) ([]byte, error) {
 		case !isInt && fl >= 0x1p63 && fl < 0x1p64 && fl == math.Trunc(fl):
 			u = uint64(fl)
 		default:
-			return dst, encErr("%s is not a %s", numText(v), f.typeString())
+			return dst, pbEncErr("%s is not a %s", numText(v), f.typeString())
 		}
 	case pbUint32, pbFixed32:
 		if !isInt || i < 0 || i > math.MaxUint32 {
-			return dst, encErr("%s is not a %s", numText(v), f.typeString())
+			return dst, pbEncErr("%s is not a %s", numText(v), f.typeString())
 		}
 		u = uint64(i)
 	case pbInt32, pbSint32, pbSfixed32:
 		if !isInt || i < math.MinInt32 || i > math.MaxInt32 {
-			return dst, encErr("%s is not an %s", numText(v), f.typeString())
+			return dst, pbEncErr("%s is not an %s", numText(v), f.typeString())
 		}
 	default:
 		if !isInt {
-			return dst, encErr("%s is not an %s", numText(v), f.typeString())
+			return dst, pbEncErr("%s is not an %s", numText(v), f.typeString())
 		}
 	}
 	switch f.typ {
@@ -385,7 +385,7 @@ func appendPBScalar(dst []byte, f *pbField, v Value) ([]byte, error) {
 	case pbSfixed64:
 		return protowire.AppendFixed64(dst, uint64(i)), nil
 	}
-	return dst, encErr("unsupported field type %s", f.typeString())
+	return dst, pbEncErr("unsupported field type %s", f.typeString())
 }
 
 func numText(v Value) string {
@@ -406,7 +406,7 @@ func appendPBTimestamp(dst []byte, v Value) ([]byte, error) {
 		} else {
 			ms, err := ParseTimestamp(v.Str)
 			if err != nil {
-				return dst, encErr("%v", err)
+				return dst, pbEncErr("%v", err)
 			}
 			sec, nanos = floorDiv(ms, 1000), (ms-floorDiv(ms, 1000)*1000)*1_000_000
 		}
@@ -417,10 +417,10 @@ func appendPBTimestamp(dst []byte, v Value) ([]byte, error) {
 		}
 		sec, nanos = floorDiv(ms, 1000), (ms-floorDiv(ms, 1000)*1000)*1_000_000
 	default:
-		return dst, encErr("want an RFC 3339 timestamp or epoch milliseconds, got %s", kindName(v))
+		return dst, pbEncErr("want an RFC 3339 timestamp or epoch milliseconds, got %s", pbKindName(v))
 	}
 	if sec < MinEventTimeMs/1000 || sec > MaxEventTimeMs/1000 {
-		return dst, encErr("timestamp %s is outside 0001-01-01 .. 9999-12-31", numText(Int(sec)))
+		return dst, pbEncErr("timestamp %s is outside 0001-01-01 .. 9999-12-31", numText(Int(sec)))
 	}
 	if sec != 0 {
 		dst = protowire.AppendTag(dst, 1, protowire.VarintType)
