@@ -3,6 +3,7 @@ package ir
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Kind is an operator kind. It is also the HCL block type that declares it.
@@ -318,13 +319,37 @@ const (
 	AggLast          = "last"
 )
 
+// AggIfSuffix turns an aggregate function into its conditional form:
+// sum_if(x, cond) is sum(x) over the records where cond is true, count_if(cond)
+// is count() over them. The spec writes the suffixed name; the IR keeps the
+// base function in Func and the condition in Where.
+const AggIfSuffix = "_if"
+
 // AggField is one output column of an aggregate: Func applied to Arg (nil
-// for count()).
+// for count()), over the records where Where is true (every record when
+// Where is nil; a false or null condition skips the record for this field
+// only).
 type AggField struct {
 	Name  string `json:"name"`
 	Func  string `json:"func"`
 	Arg   *Expr  `json:"arg,omitempty"`
+	Where *Expr  `json:"where,omitempty"`
 	Range Range  `json:"range"`
+}
+
+// Call is the field's aggregate call as a spec writes it: sum(x), count(),
+// count_distinct_if(x, cond).
+func (f AggField) Call() string {
+	var args []string
+	if f.Arg != nil {
+		args = append(args, f.Arg.Source)
+	}
+	name := f.Func
+	if f.Where != nil {
+		name += AggIfSuffix
+		args = append(args, f.Where.Source)
+	}
+	return name + "(" + strings.Join(args, ", ") + ")"
 }
 
 // Aggregate groups records by Key within Window and emits one record per key

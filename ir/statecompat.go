@@ -46,11 +46,8 @@ func (pl *Pipeline) ShapeOf(op *Operator) *StateShape {
 			s.Key = append(s.Key, k.Name+" = "+k.Expr.Source)
 		}
 		for _, f := range a.Fields {
-			arg := ""
-			if f.Arg != nil {
-				arg = f.Arg.Source
-			}
-			s.Fields = append(s.Fields, fmt.Sprintf("%s = %s(%s)", f.Name, f.Func, arg))
+			// A field's condition is part of what its accumulator means.
+			s.Fields = append(s.Fields, f.Name+" = "+f.Call())
 		}
 		return s
 	case op.Dedupe != nil:

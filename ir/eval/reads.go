@@ -111,6 +111,7 @@ func (r *reader) stream(s string) {
 			}
 			for _, f := range op.Aggregate.Fields {
 				r.addExpr(f.Arg, "record")
+				r.addExpr(f.Where, "record")
 			}
 		case op.Join != nil:
 			root, keys := "left", op.Join.LeftKeys
