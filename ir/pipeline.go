@@ -18,6 +18,7 @@ const (
 	KindJoin      Kind = "join"
 	KindDedupe    Kind = "dedupe"
 	KindAggregate Kind = "aggregate"
+	KindTop       Kind = "top"
 	KindSink      Kind = "sink"
 )
 
@@ -143,6 +144,7 @@ type Operator struct {
 	Join      *Join      `json:"join,omitempty"`
 	Dedupe    *Dedupe    `json:"dedupe,omitempty"`
 	Aggregate *Aggregate `json:"aggregate,omitempty"`
+	Top       *Top       `json:"top,omitempty"`
 	Sink      *Sink      `json:"sink,omitempty"`
 }
 
@@ -360,6 +362,34 @@ type Aggregate struct {
 	Window            Window     `json:"window"`
 	AllowedLatenessMs int64      `json:"allowed_lateness_ms"`
 	Fields            []AggField `json:"fields"`
+}
+
+// Top keeps, per Key and window, the Limit best records by OrderBy, ties
+// kept (rank semantics: every record tied with the Limit-th is emitted, so
+// a group may emit more than Limit). A group is emitted, best first, once the
+// watermark passes its window: Window when set (tumbling or hopping, by the
+// record's event time), else the input's own windows (records of a windowed
+// result, grouped by their window_end and event time). Records pass
+// unchanged.
+type Top struct {
+	Key     []Expr     `json:"key,omitempty"`
+	OrderBy []OrderKey `json:"order_by"`
+	Limit   int        `json:"limit"`
+	Window  *Window    `json:"window,omitempty"`
+}
+
+// OrderKey is one sort key of a top: Expr, largest first when Desc.
+type OrderKey struct {
+	Expr Expr `json:"expr"`
+	Desc bool `json:"desc"`
+}
+
+// String is the key as a spec writes it: desc(record.price).
+func (o OrderKey) String() string {
+	if o.Desc {
+		return "desc(" + o.Expr.Source + ")"
+	}
+	return "asc(" + o.Expr.Source + ")"
 }
 
 // Sink writes records to a topic or a JSON-lines file.

@@ -52,6 +52,23 @@ func (pl *Pipeline) ShapeOf(op *Operator) *StateShape {
 		return s
 	case op.Dedupe != nil:
 		return &StateShape{Kind: op.Kind, Key: []string{op.Dedupe.Key.Source}}
+	case op.Top != nil:
+		// A top's buffers hold the best records per key and window so far:
+		// another order or a smaller limit would have kept others.
+		t := op.Top
+		s := &StateShape{Kind: op.Kind, Window: "input windows"}
+		if t.Window != nil {
+			s.Window = t.Window.String()
+		}
+		for _, k := range t.Key {
+			s.Key = append(s.Key, k.Source)
+		}
+		var order []string
+		for _, o := range t.OrderBy {
+			order = append(order, o.String())
+		}
+		s.Fields = []string{"order_by = " + strings.Join(order, ", "), fmt.Sprintf("limit = %d", t.Limit)}
+		return s
 	case op.Join != nil:
 		j := op.Join
 		s := &StateShape{Kind: op.Kind, JoinType: j.Type, WithinMs: j.WithinMs}
