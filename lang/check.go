@@ -332,11 +332,17 @@ func (l *loader) joinKeys(j *ir.Join, on hcl.Expression, roots map[string]cty.Ty
 		conj = append(conj, e)
 	}
 	split(on)
-	const how = "join.on must be one or more equalities joined with &&, each comparing an expression over left with one over right, e.g. left.customer == right.id && left.region == right.region."
+	// The equalities between a left-only and a right-only expression key
+	// the join; every other conjunct (an interval bound such as
+	// right.ts <= left.expires, a filter on one side) is evaluated on each
+	// candidate pair, with the whole of on, and must read left or right.
+	const how = "join.on is one or more conditions joined with &&: equalities comparing an expression over left with one over right key the join (left.customer == right.id), and other conditions over left and right filter the pairs (right.ts <= left.expires)."
 	for _, c := range conj {
 		b, ok := c.(*hclsyntax.BinaryOpExpr)
 		if !ok || b.Op != hclsyntax.OpEqual {
-			l.errorf(c.Range(), "Invalid join condition", "%s", how)
+			if sides(c) == "" {
+				l.errorf(c.Range(), "Invalid join condition", "This condition reads neither left nor right. %s", how)
+			}
 			continue
 		}
 		lhs, rhs := b.LHS, b.RHS
@@ -345,8 +351,10 @@ func (l *loader) joinKeys(j *ir.Join, on hcl.Expression, roots map[string]cty.Ty
 			lhs, rhs, ls, rs = rhs, lhs, rs, ls
 		}
 		if ls != "left" || rs != "right" {
-			l.errorf(c.Range(), "Invalid join condition", "This equality does not compare a left-only expression with a right-only one. %s", how)
-			continue
+			if sides(c) == "" {
+				l.errorf(c.Range(), "Invalid join condition", "This condition reads neither left nor right. %s", how)
+			}
+			continue // a pair filter, not a key
 		}
 		lt, _ := l.checkExprQuiet(lhs, roots)
 		rt, _ := l.checkExprQuiet(rhs, roots)
