@@ -30,11 +30,6 @@ func TestIssue13Language(t *testing.T) {
 					t.Fatal(err)
 				}
 				if r.Skipped != "" {
-					if name == "top" {
-						// top has no Beam translation yet: the optimizer keeps
-						// it on native (beamconfig.Capabilities).
-						t.Skipf("skipped: %s", r.Skipped)
-					}
 					t.Fatalf("skipped: %s", r.Skipped)
 				}
 				for _, f := range r.Failures {

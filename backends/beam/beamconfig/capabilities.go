@@ -1,7 +1,6 @@
 package beamconfig
 
 import (
-	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/optimizer"
 )
 
@@ -15,8 +14,6 @@ func Capabilities() optimizer.Capabilities {
 		Files:         true,
 		ExactlyOnce:   false, // kafkaio: idempotent producer, no transactions; a retried bundle writes again
 		ShufflesByKey: true,
-		// top is native-only until its Beam translation exists.
-		Unsupported: []ir.Kind{ir.KindTop},
 		Costs: optimizer.Costs{
 			Fixed:          5, // submit a job
 			CPUPerRecord:   optimizer.PerRecord(2e-6, 4e-6, 2e-6),
