@@ -3,6 +3,7 @@ package ir
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Kind is an operator kind. It is also the HCL block type that declares it.
@@ -17,6 +18,7 @@ const (
 	KindJoin      Kind = "join"
 	KindDedupe    Kind = "dedupe"
 	KindAggregate Kind = "aggregate"
+	KindTop       Kind = "top"
 	KindSink      Kind = "sink"
 )
 
@@ -142,6 +144,7 @@ type Operator struct {
 	Join      *Join      `json:"join,omitempty"`
 	Dedupe    *Dedupe    `json:"dedupe,omitempty"`
 	Aggregate *Aggregate `json:"aggregate,omitempty"`
+	Top       *Top       `json:"top,omitempty"`
 	Sink      *Sink      `json:"sink,omitempty"`
 }
 
@@ -318,13 +321,37 @@ const (
 	AggLast          = "last"
 )
 
+// AggIfSuffix turns an aggregate function into its conditional form:
+// sum_if(x, cond) is sum(x) over the records where cond is true, count_if(cond)
+// is count() over them. The spec writes the suffixed name; the IR keeps the
+// base function in Func and the condition in Where.
+const AggIfSuffix = "_if"
+
 // AggField is one output column of an aggregate: Func applied to Arg (nil
-// for count()).
+// for count()), over the records where Where is true (every record when
+// Where is nil; a false or null condition skips the record for this field
+// only).
 type AggField struct {
 	Name  string `json:"name"`
 	Func  string `json:"func"`
 	Arg   *Expr  `json:"arg,omitempty"`
+	Where *Expr  `json:"where,omitempty"`
 	Range Range  `json:"range"`
+}
+
+// Call is the field's aggregate call as a spec writes it: sum(x), count(),
+// count_distinct_if(x, cond).
+func (f AggField) Call() string {
+	var args []string
+	if f.Arg != nil {
+		args = append(args, f.Arg.Source)
+	}
+	name := f.Func
+	if f.Where != nil {
+		name += AggIfSuffix
+		args = append(args, f.Where.Source)
+	}
+	return name + "(" + strings.Join(args, ", ") + ")"
 }
 
 // Aggregate groups records by Key within Window and emits one record per key
@@ -335,6 +362,34 @@ type Aggregate struct {
 	Window            Window     `json:"window"`
 	AllowedLatenessMs int64      `json:"allowed_lateness_ms"`
 	Fields            []AggField `json:"fields"`
+}
+
+// Top keeps, per Key and window, the Limit best records by OrderBy, ties
+// kept (rank semantics: every record tied with the Limit-th is emitted, so
+// a group may emit more than Limit). A group is emitted, best first, once the
+// watermark passes its window: Window when set (tumbling or hopping, by the
+// record's event time), else the input's own windows (records of a windowed
+// result, grouped by their window_end and event time). Records pass
+// unchanged.
+type Top struct {
+	Key     []Expr     `json:"key,omitempty"`
+	OrderBy []OrderKey `json:"order_by"`
+	Limit   int        `json:"limit"`
+	Window  *Window    `json:"window,omitempty"`
+}
+
+// OrderKey is one sort key of a top: Expr, largest first when Desc.
+type OrderKey struct {
+	Expr Expr `json:"expr"`
+	Desc bool `json:"desc"`
+}
+
+// String is the key as a spec writes it: desc(record.price).
+func (o OrderKey) String() string {
+	if o.Desc {
+		return "desc(" + o.Expr.Source + ")"
+	}
+	return "asc(" + o.Expr.Source + ")"
 }
 
 // Sink writes records to a topic or a JSON-lines file.

@@ -44,7 +44,7 @@ func (op *Operator) Properties() Properties {
 		p.Windowed = op.Join != nil && op.Join.WithinMs > 0
 	case KindDedupe:
 		p.Keyed, p.Windowed = true, true
-	case KindAggregate:
+	case KindAggregate, KindTop:
 		p.Keyed, p.Windowed = true, true
 	}
 	return p

@@ -46,15 +46,29 @@ func (pl *Pipeline) ShapeOf(op *Operator) *StateShape {
 			s.Key = append(s.Key, k.Name+" = "+k.Expr.Source)
 		}
 		for _, f := range a.Fields {
-			arg := ""
-			if f.Arg != nil {
-				arg = f.Arg.Source
-			}
-			s.Fields = append(s.Fields, fmt.Sprintf("%s = %s(%s)", f.Name, f.Func, arg))
+			// A field's condition is part of what its accumulator means.
+			s.Fields = append(s.Fields, f.Name+" = "+f.Call())
 		}
 		return s
 	case op.Dedupe != nil:
 		return &StateShape{Kind: op.Kind, Key: []string{op.Dedupe.Key.Source}}
+	case op.Top != nil:
+		// A top's buffers hold the best records per key and window so far:
+		// another order or a smaller limit would have kept others.
+		t := op.Top
+		s := &StateShape{Kind: op.Kind, Window: "input windows"}
+		if t.Window != nil {
+			s.Window = t.Window.String()
+		}
+		for _, k := range t.Key {
+			s.Key = append(s.Key, k.Source)
+		}
+		var order []string
+		for _, o := range t.OrderBy {
+			order = append(order, o.String())
+		}
+		s.Fields = []string{"order_by = " + strings.Join(order, ", "), fmt.Sprintf("limit = %d", t.Limit)}
+		return s
 	case op.Join != nil:
 		j := op.Join
 		s := &StateShape{Kind: op.Kind, JoinType: j.Type, WithinMs: j.WithinMs}

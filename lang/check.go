@@ -14,11 +14,21 @@ import (
 )
 
 // Aggregate function names. min and max are also ordinary (variadic)
-// functions; the others exist only inside aggregate.fields.
+// functions; the others, and every conditional form (sum_if, count_if, …),
+// exist only inside aggregate.fields.
 var (
-	aggregateOnly = []string{ir.AggCount, ir.AggSum, ir.AggAvg, ir.AggCountDistinct, ir.AggFirst, ir.AggLast}
-	aggregateAll  = append([]string{ir.AggMin, ir.AggMax}, aggregateOnly...)
+	aggregateBase = []string{ir.AggMin, ir.AggMax, ir.AggCount, ir.AggSum, ir.AggAvg, ir.AggCountDistinct, ir.AggFirst, ir.AggLast}
+	aggregateOnly = append(aggregateBase[2:len(aggregateBase):len(aggregateBase)], ifForms(aggregateBase)...)
+	aggregateAll  = append(aggregateBase[:len(aggregateBase):len(aggregateBase)], ifForms(aggregateBase)...)
 )
+
+func ifForms(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + ir.AggIfSuffix
+	}
+	return out
+}
 
 func isAggregateOnly(name string) bool {
 	for _, n := range aggregateOnly {
@@ -322,11 +332,17 @@ func (l *loader) joinKeys(j *ir.Join, on hcl.Expression, roots map[string]cty.Ty
 		conj = append(conj, e)
 	}
 	split(on)
-	const how = "join.on must be one or more equalities joined with &&, each comparing an expression over left with one over right, e.g. left.customer == right.id && left.region == right.region."
+	// The equalities between a left-only and a right-only expression key
+	// the join; every other conjunct (an interval bound such as
+	// right.ts <= left.expires, a filter on one side) is evaluated on each
+	// candidate pair, with the whole of on, and must read left or right.
+	const how = "join.on is one or more conditions joined with &&: equalities comparing an expression over left with one over right key the join (left.customer == right.id), and other conditions over left and right filter the pairs (right.ts <= left.expires)."
 	for _, c := range conj {
 		b, ok := c.(*hclsyntax.BinaryOpExpr)
 		if !ok || b.Op != hclsyntax.OpEqual {
-			l.errorf(c.Range(), "Invalid join condition", "%s", how)
+			if sides(c) == "" {
+				l.errorf(c.Range(), "Invalid join condition", "This condition reads neither left nor right. %s", how)
+			}
 			continue
 		}
 		lhs, rhs := b.LHS, b.RHS
@@ -335,8 +351,10 @@ func (l *loader) joinKeys(j *ir.Join, on hcl.Expression, roots map[string]cty.Ty
 			lhs, rhs, ls, rs = rhs, lhs, rs, ls
 		}
 		if ls != "left" || rs != "right" {
-			l.errorf(c.Range(), "Invalid join condition", "This equality does not compare a left-only expression with a right-only one. %s", how)
-			continue
+			if sides(c) == "" {
+				l.errorf(c.Range(), "Invalid join condition", "This condition reads neither left nor right. %s", how)
+			}
+			continue // a pair filter, not a key
 		}
 		lt, _ := l.checkExprQuiet(lhs, roots)
 		rt, _ := l.checkExprQuiet(rhs, roots)
@@ -432,38 +450,62 @@ func (l *loader) decodeAggregate(d *opDecl, attrs hcl.Attributes) {
 }
 
 // checkAggField checks one aggregate.fields item: exactly one call to an
-// aggregate function with zero (count) or one argument.
+// aggregate function with zero (count) or one argument, or to its
+// conditional form (name_if) with the condition added as the last argument.
 func (l *loader) checkAggField(it fieldItem, roots map[string]cty.Type) (ir.AggField, cty.Type) {
 	f := ir.AggField{Name: it.name, Range: ir.RangeOf(it.itemRng)}
 	call, ok := unwrapParens(it.expr).(*hclsyntax.FunctionCallExpr)
 	if !ok || !contains(aggregateAll, call.Name) {
-		l.errorf(it.expr.Range(), "Invalid aggregate field", "Each aggregate field is one call to %s, e.g. total = sum(record.amount) or orders = count().", quoteList(aggregateAll))
+		hint := ""
+		if ok {
+			hint = didYouMean(call.Name, aggregateAll)
+		}
+		l.errorf(it.expr.Range(), "Invalid aggregate field", "Each aggregate field is one call to %s, e.g. total = sum(record.amount) or orders = count(), or to its conditional form (count_if, sum_if, …) with a condition as the last argument, e.g. cheap = count_if(record.price < 100).%s", quoteList(aggregateBase), hint)
 		return f, cty.DynamicPseudoType
 	}
-	f.Func = call.Name
+	base, conditional := strings.CutSuffix(call.Name, ir.AggIfSuffix)
+	f.Func = base
 	if call.ExpandFinal {
 		l.errorf(call.Range(), "Invalid aggregate field", "%s() does not take an expanded list (...).", call.Name)
 		return f, cty.DynamicPseudoType
 	}
 	want := 1
-	if call.Name == ir.AggCount {
+	if base == ir.AggCount {
 		want = 0
 	}
-	if len(call.Args) != want {
-		l.errorf(call.Range(), "Wrong number of arguments", "%s() takes %d argument%s in aggregate.fields, not %d.", call.Name, want, plural(want), len(call.Args))
+	args := call.Args
+	if conditional {
+		if len(args) != want+1 {
+			what := "a value and a condition, as in total = sum_if(record.amount, record.amount > 100)"
+			if want == 0 {
+				what = "a condition, as in cheap = count_if(record.price < 100)"
+			}
+			l.errorf(call.Range(), "Wrong number of arguments", "%s() takes %d argument%s in aggregate.fields, not %d: %s.", call.Name, want+1, plural(want+1), len(args), what)
+			return f, cty.DynamicPseudoType
+		}
+		cond := args[want]
+		args = args[:want]
+		e := l.irExpr(cond)
+		f.Where = &e
+		if !l.checkBool(cond, roots, "The condition of "+call.Name+"()") {
+			return f, cty.DynamicPseudoType
+		}
+	}
+	if len(args) != want {
+		l.errorf(call.Range(), "Wrong number of arguments", "%s() takes %d argument%s in aggregate.fields, not %d.", call.Name, want, plural(want), len(args))
 		return f, cty.DynamicPseudoType
 	}
 	if want == 0 {
 		return f, cty.Number
 	}
-	arg := call.Args[0]
+	arg := args[0]
 	e := l.irExpr(arg)
 	f.Arg = &e
 	t, ok := l.checkExpr(arg, roots)
 	if !ok {
 		return f, cty.DynamicPseudoType
 	}
-	switch call.Name {
+	switch base {
 	case ir.AggCount, ir.AggCountDistinct:
 		return f, cty.Number
 	case ir.AggSum, ir.AggAvg:

@@ -367,7 +367,7 @@ sink "t" {
 			src: `join "j" {
   left   = source.orders
   right  = source.customers
-  on     = left.id == right.id && left.amount > 1 && right.id == left.country && left.amount == right.tier
+  on     = left.id == right.id && 1 > 0 && right.id == left.country && left.amount == right.tier
   fields = { id = left.id }
   within = "1m"
 }
@@ -377,7 +377,7 @@ sink "s" {
 }`,
 			want: []string{
 				"error b.hcl:4:35: Invalid join condition",
-				"error b.hcl:4:82: Join keys of different types",
+				"error b.hcl:4:72: Join keys of different types",
 				"error b.hcl:6:3: within on a stream–table join",
 			},
 		},

@@ -16,7 +16,7 @@ import (
 // the language sketch introduces them.
 var operatorKinds = []ir.Kind{
 	ir.KindSource, ir.KindFilter, ir.KindMap, ir.KindRoute,
-	ir.KindJoin, ir.KindDedupe, ir.KindAggregate, ir.KindSink,
+	ir.KindJoin, ir.KindDedupe, ir.KindAggregate, ir.KindTop, ir.KindSink,
 }
 
 func isOperatorKind(s string) bool {

@@ -68,6 +68,10 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "window", Required: true}, hcl.AttributeSchema{Name: "allowed_lateness"},
 		hcl.AttributeSchema{Name: "fields", Required: true}),
+	ir.KindTop: opSchema(nil,
+		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
+		hcl.AttributeSchema{Name: "order_by", Required: true}, hcl.AttributeSchema{Name: "limit", Required: true},
+		hcl.AttributeSchema{Name: "window"}),
 	ir.KindSink: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true},
 		hcl.AttributeSchema{Name: "topic"}, hcl.AttributeSchema{Name: "file"},
@@ -151,6 +155,8 @@ func (l *loader) decodeOperator(b *hcl.Block) {
 		l.decodeDedupe(d, attrs)
 	case ir.KindAggregate:
 		l.decodeAggregate(d, attrs)
+	case ir.KindTop:
+		l.decodeTop(d, attrs)
 	case ir.KindSink:
 		l.decodeSink(d, attrs)
 	}

@@ -2,6 +2,7 @@ package optimizer
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -24,6 +25,9 @@ type Capabilities struct {
 	// aggregate, dedupe and stream–stream join they host. The zero value
 	// is the safe one: repartition.
 	ShufflesByKey bool
+	// Unsupported are operator kinds the backend does not run (yet) although
+	// its other capabilities would allow them.
+	Unsupported []ir.Kind
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -69,6 +73,8 @@ func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " writes a file"
 	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
 		return false, op.ID + " asks for exactly-once delivery"
+	case slices.Contains(c.Unsupported, op.Kind):
+		return false, op.ID + " is a " + string(op.Kind) + " operator, which the backend does not run yet"
 	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
 		return false, op.ID + " has more route outputs than the backend supports"
 	}
@@ -83,6 +89,6 @@ func PerRecord(stateless, keyed, io float64) map[ir.Kind]float64 {
 	return map[ir.Kind]float64{
 		ir.KindSource: io, ir.KindFilter: stateless, ir.KindMap: stateless,
 		ir.KindRoute: stateless, ir.KindSink: io,
-		ir.KindJoin: keyed, ir.KindDedupe: keyed, ir.KindAggregate: keyed,
+		ir.KindJoin: keyed, ir.KindDedupe: keyed, ir.KindAggregate: keyed, ir.KindTop: keyed,
 	}
 }

@@ -59,3 +59,23 @@ func TestDeclaredBackends(t *testing.T) {
 		})
 	}
 }
+
+// TestHostsUnsupportedKind: a backend that declares a kind unsupported does
+// not host it, whatever its other capabilities, and says why.
+func TestHostsUnsupportedKind(t *testing.T) {
+	c := Capabilities{Stateful: true, Files: true, Unsupported: []ir.Kind{ir.KindTop}}
+	tests := []struct {
+		op     *ir.Operator
+		ok     bool
+		reason string
+	}{
+		{&ir.Operator{ID: "top.t", Kind: ir.KindTop, Top: &ir.Top{Limit: 1}}, false, "top.t is a top operator, which the backend does not run yet"},
+		{&ir.Operator{ID: "dedupe.d", Kind: ir.KindDedupe, Dedupe: &ir.Dedupe{}}, true, ""},
+	}
+	for _, tt := range tests {
+		ok, reason := c.Hosts(tt.op)
+		if diff := cmp.Diff([]any{tt.ok, tt.reason}, []any{ok, reason}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.op.ID, diff)
+		}
+	}
+}

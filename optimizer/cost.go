@@ -152,6 +152,26 @@ func estimate(g *graph) *estimates {
 				out.rate = math.Min(out.rate, in.rate)
 				e.state[i] = keys * math.Max(open, 1) * bytes
 			}
+		case ir.KindTop:
+			// It keeps about limit records per key and open window, and
+			// emits about that many per key and window.
+			if t := op.Top; t != nil {
+				spanMs, everyMs := int64(0), int64(0)
+				if w := t.Window; w != nil {
+					spanMs, everyMs = w.SizeMs, w.SizeMs
+					if w.Kind == ir.WindowHopping {
+						everyMs = w.SlideMs
+					}
+				}
+				open := 1.0
+				if everyMs > 0 {
+					open = math.Ceil(float64(spanMs) / float64(everyMs))
+					out.rate = math.Min(in.rate, keys*float64(t.Limit)/(float64(everyMs)/1000))
+				} else {
+					out.rate = in.rate * orDefault(st.Selectivity, defaultSelectivity)
+				}
+				e.state[i] = keys * open * float64(max(t.Limit, 1)) * in.bytes
+			}
 		}
 		if st.RecordBytes > 0 && op.Kind != ir.KindSource {
 			out.bytes = st.RecordBytes

@@ -34,6 +34,8 @@ func partitionKey(p *ir.Pipeline, op *ir.Operator, k int) []ir.Expr {
 		}
 	case op.Dedupe != nil:
 		keys = []ir.Expr{op.Dedupe.Key}
+	case op.Top != nil:
+		keys = append(keys, op.Top.Key...)
 	case op.Join != nil && len(op.Inputs) == 2 && !isTable(p, op.Inputs[1]):
 		side, exprs := "left", op.Join.LeftKeys
 		if k == 1 {

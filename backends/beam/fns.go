@@ -153,6 +153,11 @@ func (f *keyFn) ProcessElement(el element, emit func(string, element), dead func
 		if key, ok = c.joinKey(el, int(f.Side), r, dead); !ok {
 			return nil
 		}
+	case ir.KindTop:
+		if key, err = c.ranker.AppendKey(eval.Frame{r}, nil); err != nil {
+			dead(el.deadLetter(c.op.ID, ReasonEval, err))
+			return nil
+		}
 	}
 	el.Side = f.Side
 	emit(string(key), el)

@@ -78,6 +78,16 @@ type keyState struct {
 	Right      []entry
 	// session aggregates: the open sessions, in start order
 	Sessions []session
+	// top: the open groups (one per window), in no order
+	Groups []topGroup
+}
+
+// topGroup is one window of a top's key: its records so far, pruned to
+// the limit (ties kept), and when it fires.
+type topGroup struct {
+	Win    string
+	FireAt int64
+	Rows   []element
 }
 
 // entry is a buffered stream–stream join record.
@@ -202,7 +212,7 @@ func cmpInt(a, b int64) int {
 }
 
 func (ks *keyState) empty() bool {
-	return !ks.Seen && !ks.HasRow && !ks.HasJoinKey && len(ks.Left) == 0 && len(ks.Right) == 0 && len(ks.Sessions) == 0
+	return !ks.Seen && !ks.HasRow && !ks.HasJoinKey && len(ks.Left) == 0 && len(ks.Right) == 0 && len(ks.Sessions) == 0 && len(ks.Groups) == 0
 }
 
 // keyed is one timer firing's work on one key.
@@ -222,6 +232,9 @@ func (k *keyed) process(el element) error {
 	op := k.c.op
 	if op.Aggregate != nil {
 		return k.session(el)
+	}
+	if op.Top != nil {
+		return k.topAdd(el)
 	}
 	if op.Dedupe != nil {
 		if k.ks.Seen && abs(el.TsMs-k.ks.SeenTs) <= op.Dedupe.WithinMs {
@@ -367,6 +380,9 @@ func (k *keyed) expire(wm int64) error {
 	if op.Aggregate != nil {
 		return k.fireSessions(satSub(wm, op.Aggregate.AllowedLatenessMs))
 	}
+	if op.Top != nil {
+		return k.topFire(wm)
+	}
 	if op.Dedupe != nil {
 		if k.ks.Seen && satAdd(k.ks.SeenTs, op.Dedupe.WithinMs) < wm {
 			k.ks.Seen, k.ks.SeenTs = false, 0
@@ -417,6 +433,14 @@ func (k *keyed) next() wake {
 			s := k.ks.Sessions[0] // ends first
 			return wake{Set: true, At: satAdd(satAdd(s.End, op.Aggregate.AllowedLatenessMs), 1), Hold: s.End - 1}
 		}
+	case op.Top != nil:
+		if len(k.ks.Groups) > 0 {
+			at := int64(math.MaxInt64)
+			for _, g := range k.ks.Groups {
+				at = min(at, g.FireAt)
+			}
+			return wake{Set: true, At: at, Hold: at - 1}
+		}
 	case op.Dedupe != nil:
 		if k.ks.Seen {
 			at := satAdd(satAdd(k.ks.SeenTs, op.Dedupe.WithinMs), 1)
@@ -442,6 +466,9 @@ func (k *keyed) hold() int64 {
 	h := int64(math.MaxInt64)
 	if len(k.ks.Sessions) > 0 {
 		return k.ks.Sessions[0].End - 1
+	}
+	for _, g := range k.ks.Groups {
+		h = min(h, g.FireAt-1)
 	}
 	if k.c.op.Join == nil || k.c.table || k.c.op.Join.Type != ir.JoinLeft {
 		return h

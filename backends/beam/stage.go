@@ -73,6 +73,8 @@ type compiledOp struct {
 	nullL, nullR        *eval.Record
 
 	agg *eval.Aggregator
+
+	ranker *eval.Ranker // top
 }
 
 // isStateless reports whether runtime/stateless runs the operator, as
@@ -237,6 +239,12 @@ func (st *stage) compile(op *ir.Operator) (*compiledOp, error) {
 		if err := st.compileJoin(c); err != nil {
 			return nil, err
 		}
+	case ir.KindTop:
+		rk, diags := eval.NewRanker(op.Top, c.in[0], st.consts)
+		if err := diagErr(op, "top", diags); err != nil {
+			return nil, err
+		}
+		c.ranker, c.out = rk, c.in[0]
 	case ir.KindAggregate:
 		agg, diags := eval.NewAggregator(op.Aggregate, c.in[0], st.consts)
 		if err := diagErr(op, "fields", diags); err != nil {

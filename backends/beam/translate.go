@@ -281,7 +281,7 @@ func (b *builder) keyed(c *compiledOp) error {
 	op := c.op
 	s := b.s.Scope(op.ID)
 	switch op.Kind {
-	case ir.KindDedupe:
+	case ir.KindDedupe, ir.KindTop:
 		in, err := b.input(op, 0)
 		if err != nil {
 			return err

@@ -58,6 +58,7 @@ func stageExprs(pl *ir.Pipeline, inStage map[string]bool, chans []*ir.Channel) [
 			fields(op.Aggregate.Key)
 			for _, f := range op.Aggregate.Fields {
 				add(f.Arg)
+				add(f.Where)
 			}
 		case op.Sink != nil:
 			add(op.Sink.Key)

@@ -27,6 +27,11 @@ import (
 //   - first(x) and last(x) take the value with the smallest and greatest
 //     event time; ties go to the earlier record for first and the later one
 //     for last, by arrival order.
+//   - A field with a condition (sum_if(x, cond), ir.AggField.Where) sees only
+//     the records where cond is true: as SQL's FILTER (WHERE cond), a false
+//     or null condition skips the record for that field (its argument is
+//     not evaluated) and every other field still sees it; a condition that
+//     fails to evaluate, or is not a bool, fails the record.
 //
 // Sums are kept as a double-double (an unevaluated sum of two float64s with
 // error-free additions), so the float64 result is the correctly rounded sum
@@ -121,6 +126,8 @@ type aggField struct {
 	// expression (sum(record.n) and max(record.n)), whose value Add reuses
 	// instead of evaluating it again; 0 when there is none.
 	same int
+	// where is the field's condition, nil when it sees every record.
+	where *Program
 }
 
 // NewAggregator compiles an aggregate's key (with CompileObject) and field
@@ -154,7 +161,23 @@ func NewAggregator(a *ir.Aggregate, input *Layout, c Consts) (*Aggregator, hcl.D
 	}
 	args := make([]func(Frame) (Value, error), len(a.Fields))
 	types := make([]cty.Type, len(a.Fields))
+	wheres := make([]*Program, len(a.Fields))
 	for i, f := range a.Fields {
+		if !f.Where.IsZero() {
+			p, d := Compile(*f.Where, roots, c)
+			diags = append(diags, d...)
+			if !d.HasErrors() && p != nil {
+				if t := p.Type(); t != cty.Bool && t != cty.DynamicPseudoType {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Condition is not a bool",
+						Detail:   fmt.Sprintf("The condition of %s must be a bool expression; this one is %s.", f.Name, t.FriendlyName()),
+						Subject:  f.Where.Range.Ptr(),
+					})
+				}
+				wheres[i] = p
+			}
+		}
 		types[i] = cty.DynamicPseudoType
 		if f.Arg.IsZero() {
 			continue
@@ -180,6 +203,9 @@ func NewAggregator(a *ir.Aggregate, input *Layout, c Consts) (*Aggregator, hcl.D
 	}
 	agg, d := newAggregator(a, key, keyLayout, args, types)
 	if agg != nil && len(agg.fields) == len(a.Fields) {
+		for i := range a.Fields {
+			agg.fields[i].where = wheres[i]
+		}
 		for i, f := range a.Fields {
 			for j := range i {
 				if !f.Arg.IsZero() && !a.Fields[j].Arg.IsZero() && f.Arg.Source == a.Fields[j].Arg.Source {
@@ -370,13 +396,24 @@ func (a *Aggregator) Add(acc *Acc, f Frame, tsMs int64) error {
 		return errors.New("aggregate: accumulator does not belong to this aggregator")
 	}
 	var buf [8]Value
-	vals := buf[:0]
+	var skipBuf [8]bool
+	vals, skip := buf[:0], skipBuf[:0]
 	for i := range a.fields {
 		fl := &a.fields[i]
 		v := Null
+		if fl.where != nil {
+			ok, err := evalWhere(fl.where, f)
+			if err != nil {
+				return fmt.Errorf("aggregate field %s: condition: %w", fl.name, err)
+			}
+			if !ok {
+				vals, skip = append(vals, v), append(skip, true)
+				continue
+			}
+		}
 		if fl.arg != nil {
 			var err error
-			if fl.same > 0 {
+			if fl.same > 0 && !skip[fl.same-1] {
 				v = vals[fl.same-1]
 			} else if v, err = fl.arg(f); err != nil {
 				return fmt.Errorf("aggregate field %s: %w", fl.name, err)
@@ -385,10 +422,13 @@ func (a *Aggregator) Add(acc *Acc, f Frame, tsMs int64) error {
 				return fmt.Errorf("aggregate field %s: %w", fl.name, err)
 			}
 		}
-		vals = append(vals, v)
+		vals, skip = append(vals, v), append(skip, false)
 	}
 	for i := range a.fields {
 		fl, st, v := &a.fields[i], &acc.f[i], vals[i]
+		if skip[i] {
+			continue
+		}
 		if fl.fn == aggCount && fl.arg == nil {
 			st.n++
 			continue
@@ -425,6 +465,26 @@ func (a *Aggregator) Add(acc *Acc, f Frame, tsMs int64) error {
 		st.n++
 	}
 	return nil
+}
+
+// evalWhere evaluates a field's condition: null is false, as in SQL's
+// FILTER (WHERE ...).
+func evalWhere(p *Program, f Frame) (bool, error) {
+	if p.cond != nil {
+		if b, ok := p.cond(f); ok {
+			return b, nil
+		}
+	}
+	v, err := p.eval(f)
+	switch {
+	case err != nil:
+		return false, &EvalError{Range: p.rng, Err: plainError(err)}
+	case v.Kind == KindNull:
+		return false, nil
+	case v.Kind != KindBool:
+		return false, &EvalError{Range: p.rng, Err: errNotBool}
+	}
+	return v.Bool, nil
 }
 
 // checkAggValue checks an argument value against its function.

@@ -49,6 +49,8 @@ var diffConsts = Consts{
 	Vars: map[string]cty.Value{
 		"min_amount": cty.NumberIntVal(100),
 		"country":    cty.StringVal("us"),
+		"pattern":    cty.StringVal("^([A-Z]+)-?([0-9]*)$"),
+		"group":      cty.NumberIntVal(2),
 		"list":       cty.TupleVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")}),
 		// Lookup tables, as a map(...) variable gives them. "K" and "é"
 		// are hit by un-normalized keys ("\u212a", "e\u0301").
@@ -132,6 +134,9 @@ var diffExprs = []string{
 	`trimspace(record.name)`, `trim(record.name, " x")`, `trimprefix(record.name, "u")`,
 	`trimsuffix(record.name, "s")`, `replace(record.name, "u", "U")`, `replace(record.name, "", "-")`,
 	`regex_replace(record.name, "[aeiou]", "_")`, `regex("[a-z]+", record.name)`,
+	`regex_extract(record.name, "([a-z])([a-z]*)", 2)`, `regex_extract(record.name, "(x)?[a-z]", 1)`,
+	`regex_extract(record.any, "[0-9]+", 0)`, `regex_extract(record.code, var.pattern, var.group)`,
+	`split_index(record.name, "a", 1)`, `split_index(record.ts, "-", record.qty)`, `split_index(record.any, "1", 0)`,
 	`substr(record.name, 1, 2)`, `substr(record.name, -2, -1)`, `substr(record.name, record.qty, 2)`,
 	`substr(record.name, -1, 0)`, `substr(record.name, 0, 0)`, `substr(record.name, 10, 1)`,
 	`strlen(record.name)`, `strlen(record.any)`, `strlen(record.code)`, `split(",", record.name)`,

@@ -55,6 +55,9 @@ func init() {
 		"tonumber":    toFunc(cty.Number),
 		"tobool":      toFunc(cty.Bool),
 		"jsonencode":  nativeJSONEncode,
+		// Constant pattern and separator: see funcs_regex.go.
+		"regex_extract": nativeRegexExtract,
+		"split_index":   nativeSplitIndex,
 	}
 }
 

@@ -27,6 +27,8 @@ func Functions() map[string]function.Function {
 		"replace":       stdlib.ReplaceFunc,
 		"regex_replace": stdlib.RegexReplaceFunc,
 		"regex":         stdlib.RegexFunc,
+		"regex_extract": RegexExtractFunc,
+		"split_index":   SplitIndexFunc,
 		"substr":        stdlib.SubstrFunc,
 		"strlen":        stdlib.StrlenFunc,
 		"split":         stdlib.SplitFunc,

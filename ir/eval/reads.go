@@ -111,7 +111,20 @@ func (r *reader) stream(s string) {
 			}
 			for _, f := range op.Aggregate.Fields {
 				r.addExpr(f.Arg, "record")
+				r.addExpr(f.Where, "record")
 			}
+		case op.Top != nil:
+			for i := range op.Top.Key {
+				r.addExpr(&op.Top.Key[i], "record")
+			}
+			for i := range op.Top.OrderBy {
+				r.addExpr(&op.Top.OrderBy[i].Expr, "record")
+			}
+			if op.Top.Window == nil {
+				r.addExpr(&ir.Expr{Source: "record." + FieldWindowEnd}, "record")
+			}
+			// Records pass unchanged: everything downstream reads is read.
+			r.stream(op.ID)
 		case op.Join != nil:
 			root, keys := "left", op.Join.LeftKeys
 			if c.port == 1 {

@@ -507,7 +507,7 @@ func fingerprints(plan *ir.Plan, st *ir.Stage) (fp, stateFP string, err error) {
 		if in[op.ID] || feeds {
 			ops = append(ops, op)
 		}
-		if in[op.ID] && (op.Aggregate != nil || op.Dedupe != nil || op.Join != nil) {
+		if in[op.ID] && (op.Aggregate != nil || op.Dedupe != nil || op.Join != nil || op.Top != nil) {
 			stateful = append(stateful, op)
 		}
 	}

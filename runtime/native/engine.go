@@ -165,6 +165,12 @@ func (e *Engine) buildNode(g *stateless.Processor, op *ir.Operator, in []*eval.L
 			return nil, nil, err
 		}
 		n, out = j, j.outLayout()
+	case ir.KindTop:
+		t, err := newTop(e, op, in[0], c)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, out = t, in[0]
 	case ir.KindAggregate:
 		a, err := newAggregate(op, in[0], c, e.cfg.cacheLimit)
 		if err != nil {
