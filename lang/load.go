@@ -34,6 +34,7 @@ var rootSchema = func() *hcl.BodySchema {
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: "broker", LabelNames: []string{"name"}},
+		{Type: "schema_registry", LabelNames: []string{"name"}},
 		{Type: "backend", LabelNames: []string{"name"}},
 		{Type: "test", LabelNames: []string{"name"}},
 		{Type: "moved"},
@@ -131,6 +132,7 @@ func (l *loader) load() *ir.Pipeline {
 	l.decodeLocals(byType["locals"])
 	l.decodeBroker(byType["broker"])
 	l.decodeBackends(byType["backend"])
+	l.decodeSchemaRegistries(byType["schema_registry"])
 	for _, b := range l.blocks {
 		if isOperatorKind(b.Type) {
 			l.decodeOperator(b)
