@@ -31,6 +31,10 @@ type Options struct {
 	// SchemaDir is the directory schema_file paths are relative to. Load
 	// sets it to the spec's directory when empty.
 	SchemaDir string
+	// Pull loads for `pipeline schemas pull`: a subject missing from Lock
+	// is not an error (its records are of an unknown type), and
+	// Result.Subjects lists every subject to pin.
+	Pull bool
 }
 
 // Result is what Load produces.
@@ -41,6 +45,9 @@ type Result struct {
 	Files map[string]*hcl.File
 	// SpecHash identifies the spec sources and resolved variable values.
 	SpecHash string
+	// Subjects are the registry subjects of schema-format sources and
+	// sinks, in declaration order.
+	Subjects []SchemaRef
 }
 
 // Load parses, resolves and type-checks the spec at path (a directory of
@@ -124,7 +131,7 @@ func SpecFiles(path string) ([]string, error) {
 func LoadFiles(files map[string][]byte, opts Options) (*Result, hcl.Diagnostics) {
 	l := newLoader(files, opts)
 	p := l.load()
-	res := &Result{Files: l.files, SpecHash: l.specHash()}
+	res := &Result{Files: l.files, SpecHash: l.specHash(), Subjects: l.subjects}
 	diags := l.finish()
 	if !diags.HasErrors() {
 		res.Pipeline = p

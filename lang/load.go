@@ -66,6 +66,8 @@ type loader struct {
 	fns        map[string]function.Function // of constCtx, built once
 	recordBase *hcl.EvalContext             // of recordCtx, built once
 
+	subjects []SchemaRef // registry subjects used, for schemas pull
+
 	p     *ir.Pipeline
 	ops   map[string]*opDecl
 	decls []*opDecl // declaration order

@@ -18,6 +18,14 @@ import (
 // of sources and sinks. Schemas come only from the lock file (Options.Lock)
 // or local schema files: loading never contacts a registry.
 
+// SchemaRef is a registry subject the spec uses: a source's (Version 0:
+// its latest) or a sink's, which `pipeline schemas pull` pins.
+type SchemaRef struct {
+	Registry, Subject string
+	Version           int
+	Source            bool
+}
+
 var schemaRegistrySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "url", Required: true}, {Name: "username"}, {Name: "password"}, {Name: "token"},
@@ -208,8 +216,12 @@ func (l *loader) decodeSourceSchema(d *opDecl, attrs hcl.Attributes, src *ir.Sou
 			return cty.NilType, false
 		}
 		src.SchemaRegistry = reg
+		l.subjects = append(l.subjects, SchemaRef{Registry: reg, Subject: subject, Version: src.SchemaVersion, Source: true})
 		pin := l.opts.Lock.Subject(reg, subject)
 		pinned := pin.Version(src.SchemaVersion)
+		if pinned == nil && l.opts.Pull {
+			return cty.NilType, false
+		}
 		if pinned == nil {
 			what := "the latest version"
 			if src.SchemaVersion != 0 {
@@ -288,15 +300,10 @@ func (l *loader) decodeSinkSchema(d *opDecl, attrs hcl.Attributes, s *ir.Sink) {
 // type and checks it against the subject's pinned latest version at the
 // subject's compatibility level.
 func (l *loader) checkSinkSchema(d *opDecl, s *ir.Sink, in cty.Type) {
-	if !isSchemaFormat(s.Format) || s.SchemaRegistry == "" || in == cty.DynamicPseudoType {
+	if !isSchemaFormat(s.Format) || s.SchemaRegistry == "" {
 		return
 	}
 	recordName := d.op.Name
-	doc, err := eval.DeriveSchema(s.Format, recordName, in)
-	if err != nil {
-		l.errorf(d.block.DefRange, "Cannot derive the sink's schema", "%s: %s.", d.op.ID, err)
-		return
-	}
 	if s.SchemaSubject == "" {
 		if s.SubjectStrategy == ir.SubjectRecordName {
 			s.SchemaSubject = recordName
@@ -304,9 +311,18 @@ func (l *loader) checkSinkSchema(d *opDecl, s *ir.Sink, in cty.Type) {
 			s.SchemaSubject = s.Topic + "-value"
 		}
 	}
+	l.subjects = append(l.subjects, SchemaRef{Registry: s.SchemaRegistry, Subject: s.SchemaSubject})
+	pin := l.opts.Lock.Subject(s.SchemaRegistry, s.SchemaSubject)
+	if in == cty.DynamicPseudoType || (pin == nil && l.opts.Pull) {
+		return
+	}
+	doc, err := eval.DeriveSchema(s.Format, recordName, in)
+	if err != nil {
+		l.errorf(d.block.DefRange, "Cannot derive the sink's schema", "%s: %s.", d.op.ID, err)
+		return
+	}
 	doc.Subject = s.SchemaSubject
 	s.SchemaDoc = doc
-	pin := l.opts.Lock.Subject(s.SchemaRegistry, s.SchemaSubject)
 	if pin == nil {
 		l.errorf(d.block.DefRange, "Schema not pinned", "Subject %q (schema_registry %q) of %s is not in %s: run `pipeline schemas pull` to pin its latest version and compatibility level, which plan checks the derived schema against.", s.SchemaSubject, s.SchemaRegistry, d.op.ID, schemalock.FileName)
 		return

@@ -72,6 +72,7 @@ func (c *PlanCommand) Run(args []string) int {
 		}
 		return 1
 	}
+	diags = append(diags, staleSchemaPins(ld.spec)...) // best effort, never fails offline
 	c.showDiags(diags, ld.files) // warnings
 	plan := ld.plan
 	if *explain {
