@@ -48,10 +48,10 @@ type Pipeline struct {
 	Vars   map[string]Const `json:"vars,omitempty"`
 	Locals map[string]Const `json:"locals,omitempty"`
 
-	Broker   *Broker    `json:"broker,omitempty"` // nil: embedded broker
+	Broker *Broker `json:"broker,omitempty"` // nil: embedded broker
 	// SchemaRegistries are the schema_registry blocks, sorted by Name.
 	SchemaRegistries []*SchemaRegistry `json:"schema_registries,omitempty"`
-	Backends []*Backend `json:"backends"`         // sorted by Name; native always present
+	Backends         []*Backend        `json:"backends"` // sorted by Name; native always present
 
 	// Operators in a deterministic topological order (inputs before users,
 	// ties broken by ID).

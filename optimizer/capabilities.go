@@ -24,6 +24,10 @@ type Capabilities struct {
 	// aggregate, dedupe and stream–stream join they host. The zero value
 	// is the safe one: repartition.
 	ShufflesByKey bool
+	// SchemaFormats: reads and writes the Schema Registry formats (avro,
+	// protobuf, json_schema) through eval.NewCodecFor. The zero value
+	// refuses them, with a diagnostic, rather than misreading records.
+	SchemaFormats bool
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -69,11 +73,18 @@ func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " writes a file"
 	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
 		return false, op.ID + " asks for exactly-once delivery"
+	case !c.SchemaFormats && op.Source != nil && schemaFormat(op.Source.Format):
+		return false, op.ID + " reads format " + op.Source.Format + ", which the backend does not support yet"
+	case !c.SchemaFormats && op.Sink != nil && schemaFormat(op.Sink.Format):
+		return false, op.ID + " writes format " + op.Sink.Format + ", which the backend does not support yet"
 	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
 		return false, op.ID + " has more route outputs than the backend supports"
 	}
 	return true, ""
 }
+
+// schemaFormat reports a format with a Schema Registry schema.
+func schemaFormat(f string) bool { return f != "" && f != "json" }
 
 // PerRecord is a Costs.CPUPerRecord table for backends that price operators
 // in three classes: stateless for filter, map and route, keyed for join,

@@ -11,6 +11,7 @@ import (
 func Capabilities() optimizer.Capabilities {
 	return optimizer.Capabilities{
 		MaxRouteOutputs: 8, // a transform writes at most eight topics
+		SchemaFormats:   true,
 		Limit:           "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
 		Notes: []string{
 			"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",

@@ -15,6 +15,8 @@ func Capabilities() optimizer.Capabilities {
 		Stateful:    true,
 		Files:       true,
 		ExactlyOnce: true,
+		// Sources and sinks decode and encode through eval.NewCodecFor.
+		SchemaFormats: true,
 		Costs: optimizer.Costs{
 			Fixed:               0.5, // start a worker
 			CPUPerRecord:        optimizer.PerRecord(1e-6, 3e-6, 1e-6),

@@ -73,7 +73,7 @@ func (c *PlanCommand) Run(args []string) int {
 		return 1
 	}
 	diags = append(diags, staleSchemaPins(ld.spec)...) // best effort, never fails offline
-	c.showDiags(diags, ld.files) // warnings
+	c.showDiags(diags, ld.files)                       // warnings
 	plan := ld.plan
 	if *explain {
 		// Planning is deterministic: the same pipeline planned again with

@@ -182,3 +182,41 @@ func staleSchemaPins(p *ir.Pipeline) hcl.Diagnostics {
 	}
 	return diags
 }
+
+// registerSinkSchemas registers (or finds) the schema of every
+// schema-format sink under its subject and sets the ID its records are
+// framed with. It reports whether any ID changed.
+func registerSinkSchemas(ctx context.Context, p *ir.Plan) (bool, error) {
+	if p == nil || p.Pipeline == nil {
+		return false, nil
+	}
+	changed := false
+	clients := map[string]*schemareg.Client{}
+	for _, op := range p.Pipeline.Operators {
+		s := op.Sink
+		if s == nil || s.SchemaDoc == nil || s.SchemaRegistry == "" {
+			continue
+		}
+		cl := clients[s.SchemaRegistry]
+		if cl == nil {
+			r := p.Pipeline.SchemaRegistry(s.SchemaRegistry)
+			if r == nil {
+				return false, fmt.Errorf("%s: no schema_registry %q", op.ID, s.SchemaRegistry)
+			}
+			var err error
+			if cl, err = schemareg.New(r, 30*time.Second); err != nil {
+				return false, err
+			}
+			clients[s.SchemaRegistry] = cl
+		}
+		doc, err := cl.Register(ctx, s.SchemaSubject, s.SchemaDoc)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", op.ID, err)
+		}
+		if doc.ID != s.SchemaDoc.ID || doc.Version != s.SchemaDoc.Version {
+			changed = true
+		}
+		s.SchemaDoc = doc
+	}
+	return changed, nil
+}
