@@ -122,3 +122,38 @@ func TestPlanRejectsBreakingSinkSchema(t *testing.T) {
 		t.Errorf("plan: code %d, want 1 and %q at main.hcl:16\n%s", got.code, want, got.stderr)
 	}
 }
+
+func TestPipelineTestWithJSONSchemaSource(t *testing.T) {
+	sr := srtest.New(t)
+	sr.Register("orders-value", "JSON", ordersV1)
+	env := []string{"HOME=/nonexistent", "SR_PASSWORD=pw"}
+	dir := schemaSpec(t, sr.URL, "record.amount")
+	tests := `test "revenue" {
+  given "source.orders" {
+    records = [
+      { id = "a", amount = 150 },
+      { id = "b", amount = "100" }, # drifted: a string; coerce is off
+    ]
+  }
+  expect "sink.revenue" {
+    records = [{ customer = "a", total = 150 }]
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "tests.hcl"), []byte(tests), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := runSR(t, env, "schemas", "pull", dir); got.code != 0 {
+		t.Fatalf("schemas pull: %s", got.stderr)
+	}
+	before := sr.Requests.Load()
+	got := runSR(t, env, "test", dir)
+	if got.code != 0 {
+		t.Fatalf("pipeline test: code %d\n%s\n%s", got.code, got.stdout, got.stderr)
+	}
+	// The test passes only if record b, whose amount drifted to a string,
+	// was dead-lettered rather than converted and written.
+	if n := sr.Requests.Load() - before; n != 0 {
+		t.Errorf("pipeline test made %d registry requests", n)
+	}
+}
