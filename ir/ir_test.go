@@ -169,3 +169,52 @@ func TestConstJSON(t *testing.T) {
 		t.Errorf("const round trip: got %#v want %#v", back.Value, c.Value)
 	}
 }
+
+func TestSchemaRegistrySecretsAreRedactedAndSealed(t *testing.T) {
+	tests := []struct {
+		name string
+		reg  SchemaRegistry
+	}{
+		{"password", SchemaRegistry{Name: "main", URL: "http://sr:8081", Username: "svc", Password: "pw-s3cret"}},
+		{"token", SchemaRegistry{Name: "main", URL: "http://sr:8081", Token: "tok-s3cret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := samplePlan()
+			reg := tt.reg
+			p.Pipeline.SchemaRegistries = []*SchemaRegistry{&reg}
+			secret := reg.Password + reg.Token
+			red, err := p.Redacted().Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sealed, err := p.Sealed(NewSalt())
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved, err := sealed.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, b := range map[string][]byte{"redacted": red, "sealed": saved} {
+				if bytes.Contains(b, []byte(secret)) {
+					t.Errorf("%s plan contains the registry's %s", what, tt.name)
+				}
+			}
+			if got := p.Pipeline.SchemaRegistries[0].Password + p.Pipeline.SchemaRegistries[0].Token; got != secret {
+				t.Errorf("redaction modified the original: %q", got)
+			}
+			found := false
+			for _, s := range sealed.Secrets {
+				found = found || (s.Kind == "schema_registry" && s.Name == "main."+tt.name)
+			}
+			if !found {
+				t.Errorf("sealed secrets %v do not list schema_registry main.%s", sealed.Secrets, tt.name)
+			}
+			sealed.Unseal(p)
+			if got := sealed.Pipeline.SchemaRegistries[0].Password + sealed.Pipeline.SchemaRegistries[0].Token; got != secret {
+				t.Errorf("unsealed value = %q, want the original", got)
+			}
+		})
+	}
+}

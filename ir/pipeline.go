@@ -2,6 +2,7 @@ package ir
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -49,8 +50,10 @@ type Pipeline struct {
 	Vars   map[string]Const `json:"vars,omitempty"`
 	Locals map[string]Const `json:"locals,omitempty"`
 
-	Broker   *Broker    `json:"broker,omitempty"` // nil: embedded broker
-	Backends []*Backend `json:"backends"`         // sorted by Name; native always present
+	Broker *Broker `json:"broker,omitempty"` // nil: embedded broker
+	// SchemaRegistries are the schema_registry blocks, sorted by Name.
+	SchemaRegistries []*SchemaRegistry `json:"schema_registries,omitempty"`
+	Backends         []*Backend        `json:"backends"` // sorted by Name; native always present
 
 	// Operators in a deterministic topological order (inputs before users,
 	// ties broken by ID).
@@ -94,6 +97,29 @@ type TLS struct {
 	CertFile           string `json:"cert_file,omitempty"`
 	KeyFile            string `json:"key_file,omitempty"`
 	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+}
+
+// SchemaRegistry is a Confluent-compatible Schema Registry (Confluent,
+// Redpanda's, Apicurio's or Karapace's REST API). Password and Token are
+// sensitive: redacted for display and sealed out of saved plans.
+type SchemaRegistry struct {
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	Username string `json:"username,omitempty"` // basic auth, with Password
+	Password string `json:"password,omitempty"`
+	Token    string `json:"token,omitempty"` // bearer token
+	TLS      *TLS   `json:"tls,omitempty"`
+	Range    Range  `json:"range"`
+}
+
+// SchemaRegistry returns the schema_registry block named name, or nil.
+func (p *Pipeline) SchemaRegistry(name string) *SchemaRegistry {
+	for _, r := range p.SchemaRegistries {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
 }
 
 // Backend is an enabled execution backend and its settings, uninterpreted:
@@ -178,6 +204,36 @@ type Source struct {
 	// being decoded, and a file source stops buffering a line at it. 0:
 	// DefaultMaxRecordBytes.
 	MaxRecordBytes int64 `json:"max_record_bytes,omitempty"`
+
+	// SchemaFormat settings: the reader's schema (resolved from the lock
+	// file's pin of SchemaSubject, or read from SchemaFile) and where it
+	// came from. Nil for format json.
+	SchemaDoc      *SchemaDoc `json:"schema_doc,omitempty"`
+	SchemaRegistry string     `json:"schema_registry,omitempty"`
+	SchemaSubject  string     `json:"schema_subject,omitempty"`
+	SchemaVersion  int        `json:"schema_version,omitempty"` // 0: the pinned latest
+	SchemaFile     string     `json:"schema_file,omitempty"`
+	// WriterSchemas are the other pinned versions of the subject, so a
+	// record framed with an older version's ID is read with the schema it
+	// was written with.
+	WriterSchemas []*SchemaDoc `json:"writer_schemas,omitempty"`
+	// Coerce converts drifted scalars ("100" for a number) instead of
+	// dead-lettering the record (json_schema).
+	Coerce bool `json:"coerce,omitempty"`
+}
+
+// WriterSchema returns the pinned schema registered under id, for
+// eval.CodecSpec.WriterSchema.
+func (s *Source) WriterSchema(id int) (*SchemaDoc, error) {
+	if s.SchemaDoc != nil && s.SchemaDoc.ID == id {
+		return s.SchemaDoc, nil
+	}
+	for _, w := range s.WriterSchemas {
+		if w.ID == id {
+			return w, nil
+		}
+	}
+	return nil, fmt.Errorf("schema ID %d is not pinned in the lock file for subject %q (run pipeline schemas pull)", id, s.SchemaSubject)
 }
 
 // Source start positions (Source.StartFrom); anything else is a time.
@@ -399,7 +455,22 @@ type Sink struct {
 	Format   string `json:"format"`
 	Key      *Expr  `json:"key,omitempty"`
 	Delivery string `json:"delivery"` // at_least_once | exactly_once
+
+	// Schema-format settings: the writer's schema, derived from the input's
+	// type (eval.DeriveSchema), registered under SchemaSubject of
+	// SchemaRegistry. SchemaDoc.ID is the ID the lock file knows it by
+	// (0 until apply registers it). Nil for format json.
+	SchemaDoc       *SchemaDoc `json:"schema_doc,omitempty"`
+	SchemaRegistry  string     `json:"schema_registry,omitempty"`
+	SchemaSubject   string     `json:"schema_subject,omitempty"`
+	SubjectStrategy string     `json:"subject_strategy,omitempty"` // topic_name | record_name
 }
+
+// Subject naming strategies of sinks.
+const (
+	SubjectTopicName  = "topic_name"
+	SubjectRecordName = "record_name"
+)
 
 // Test is a test block: given records on sources, expected records on sinks
 // (or any operator output), compared as multisets after JSON normalization.

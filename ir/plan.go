@@ -304,6 +304,11 @@ func (pl *Pipeline) hasSensitive() bool {
 			}
 		}
 	}
+	for _, r := range pl.SchemaRegistries {
+		if r.Password != "" || r.Token != "" {
+			return true
+		}
+	}
 	return pl.Broker != nil && pl.Broker.SASL != nil && pl.Broker.SASL.Password != ""
 }
 
@@ -324,6 +329,14 @@ func (pl *Pipeline) redact() {
 	}
 	if pl.Broker != nil && pl.Broker.SASL != nil && pl.Broker.SASL.Password != "" {
 		pl.Broker.SASL.Password = redacted
+	}
+	for _, r := range pl.SchemaRegistries {
+		if r.Password != "" {
+			r.Password = redacted
+		}
+		if r.Token != "" {
+			r.Token = redacted
+		}
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 // and a salted hash of it, never the value: apply takes the value again
 // (-var, -var-file, the environment) and refuses one whose hash differs.
 type Secret struct {
-	// Kind is var, local, backend (Name is backend.attribute) or broker
-	// (Name is sasl.password).
+	// Kind is var, local, backend (Name is backend.attribute), broker
+	// (Name is sasl.password) or schema_registry (Name is NAME.password or
+	// NAME.token).
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 	Hash string `json:"hash"` // hex HMAC-SHA256 keyed by the plan's salt
@@ -25,7 +26,8 @@ type Secret struct {
 
 // sensitiveValues calls f for every sensitive value of the pipeline, in a
 // fixed order, with a pointer to set it through.
-func (pl *Pipeline) sensitiveValues(f func(kind, name string, c *Const)) {
+func (pl *Pipeline) sensitiveValues(fn func(kind, name string, c *Const)) {
+	f := fn
 	for _, kind := range []string{"var", "local"} {
 		m := pl.Vars
 		if kind == "local" {
@@ -62,6 +64,18 @@ func (pl *Pipeline) sensitiveValues(f func(kind, name string, c *Const)) {
 		c := Const{Value: stringVal(pl.Broker.SASL.Password), Sensitive: true}
 		f("broker", "sasl.password", &c)
 		pl.Broker.SASL.Password = c.Value.AsString()
+	}
+	for _, r := range pl.SchemaRegistries {
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"password", &r.Password}, {"token", &r.Token}} {
+			if *f.v != "" {
+				c := Const{Value: stringVal(*f.v), Sensitive: true}
+				fn("schema_registry", r.Name+"."+f.name, &c)
+				*f.v = c.Value.AsString()
+			}
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pipeline-compiler/pipeline/internal/fsread"
+	"github.com/pipeline-compiler/pipeline/internal/schemalock"
 	"github.com/pipeline-compiler/pipeline/ir"
 )
 
@@ -22,6 +23,18 @@ type Options struct {
 	// Env is the environment (os.Environ() form) searched for
 	// PIPELINE_VAR_NAME overrides and read by env(). Nil means no environment.
 	Env []string
+	// Lock pins the Schema Registry schemas sources and sinks of schema
+	// formats resolve to. Nil: Load reads the lock file beside the spec
+	// (an empty lock when there is none). Loading never contacts a
+	// registry.
+	Lock *schemalock.Lock
+	// SchemaDir is the directory schema_file paths are relative to. Load
+	// sets it to the spec's directory when empty.
+	SchemaDir string
+	// Pull loads for `pipeline schemas pull`: a subject missing from Lock
+	// is not an error (its records are of an unknown type), and
+	// Result.Subjects lists every subject to pin.
+	Pull bool
 }
 
 // Result is what Load produces.
@@ -32,6 +45,9 @@ type Result struct {
 	Files map[string]*hcl.File
 	// SpecHash identifies the spec sources and resolved variable values.
 	SpecHash string
+	// Subjects are the registry subjects of schema-format sources and
+	// sinks, in declaration order.
+	Subjects []SchemaRef
 }
 
 // Load parses, resolves and type-checks the spec at path (a directory of
@@ -58,6 +74,20 @@ func Load(path string, opts Options) (*Result, hcl.Diagnostics) {
 			continue
 		}
 		files[name] = b
+	}
+	if opts.SchemaDir == "" {
+		opts.SchemaDir = path
+		if st, err := os.Stat(path); err == nil && !st.IsDir() {
+			opts.SchemaDir = filepath.Dir(path)
+		}
+	}
+	if opts.Lock == nil {
+		lock, err := schemalock.Read(schemalock.Path(path))
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read the lock file", Detail: err.Error()})
+			return &Result{Files: map[string]*hcl.File{}}, diags
+		}
+		opts.Lock = lock
 	}
 	res, more := LoadFiles(files, opts)
 	diags = append(diags, more...)
@@ -101,7 +131,7 @@ func SpecFiles(path string) ([]string, error) {
 func LoadFiles(files map[string][]byte, opts Options) (*Result, hcl.Diagnostics) {
 	l := newLoader(files, opts)
 	p := l.load()
-	res := &Result{Files: l.files, SpecHash: l.specHash()}
+	res := &Result{Files: l.files, SpecHash: l.specHash(), Subjects: l.subjects}
 	diags := l.finish()
 	if !diags.HasErrors() {
 		res.Pipeline = p

@@ -89,29 +89,34 @@ func (l *loader) decodeBroker(blocks hcl.Blocks) {
 		br.SASL = s
 	}
 	if tlsBlock != nil {
-		c, diags := tlsBlock.Body.Content(tlsSchema)
-		l.add(diags)
-		t := &ir.TLS{Enabled: true}
-		if a := c.Attributes["enabled"]; a != nil {
-			t.Enabled, _ = l.constBool(a)
-		}
-		if a := c.Attributes["ca_file"]; a != nil {
-			t.CAFile, _ = l.constString(a)
-		}
-		if a := c.Attributes["cert_file"]; a != nil {
-			t.CertFile, _ = l.constString(a)
-		}
-		if a := c.Attributes["key_file"]; a != nil {
-			t.KeyFile, _ = l.constString(a)
-		}
-		if a := c.Attributes["insecure_skip_verify"]; a != nil {
-			t.InsecureSkipVerify, _ = l.constBool(a)
-		}
-		if (t.CertFile == "") != (t.KeyFile == "") {
-			l.errorf(tlsBlock.DefRange, "Incomplete client certificate", "cert_file and key_file must be set together.")
-		}
-		br.TLS = t
+		br.TLS = l.decodeTLS(tlsBlock)
 	}
+}
+
+// decodeTLS decodes a tls block (of a broker or a schema_registry).
+func (l *loader) decodeTLS(tlsBlock *hcl.Block) *ir.TLS {
+	c, diags := tlsBlock.Body.Content(tlsSchema)
+	l.add(diags)
+	t := &ir.TLS{Enabled: true}
+	if a := c.Attributes["enabled"]; a != nil {
+		t.Enabled, _ = l.constBool(a)
+	}
+	if a := c.Attributes["ca_file"]; a != nil {
+		t.CAFile, _ = l.constString(a)
+	}
+	if a := c.Attributes["cert_file"]; a != nil {
+		t.CertFile, _ = l.constString(a)
+	}
+	if a := c.Attributes["key_file"]; a != nil {
+		t.KeyFile, _ = l.constString(a)
+	}
+	if a := c.Attributes["insecure_skip_verify"]; a != nil {
+		t.InsecureSkipVerify, _ = l.constBool(a)
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		l.errorf(tlsBlock.DefRange, "Incomplete client certificate", "cert_file and key_file must be set together.")
+	}
+	return t
 }
 
 var backendNames = []string{ir.BackendBeam, ir.BackendBroker, ir.BackendNative}

@@ -458,7 +458,7 @@ sink "s" {
 			src: `source "x" {
   topic  = "x"
   file   = "x.jsonl"
-  format = "avro"
+  format = "xml"
   schema = list(string)
 }
 source "y" {

@@ -34,6 +34,7 @@ var rootSchema = func() *hcl.BodySchema {
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: "broker", LabelNames: []string{"name"}},
+		{Type: "schema_registry", LabelNames: []string{"name"}},
 		{Type: "backend", LabelNames: []string{"name"}},
 		{Type: "test", LabelNames: []string{"name"}},
 		{Type: "moved"},
@@ -64,6 +65,8 @@ type loader struct {
 	dlqAt      *hcl.Range                   // the dead_letter_topic attribute's value
 	fns        map[string]function.Function // of constCtx, built once
 	recordBase *hcl.EvalContext             // of recordCtx, built once
+
+	subjects []SchemaRef // registry subjects used, for schemas pull
 
 	p     *ir.Pipeline
 	ops   map[string]*opDecl
@@ -131,6 +134,7 @@ func (l *loader) load() *ir.Pipeline {
 	l.decodeLocals(byType["locals"])
 	l.decodeBroker(byType["broker"])
 	l.decodeBackends(byType["backend"])
+	l.decodeSchemaRegistries(byType["schema_registry"])
 	for _, b := range l.blocks {
 		if isOperatorKind(b.Type) {
 			l.decodeOperator(b)

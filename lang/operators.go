@@ -47,7 +47,10 @@ func opSchema(blocks []hcl.BlockHeaderSchema, attrs ...hcl.AttributeSchema) *hcl
 var opSchemas = map[ir.Kind]*hcl.BodySchema{
 	ir.KindSource: opSchema(nil,
 		hcl.AttributeSchema{Name: "topic"}, hcl.AttributeSchema{Name: "file"},
-		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "schema", Required: true},
+		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "schema"},
+		hcl.AttributeSchema{Name: "schema_subject"}, hcl.AttributeSchema{Name: "schema_version"},
+		hcl.AttributeSchema{Name: "schema_file"}, hcl.AttributeSchema{Name: "message"},
+		hcl.AttributeSchema{Name: "coerce"}, hcl.AttributeSchema{Name: "schema_registry"},
 		hcl.AttributeSchema{Name: "table"}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "event_time"}, hcl.AttributeSchema{Name: "max_future"},
 		hcl.AttributeSchema{Name: "start_from"}, hcl.AttributeSchema{Name: "max_record_bytes"}),
@@ -76,7 +79,8 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "input", Required: true},
 		hcl.AttributeSchema{Name: "topic"}, hcl.AttributeSchema{Name: "file"},
 		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "key"},
-		hcl.AttributeSchema{Name: "delivery"}),
+		hcl.AttributeSchema{Name: "delivery"}, hcl.AttributeSchema{Name: "schema_subject"},
+		hcl.AttributeSchema{Name: "subject_strategy"}, hcl.AttributeSchema{Name: "schema_registry"}),
 }
 
 var statsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -258,9 +262,7 @@ func (l *loader) decodeSource(d *opDecl, attrs hcl.Attributes) {
 	src := &ir.Source{Format: "json"}
 	d.op.Source = src
 	l.topicOrFile(d, attrs, &src.Topic, &src.File)
-	if a := attrs["format"]; a != nil {
-		src.Format, _ = l.constEnum(a, "json")
-	}
+	docType, fromDoc := l.decodeSourceSchema(d, attrs, src)
 	if a := attrs["table"]; a != nil {
 		src.Table, _ = l.constBool(a)
 	}
@@ -282,7 +284,9 @@ func (l *loader) decodeSource(d *opDecl, attrs hcl.Attributes) {
 		}
 	}
 	schema := cty.DynamicPseudoType
-	if a := attrs["schema"]; a != nil {
+	if fromDoc {
+		schema = docType
+	} else if a := attrs["schema"]; a != nil && !isSchemaFormat(src.Format) {
 		t, diags := typeexpr.TypeConstraint(a.Expr)
 		l.add(diags)
 		switch {
@@ -468,9 +472,7 @@ func (l *loader) decodeSink(d *opDecl, attrs hcl.Attributes) {
 	s := &ir.Sink{Format: "json", Delivery: ir.AtLeastOnce}
 	d.op.Sink = s
 	l.topicOrFile(d, attrs, &s.Topic, &s.File)
-	if a := attrs["format"]; a != nil {
-		s.Format, _ = l.constEnum(a, "json")
-	}
+	l.decodeSinkSchema(d, attrs, s)
 	if a := attrs["delivery"]; a != nil {
 		s.Delivery, _ = l.constEnum(a, ir.AtLeastOnce, ir.ExactlyOnce)
 	}
@@ -480,6 +482,7 @@ func (l *loader) decodeSink(d *opDecl, attrs hcl.Attributes) {
 			s.Key = &e
 			l.checkExpr(a.Expr, record(in[0]))
 		}
+		l.checkSinkSchema(d, s, in[0])
 		// A sink emits nothing; its schema is what it writes, which is what
 		// a test's expect on the sink compares against.
 		return in[0]

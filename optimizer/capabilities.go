@@ -28,6 +28,11 @@ type Capabilities struct {
 	// Unsupported are operator kinds the backend does not run (yet) although
 	// its other capabilities would allow them.
 	Unsupported []ir.Kind
+	// SchemaFormats are the Schema Registry formats (avro, protobuf,
+	// json_schema) the backend reads and writes through eval.NewCodecFor.
+	// The zero value refuses them all, with a diagnostic, rather than
+	// misreading records.
+	SchemaFormats []string
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -75,11 +80,18 @@ func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " asks for exactly-once delivery"
 	case slices.Contains(c.Unsupported, op.Kind):
 		return false, op.ID + " is a " + string(op.Kind) + " operator, which the backend does not run yet"
+	case op.Source != nil && schemaFormat(op.Source.Format) && !slices.Contains(c.SchemaFormats, op.Source.Format):
+		return false, op.ID + " reads format " + op.Source.Format + ", which the backend does not read"
+	case op.Sink != nil && schemaFormat(op.Sink.Format) && !slices.Contains(c.SchemaFormats, op.Sink.Format):
+		return false, op.ID + " writes format " + op.Sink.Format + ", which the backend does not write"
 	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
 		return false, op.ID + " has more route outputs than the backend supports"
 	}
 	return true, ""
 }
+
+// schemaFormat reports a format with a Schema Registry schema.
+func schemaFormat(f string) bool { return f != "" && f != "json" }
 
 // PerRecord is a Costs.CPUPerRecord table for backends that price operators
 // in three classes: stateless for filter, map and route, keyed for join,

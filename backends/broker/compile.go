@@ -408,7 +408,8 @@ func stagePlan(p *ir.Plan, st *ir.Stage) (*ir.Plan, stageSecrets, error) {
 func schemaOnly(op *ir.Operator) *ir.Operator {
 	out := &ir.Operator{ID: op.ID, Kind: op.Kind, Name: op.Name, Schema: op.Schema}
 	if op.Source != nil {
-		out.Source = &ir.Source{Topic: op.Source.Topic, File: op.Source.File, Format: op.Source.Format, Table: op.Source.Table, MaxFutureMs: op.Source.MaxFutureMs}
+		out.Source = &ir.Source{Topic: op.Source.Topic, File: op.Source.File, Format: op.Source.Format, Table: op.Source.Table, MaxFutureMs: op.Source.MaxFutureMs,
+			SchemaDoc: op.Source.SchemaDoc, WriterSchemas: op.Source.WriterSchemas, Coerce: op.Source.Coerce}
 	}
 	return out
 }

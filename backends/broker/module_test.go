@@ -45,6 +45,13 @@ func TestModuleUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Redpanda refuses a module larger than data_transforms_binary_max_size,
+	// 10 MiB by default: a dependency linked into the module must not
+	// take it past that.
+	const maxModule = 10 << 20
+	if len(built) > maxModule {
+		t.Errorf("the module is %d bytes, more than Redpanda's default limit of %d (data_transforms_binary_max_size)", len(built), maxModule)
+	}
 	if *updateModule {
 		if err := os.WriteFile("module.wasm", built, 0o644); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/pipeline-compiler/pipeline/optimizer"
 )
 
@@ -15,6 +16,8 @@ func Capabilities() optimizer.Capabilities {
 		Stateful:    true,
 		Files:       true,
 		ExactlyOnce: true,
+		// Sources and sinks decode and encode through eval.NewCodecFor.
+		SchemaFormats: eval.SchemaFormats,
 		Costs: optimizer.Costs{
 			Fixed:               0.5, // start a worker
 			CPUPerRecord:        optimizer.PerRecord(1e-6, 3e-6, 1e-6),

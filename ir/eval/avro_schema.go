@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package eval
 
 import (
@@ -224,12 +226,6 @@ func avroRepOf(s avro.Schema) (avroRep, int) {
 	return repPlain, 0
 }
 
-func joinPath(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
 
 func orRecord(path string) string {
 	if path == "" {

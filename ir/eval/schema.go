@@ -179,3 +179,11 @@ func (s CodecSpec) writerSchema(id int) (*ir.SchemaDoc, error) {
 	}
 	return w, nil
 }
+
+// joinPath appends a field name to a dotted field path.
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}

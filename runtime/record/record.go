@@ -101,6 +101,9 @@ const (
 	// its topic accepts (max.message.bytes, or the producer's batch limit),
 	// so it can never be produced.
 	ReasonTooLarge = "too_large"
+	// ReasonEncode: a sink's record does not conform to the schema of its
+	// format (a null for a required field), so it was not written.
+	ReasonEncode = "encode"
 )
 
 // Emitter receives a stage's outputs and dead letters, on the goroutine

@@ -106,7 +106,12 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 			o.Key = nonNil(p.kbuf)
 		}
 	}
-	p.buf = n.codec.Append(p.buf[:0], x.R)
+	buf, err := eval.AppendRecord(n.codec, p.buf[:0], x.R)
+	if err != nil {
+		// Not written: readers of the sink's schema could not read it.
+		return p.DeadLetter(n.id, record.ReasonEncode, err)
+	}
+	p.buf = buf
 	o.Value = p.buf
 	if n.written != nil {
 		n.written.Add(1)

@@ -403,7 +403,7 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 		if op.Sink == nil {
 			return nil, fmt.Errorf("stateless: %s has no sink settings", op.ID)
 		}
-		codec, err := eval.NewCodec(op.Sink.Format)
+		codec, err := eval.NewCodecFor(eval.SinkCodecSpec(op.Sink))
 		if err != nil {
 			return nil, fmt.Errorf("stateless: %s: %w", op.ID, err)
 		}
@@ -425,7 +425,7 @@ func (p *Processor) buildSource(op *ir.Operator, c eval.Consts, setOut func(*eva
 		return fmt.Errorf("stateless: %s has no source settings", op.ID)
 	}
 	l := eval.NewLayout(op.Schema.Type)
-	codec, err := eval.NewCodec(op.Source.Format)
+	codec, err := eval.NewCodecFor(eval.SourceCodecSpec(op.Source))
 	if err != nil {
 		return fmt.Errorf("stateless: %s: %w", op.ID, err)
 	}

@@ -114,7 +114,14 @@ func Run(p *ir.Pipeline, t *ir.Test, opts ...Option) (Result, error) {
 	if runner == nil {
 		runner = nativeRunner{engine: cfg.engine}
 	}
-	out, err := runner.Run(context.Background(), p, t, taps)
+	encoded, err := encodeGiven(p, t)
+	if err != nil {
+		return res, fmt.Errorf("test %q: %w", t.Name, err)
+	}
+	out, err := runner.Run(context.Background(), p, encoded, taps)
+	if err == nil {
+		err = decodeOutputs(p, out.Got)
+	}
 	if skip := (*SkipError)(nil); errors.As(err, &skip) {
 		res.Skipped = skip.Reason
 		return res, nil

@@ -148,6 +148,18 @@ func (c *ApplyCommand) Run(args []string) int {
 
 	ctx, stop := c.signalContext()
 	defer stop()
+	// Sinks of schema formats frame records with their schema's ID: the
+	// registry assigns it now (or finds it when already registered).
+	if changed, err := registerSinkSchemas(ctx, plan); err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot register the sinks' schemas: %v", err)), nil)
+		return 1
+	} else if changed && transforms != nil {
+		var tdiags hcl.Diagnostics
+		if transforms, tdiags = prepareTransforms(plan); tdiags.HasErrors() {
+			c.showDiags(tdiags, files)
+			return 1
+		}
+	}
 	s, err := c.connect(ctx, plan, &rf)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot connect to the broker: %v", err)), nil)

@@ -28,6 +28,7 @@ var registry = []struct {
 	{"worker", func(m *Meta) cli.Command { return &WorkerCommand{m} }},
 	{"status", func(m *Meta) cli.Command { return &StatusCommand{m} }},
 	{"test", func(m *Meta) cli.Command { return &TestCommand{m} }},
+	{"schemas", func(m *Meta) cli.Command { return &SchemasCommand{m} }},
 	{"version", func(m *Meta) cli.Command { return &VersionCommand{m} }},
 }
 

@@ -72,7 +72,8 @@ func (c *PlanCommand) Run(args []string) int {
 		}
 		return 1
 	}
-	c.showDiags(diags, ld.files) // warnings
+	diags = append(diags, staleSchemaPins(ld.spec)...) // best effort, never fails offline
+	c.showDiags(diags, ld.files)                       // warnings
 	plan := ld.plan
 	if *explain {
 		// Planning is deterministic: the same pipeline planned again with

@@ -72,6 +72,10 @@ func (c *RunCommand) Run(args []string) int {
 	}
 	ctx, stop := c.signalContext()
 	defer stop()
+	if _, err := registerSinkSchemas(ctx, plan); err != nil {
+		c.showDiags(diagsOf(errorDiag("Cannot register the sinks' schemas: %v", err)), nil)
+		return 1
+	}
 	s, err := c.connect(ctx, plan, &rf)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot connect to the broker: %v", err)), nil)
