@@ -13,7 +13,7 @@ import (
 // hosts it and what it costs.
 var allKinds = []ir.Kind{
 	ir.KindSource, ir.KindFilter, ir.KindMap, ir.KindRoute,
-	ir.KindJoin, ir.KindDedupe, ir.KindAggregate, ir.KindSink,
+	ir.KindJoin, ir.KindDedupe, ir.KindAggregate, ir.KindTop, ir.KindSink,
 }
 
 // operatorOf builds a minimal operator of kind k, as lang would.
@@ -32,6 +32,9 @@ func operatorOf(t *testing.T, k ir.Kind) *ir.Operator {
 		op.Join = &ir.Join{}
 	case ir.KindDedupe, ir.KindAggregate:
 		op.Inputs = []string{"source.a"}
+	case ir.KindTop:
+		op.Inputs = []string{"source.a"}
+		op.Top = &ir.Top{}
 	case ir.KindSink:
 		op.Inputs = []string{"source.a"}
 		op.Sink = &ir.Sink{Topic: "out", Delivery: ir.AtLeastOnce}

@@ -703,15 +703,15 @@ func TestUnknownFormatIsAnError(t *testing.T) {
 			p := planOf(source("in", s, ""), sink("out", "source.in", s))
 			for _, op := range p.Pipeline.Operators {
 				if kind == "source" && op.Source != nil {
-					op.Source.Format = "avro"
+					op.Source.Format = "xml"
 				}
 				if kind == "sink" && op.Sink != nil {
-					op.Sink.Format = "avro"
+					op.Sink.Format = "xml"
 				}
 			}
 			_, err := New(p, "s")
-			if err == nil || !strings.Contains(err.Error(), `unknown record format "avro"`) {
-				t.Errorf("New with an avro %s = %v, want an unknown-format error", kind, err)
+			if err == nil || !strings.Contains(err.Error(), `unknown record format "xml"`) {
+				t.Errorf("New with an xml %s = %v, want an unknown-format error", kind, err)
 			}
 		})
 	}
