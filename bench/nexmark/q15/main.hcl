@@ -13,8 +13,8 @@ source "bid" {
 
 # The SQL groups by the day without a window and updates its rows as bids
 # arrive; over a bounded input its final rows are these one-day tumbling
-# windows (UTC days). A filtered count is a sum of 0/1, a filtered distinct
-# count counts a value that is null when the condition fails.
+# windows (UTC days). The SQL's FILTER (WHERE cond) clauses are the _if
+# aggregates.
 aggregate "daily" {
   input            = source.bid
   key              = { day = formatdate("YYYY-MM-DD", record.dateTime) }
@@ -22,17 +22,17 @@ aggregate "daily" {
   allowed_lateness = "4s"
   fields = {
     total_bids     = count(),
-    rank1_bids     = sum(record.price < 10000 ? 1 : 0),
-    rank2_bids     = sum(record.price >= 10000 && record.price < 1000000 ? 1 : 0),
-    rank3_bids     = sum(record.price >= 1000000 ? 1 : 0),
+    rank1_bids     = count_if(record.price < 10000),
+    rank2_bids     = count_if(record.price >= 10000 && record.price < 1000000),
+    rank3_bids     = count_if(record.price >= 1000000),
     total_bidders  = count_distinct(record.bidder),
-    rank1_bidders  = count_distinct(record.price < 10000 ? record.bidder : null),
-    rank2_bidders  = count_distinct(record.price >= 10000 && record.price < 1000000 ? record.bidder : null),
-    rank3_bidders  = count_distinct(record.price >= 1000000 ? record.bidder : null),
+    rank1_bidders  = count_distinct_if(record.bidder, record.price < 10000),
+    rank2_bidders  = count_distinct_if(record.bidder, record.price >= 10000 && record.price < 1000000),
+    rank3_bidders  = count_distinct_if(record.bidder, record.price >= 1000000),
     total_auctions = count_distinct(record.auction),
-    rank1_auctions = count_distinct(record.price < 10000 ? record.auction : null),
-    rank2_auctions = count_distinct(record.price >= 10000 && record.price < 1000000 ? record.auction : null),
-    rank3_auctions = count_distinct(record.price >= 1000000 ? record.auction : null),
+    rank1_auctions = count_distinct_if(record.auction, record.price < 10000),
+    rank2_auctions = count_distinct_if(record.auction, record.price >= 10000 && record.price < 1000000),
+    rank3_auctions = count_distinct_if(record.auction, record.price >= 1000000),
   }
 }
 

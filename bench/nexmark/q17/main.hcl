@@ -13,8 +13,8 @@ source "bid" {
 
 # The SQL groups by the day without a window and updates its rows as bids
 # arrive; over a bounded input its final rows are these one-day tumbling
-# windows (UTC days). A filtered count is a sum of 0/1, a filtered distinct
-# count counts a value that is null when the condition fails.
+# windows (UTC days). The SQL's FILTER (WHERE cond) clauses are the _if
+# aggregates.
 aggregate "daily" {
   input            = source.bid
   key              = { auction = record.auction, day = formatdate("YYYY-MM-DD", record.dateTime) }
@@ -22,9 +22,9 @@ aggregate "daily" {
   allowed_lateness = "4s"
   fields = {
     total_bids = count(),
-    rank1_bids = sum(record.price < 10000 ? 1 : 0),
-    rank2_bids = sum(record.price >= 10000 && record.price < 1000000 ? 1 : 0),
-    rank3_bids = sum(record.price >= 1000000 ? 1 : 0),
+    rank1_bids = count_if(record.price < 10000),
+    rank2_bids = count_if(record.price >= 10000 && record.price < 1000000),
+    rank3_bids = count_if(record.price >= 1000000),
     min_price  = min(record.price),
     max_price  = max(record.price),
     avg_price  = avg(record.price),

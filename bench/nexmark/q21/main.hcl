@@ -21,7 +21,7 @@ map "with_channel_id" {
   fields = {
     auction        = record.auction, bidder = record.bidder, price = record.price, channel = record.channel,
     lower_channel  = lower(record.channel),
-    url_channel_id = try(regex(local.channel_id_pattern, record.url)[1], null),
+    url_channel_id = regex_extract(record.url, local.channel_id_pattern, 2),
   }
 }
 

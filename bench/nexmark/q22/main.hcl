@@ -11,15 +11,15 @@ source "bid" {
   event_time = record.dateTime
 }
 
-# SPLIT_INDEX(url, '/', n) counts from 0: "https:", "", the host, then the
+# split_index counts from 0, as SPLIT_INDEX(url, '/', n): "https:", "", the host, then the
 # directories.
 map "q22" {
   input = source.bid
   fields = {
     auction = record.auction, bidder = record.bidder, price = record.price, channel = record.channel,
-    dir1    = split("/", record.url)[3],
-    dir2    = split("/", record.url)[4],
-    dir3    = split("/", record.url)[5],
+    dir1    = split_index(record.url, "/", 3),
+    dir2    = split_index(record.url, "/", 4),
+    dir3    = split_index(record.url, "/", 5),
   }
 }
 

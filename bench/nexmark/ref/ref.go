@@ -19,14 +19,14 @@ type Query func(ev generator.Events) []Row
 
 // Queries are the queries the specs express, by name.
 var Queries = map[string]Query{
-	"q0": Q0, "q1": Q1, "q2": Q2, "q3": Q3, "q8": Q8, "q10": Q10, "q11": Q11, "q13": Q13,
+	"q0": Q0, "q1": Q1, "q2": Q2, "q3": Q3, "q5": Q5, "q8": Q8, "q10": Q10, "q11": Q11, "q13": Q13,
 	"q14": Q14, "q15": Q15, "q16": Q16, "q17": Q17, "q20": Q20, "q21": Q21, "q22": Q22,
 }
 
 // Inputs names the event kinds each query reads ("person", "auction",
 // "bid", "side_input").
 var Inputs = map[string][]string{
-	"q0": {"bid"}, "q1": {"bid"}, "q2": {"bid"}, "q3": {"auction", "person"}, "q8": {"person", "auction"},
+	"q0": {"bid"}, "q1": {"bid"}, "q2": {"bid"}, "q3": {"auction", "person"}, "q5": {"bid"}, "q8": {"person", "auction"},
 	"q10": {"bid"}, "q11": {"bid"}, "q13": {"bid", "side_input"}, "q14": {"bid"}, "q15": {"bid"},
 	"q16": {"bid"}, "q17": {"bid"}, "q20": {"bid", "auction"}, "q21": {"bid"}, "q22": {"bid"},
 }
@@ -101,6 +101,43 @@ func Q3(ev generator.Events) []Row {
 			continue
 		}
 		out = append(out, Row{"name": p.Name, "city": p.City, "state": p.State, "id": a.ID})
+	}
+	return out
+}
+
+// Q5: per 10 s window sliding by 2 s, the auctions with the most bids
+// (every auction tied for the most), in window then auction order.
+func Q5(ev generator.Events) []Row {
+	const size, slide = 10_000, 2_000
+	counts := map[int64]map[int64]int64{} // window start -> auction -> bids
+	for _, b := range ev.Bids {
+		last := b.DateTime - b.DateTime%slide // the latest window holding the bid
+		for start := last; start > b.DateTime-size; start -= slide {
+			if counts[start] == nil {
+				counts[start] = map[int64]int64{}
+			}
+			counts[start][b.Auction]++
+		}
+	}
+	var starts []int64
+	for start := range counts {
+		starts = append(starts, start)
+	}
+	slices.Sort(starts)
+	var out []Row
+	for _, start := range starts {
+		var most int64
+		var auctions []int64
+		for auction, n := range counts[start] {
+			most = max(most, n)
+			auctions = append(auctions, auction)
+		}
+		slices.Sort(auctions)
+		for _, auction := range auctions {
+			if counts[start][auction] == most {
+				out = append(out, Row{"auction": auction, "num": most})
+			}
+		}
 	}
 	return out
 }

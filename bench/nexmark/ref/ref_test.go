@@ -55,6 +55,27 @@ func TestQueries(t *testing.T) {
 			want: []Row{{"name": "A", "city": "Bend", "state": "OR", "id": int64(10)}},
 		},
 		{
+			// Windows start every 2 s and last 10 s. Auction 1 has bids at 1 s
+			// and 3 s, auction 2 at 3.5 s and 11 s, auction 3 at 11.5 s.
+			name:  "q5 keeps the auctions with the most bids per hopping window, ties included",
+			query: Q5,
+			ev: generator.Events{Bids: []generator.Bid{
+				bid(1, 9, 1, 1), bid(1, 9, 1, 3), bid(2, 9, 1, 3.5), bid(2, 9, 1, 11), bid(3, 9, 1, 11.5),
+			}},
+			want: []Row{
+				{"auction": int64(1), "num": int64(1)},                                         // [-8,2): 1:1
+				{"auction": int64(1), "num": int64(2)},                                         // [-6,4): 1:2
+				{"auction": int64(1), "num": int64(2)},                                         // [-4,6): 1:2 2:1
+				{"auction": int64(1), "num": int64(2)},                                         // [-2,8): 1:2 2:1
+				{"auction": int64(1), "num": int64(2)},                                         // [0,10): 1:2 2:1
+				{"auction": int64(2), "num": int64(2)},                                         // [2,12): 1:1 2:2 3:1
+				{"auction": int64(2), "num": int64(1)}, {"auction": int64(3), "num": int64(1)}, // [4,14): 2:1 3:1, tie (3.5 s is before 4 s)
+				{"auction": int64(2), "num": int64(1)}, {"auction": int64(3), "num": int64(1)}, // [6,16): tie
+				{"auction": int64(2), "num": int64(1)}, {"auction": int64(3), "num": int64(1)}, // [8,18): tie
+				{"auction": int64(2), "num": int64(1)}, {"auction": int64(3), "num": int64(1)}, // [10,20): tie
+			},
+		},
+		{
 			// Person 1 enters at 3 s and sells at 9.999 s (window [0,10)); person 2
 			// enters at 5 s but sells at 10 s, in the next window.
 			name:  "q8 matches person and seller in the same 10 s window",
