@@ -155,6 +155,11 @@ func (l *loader) decodeSourceSchema(d *opDecl, attrs hcl.Attributes, src *ir.Sou
 		}
 		return cty.NilType, false
 	}
+	if a := attrs["file"]; a != nil {
+		// A file source reads one record per line, and a framed record
+		// (its schema ID, a binary payload) may hold a newline byte.
+		l.errorf(a.NameRange, "File source of a schema format", "%s reads a file, whose records are lines, but format %s frames records in the Confluent wire format, whose bytes may include a newline: read it from a topic, or use format = \"json\".", d.op.ID, src.Format)
+	}
 	if a := attrs["schema"]; a != nil {
 		l.errorf(a.NameRange, "Conflicting schema", "A source of format %s takes its record type from its schema (schema_subject or schema_file); remove schema.", src.Format)
 	}

@@ -172,6 +172,21 @@ sink "out3" {
 			detail: "pipeline schemas pull",
 		},
 		{
+			name: "file source of a schema format",
+			src: `source "a" {
+  file           = "orders.bin"
+  format         = "json_schema"
+  schema_subject = "orders-value"
+}
+sink "out" {
+  input = source.a
+  topic = "out"
+}
+`,
+			want:   []string{"error p.hcl:8:3: File source of a schema format"},
+			detail: "read it from a topic",
+		},
+		{
 			name: "misused attributes",
 			src: `source "a" {
   topic          = "a"
