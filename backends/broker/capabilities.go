@@ -17,7 +17,7 @@ func Capabilities() optimizer.Capabilities {
 		// it past Redpanda's 10 MiB default binary limit
 		// (data_transforms_binary_max_size).
 		SchemaFormats: []string{eval.FormatProtobuf},
-		Limit:           "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
+		Limit:         "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
 		Notes: []string{
 			"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",
 		},

@@ -136,37 +136,8 @@ func (c *avroCodec) AppendChecked(dst []byte, r *Record) ([]byte, error) {
 	return dst, nil
 }
 
-// AvroEncodeError is a record that does not conform to the writer's Avro
-// schema.
-type AvroEncodeError struct {
-	Field  string // path of the offending value, "" for the record
-	Reason string
-}
-
-func (e *AvroEncodeError) Error() string {
-	if e.Field == "" {
-		return "avro: " + e.Reason
-	}
-	return fmt.Sprintf("avro: field %s: %s", e.Field, e.Reason)
-}
-
 func encErr(format string, args ...any) error {
-	return &AvroEncodeError{Reason: fmt.Sprintf(format, args...)}
-}
-
-// inEncField prefixes an encoding error's path with a step.
-func inEncField(err error, step string) error {
-	if e, ok := err.(*AvroEncodeError); ok {
-		switch {
-		case e.Field == "":
-			e.Field = step
-		case e.Field[0] == '[':
-			e.Field = step + e.Field
-		default:
-			e.Field = step + "." + e.Field
-		}
-	}
-	return err
+	return &EncodeError{Format: FormatAvro, Reason: fmt.Sprintf(format, args...)}
 }
 
 // avroEnc writes values of one writer's schema.

@@ -226,7 +226,6 @@ func avroRepOf(s avro.Schema) (avroRep, int) {
 	return repPlain, 0
 }
 
-
 func orRecord(path string) string {
 	if path == "" {
 		return "(the record)"

@@ -11,39 +11,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// pbEncodeError is a record the schema cannot carry: a sink dead-letters it
-// instead of writing bytes its readers would misread.
-type pbEncodeError struct {
-	Field  string // dotted path, "items[2].sku"
-	Reason string
-}
-
-func (e *pbEncodeError) Error() string {
-	if e.Field == "" {
-		return "protobuf: " + e.Reason
-	}
-	return "protobuf: field " + e.Field + ": " + e.Reason
-}
-
-// pbInEncField prefixes err's path with a field name or an index step.
-func pbInEncField(err error, step string) error {
-	e, ok := err.(*pbEncodeError)
-	if !ok {
-		return err
-	}
-	switch {
-	case e.Field == "":
-		e.Field = step
-	case e.Field[0] == '[':
-		e.Field = step + e.Field
-	default:
-		e.Field = step + "." + e.Field
-	}
-	return e
-}
-
 func pbEncErr(format string, args ...any) error {
-	return &pbEncodeError{Reason: fmt.Sprintf(format, args...)}
+	return &EncodeError{Format: FormatProtobuf, Reason: fmt.Sprintf(format, args...)}
 }
 
 // pbEncoder writes records in the wire format, fields in field-number order
@@ -99,7 +68,7 @@ func (e *pbEncoder) message(dst []byte, p *pbPlan, r *Record, depth int) ([]byte
 		out, err := e.field(dst, s, v, depth)
 		if err != nil {
 			if e.strict {
-				return dst, pbInEncField(err, s.f.name)
+				return dst, inEncField(err, s.f.name)
 			}
 			continue // the field is left out
 		}
@@ -130,11 +99,11 @@ func (e *pbEncoder) field(dst []byte, s *pbSlot, v Value, depth int) ([]byte, er
 			entry := e.scratch(2*depth + 1)
 			var err error
 			if entry, err = e.mapKey(entry, s.mapK, k); err != nil {
-				return dst, pbInEncField(err, "["+strconv.Quote(k)+"]")
+				return dst, inEncField(err, "["+strconv.Quote(k)+"]")
 			}
 			if ev := v.Obj.Values[i]; !ev.IsNull() {
 				if entry, err = e.value(entry, s, s.mapV, 2, ev, depth); err != nil {
-					return dst, pbInEncField(err, "["+strconv.Quote(k)+"]")
+					return dst, inEncField(err, "["+strconv.Quote(k)+"]")
 				}
 			}
 			e.bufs[2*depth+1] = entry
@@ -151,7 +120,7 @@ func (e *pbEncoder) field(dst []byte, s *pbSlot, v Value, depth int) ([]byte, er
 			for i, x := range v.List {
 				var err error
 				if packed, err = appendPBScalar(packed, f, x); err != nil {
-					return dst, pbInEncField(err, fmt.Sprintf("[%d]", i))
+					return dst, inEncField(err, fmt.Sprintf("[%d]", i))
 				}
 			}
 			e.bufs[2*depth+1] = packed
@@ -164,7 +133,7 @@ func (e *pbEncoder) field(dst []byte, s *pbSlot, v Value, depth int) ([]byte, er
 			}
 			var err error
 			if dst, err = e.value(dst, s, f, num, x, depth); err != nil {
-				return dst, pbInEncField(err, fmt.Sprintf("[%d]", i))
+				return dst, inEncField(err, fmt.Sprintf("[%d]", i))
 			}
 		}
 		return dst, nil

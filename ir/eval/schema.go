@@ -187,3 +187,37 @@ func joinPath(path, name string) string {
 	}
 	return path + "." + name
 }
+
+// EncodeError is a record that a schema format's writer schema cannot
+// carry (a null for a non-nullable field, an int out of range): a sink
+// dead-letters it instead of writing bytes its readers would misread.
+type EncodeError struct {
+	Format string // avro, protobuf
+	Field  string // dotted path of the offending value, "items[2].sku"; "" for the record
+	Reason string
+}
+
+func (e *EncodeError) Error() string {
+	if e.Field == "" {
+		return e.Format + ": " + e.Reason
+	}
+	return e.Format + ": field " + e.Field + ": " + e.Reason
+}
+
+// inEncField prefixes an EncodeError's path with a field name or an index
+// step; other errors pass through.
+func inEncField(err error, step string) error {
+	e, ok := err.(*EncodeError)
+	if !ok {
+		return err
+	}
+	switch {
+	case e.Field == "":
+		e.Field = step
+	case e.Field[0] == '[':
+		e.Field = step + e.Field
+	default:
+		e.Field = step + "." + e.Field
+	}
+	return e
+}
