@@ -2,8 +2,8 @@ package kafka
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -34,11 +34,21 @@ func TopicLimits(ctx context.Context, cl *kgo.Client, topics []string) (limits m
 	if v, ok := cl.OptValue(kgo.ProducerBatchMaxBytes).(int32); ok {
 		clientMax = int(v)
 	}
-	limits = map[string]int{}
+	limits, errs = MaxMessageBytes(ctx, kadm.NewClient(cl), topics)
 	for _, t := range topics {
-		limits[t] = clientMax
+		if n := limits[t]; n == 0 || (clientMax > 0 && clientMax < n) {
+			limits[t] = clientMax
+		}
 	}
-	rcs, err := kadm.NewClient(cl).DescribeTopicConfigs(ctx, topics...)
+	return limits, errs
+}
+
+// MaxMessageBytes returns each topic's max.message.bytes, the largest
+// record batch the broker accepts on it. A topic whose config cannot be
+// read is left out, and the problem is returned in errs.
+func MaxMessageBytes(ctx context.Context, adm *kadm.Client, topics []string) (limits map[string]int, errs []error) {
+	limits = map[string]int{}
+	rcs, err := adm.DescribeTopicConfigs(ctx, topics...)
 	if err != nil {
 		return limits, []error{fmt.Errorf("read the topics' %s: %w", maxMessageBytesKey, err)}
 	}
@@ -51,7 +61,7 @@ func TopicLimits(ctx context.Context, cl *kgo.Client, topics []string) (limits m
 			if c.Key != maxMessageBytesKey || c.Value == nil {
 				continue
 			}
-			if n, err := strconv.Atoi(*c.Value); err == nil && n > 0 && (limits[rc.Name] == 0 || n < limits[rc.Name]) {
+			if n, err := strconv.Atoi(*c.Value); err == nil && n > 0 {
 				limits[rc.Name] = n
 			}
 		}
@@ -59,39 +69,35 @@ func TopicLimits(ctx context.Context, cl *kgo.Client, topics []string) (limits m
 	return limits, errs
 }
 
-// BatchBytes is the size of a record batch that holds only rec, an upper
-// bound of what the producer and the broker measure: the batch header,
-// then the record with its varint lengths at their widest for the
-// timestamp and offset deltas.
+// BatchBytes is the size of a record batch that holds only rec
+// (record.BatchBytes).
 func BatchBytes(rec *kgo.Record) int {
-	const batchHeader = 61
-	v := func(n int) int { return binary.PutVarint(make([]byte, binary.MaxVarintLen64), int64(n)) }
-	body := 1 + binary.MaxVarintLen64 + 5 + v(len(rec.Key)) + len(rec.Key) + v(len(rec.Value)) + len(rec.Value) + v(len(rec.Headers))
+	hb := 0
 	for _, h := range rec.Headers {
-		body += v(len(h.Key)) + len(h.Key) + v(len(h.Value)) + len(h.Value)
+		hb += record.HeaderBytes(len(h.Key), len(h.Value))
 	}
-	return batchHeader + v(body) + body
+	return record.BatchBytes(len(rec.Key), len(rec.Value), len(rec.Headers), hb)
 }
 
-// FitDeadLetter cuts dead letter rec to fit limit bytes (0: no limit): the
-// value first, then the key, then the error text; the headers that locate
-// the input are kept. size is the original value's size: when anything was
-// cut (or size says the value was cut before, as a file line too long is),
-// the record.HeaderTruncated header holds it.
+// FitDeadLetter cuts dead letter rec to fit limit bytes (0: no limit), as
+// record.DeadLetterCuts says. size is the original value's size: when
+// anything was cut (or size says the value was cut before, as a file line
+// too long is), the record.HeaderTruncated header holds it.
 func FitDeadLetter(rec *kgo.Record, limit int, size int64) {
 	cut := size > int64(len(rec.Value))
-	if over := BatchBytes(rec) - limit; limit > 0 && over > 0 {
-		cut = true
-		// The header added below takes at most 40 bytes.
-		over += 40
-		n := min(over, len(rec.Value))
-		rec.Value, over = rec.Value[:len(rec.Value)-n], over-n
-		n = min(over, len(rec.Key))
-		rec.Key, over = rec.Key[:len(rec.Key)-n], over-n
-		for i := range rec.Headers {
-			if h := &rec.Headers[i]; over > 0 && h.Key == record.HeaderError {
-				n = min(over, len(h.Value))
-				h.Value, over = h.Value[:len(h.Value)-n], over-n
+	if limit > 0 {
+		errAt := slices.IndexFunc(rec.Headers, func(h kgo.RecordHeader) bool { return h.Key == record.HeaderError })
+		errLen := 0
+		if errAt >= 0 {
+			errLen = len(rec.Headers[errAt].Value)
+		}
+		v, k, e := record.DeadLetterCuts(BatchBytes(rec)-limit, len(rec.Value), len(rec.Key), errLen)
+		if v+k+e > 0 {
+			cut = true
+			rec.Value, rec.Key = rec.Value[:len(rec.Value)-v], rec.Key[:len(rec.Key)-k]
+			if errAt >= 0 {
+				h := &rec.Headers[errAt]
+				h.Value = h.Value[:len(h.Value)-e]
 			}
 		}
 	}
@@ -103,5 +109,5 @@ func FitDeadLetter(rec *kgo.Record, limit int, size int64) {
 // TooLargeError is the pipeline.error text of an output dead-lettered as
 // too_large.
 func TooLargeError(rec *kgo.Record, limit int) []byte {
-	return fmt.Appendf(nil, "a record of %d bytes is larger than the %d bytes topic %s accepts (its max.message.bytes, or the producer's batch limit)", BatchBytes(rec), limit, rec.Topic)
+	return record.TooLargeError(BatchBytes(rec), limit, rec.Topic)
 }

@@ -74,11 +74,15 @@ type xform struct {
 	// configuration's own, so comparing them is cheap.
 	to   []topicOpts
 	hbuf []byte // the event-time header's value
+	// limits are the largest record batch each output topic accepts
+	// (modconf.LimitsEnv, set by apply); a topic not in it is not checked.
+	limits map[string]int
 }
 
 type topicOpts struct {
 	topic string
 	opts  []transform.WriteOpt
+	limit int // bytes; 0: unchecked
 }
 
 func newTransform() (*xform, error) {
@@ -99,19 +103,22 @@ func newTransform() (*xform, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &xform{cfg: cfg, proc: proc}, nil
+	limits, err := modconf.DecodeLimits(os.Getenv(modconf.LimitsEnv))
+	if err != nil {
+		return nil, err
+	}
+	return &xform{cfg: cfg, proc: proc, limits: limits}, nil
 }
 
-// toTopic returns the write options for topic.
-func (t *xform) toTopic(topic string) []transform.WriteOpt {
-	for _, o := range t.to {
-		if o.topic == topic {
-			return o.opts
+// toTopic returns the write options and the size limit of topic.
+func (t *xform) toTopic(topic string) *topicOpts {
+	for i := range t.to {
+		if t.to[i].topic == topic {
+			return &t.to[i]
 		}
 	}
-	o := topicOpts{topic: topic, opts: []transform.WriteOpt{transform.ToTopic(topic)}}
-	t.to = append(t.to, o)
-	return o.opts
+	t.to = append(t.to, topicOpts{topic: topic, opts: []transform.WriteOpt{transform.ToTopic(topic)}, limit: t.limits[topic]})
+	return &t.to[len(t.to)-1]
 }
 
 func (t *xform) onRecord(e transform.WriteEvent, w transform.RecordWriter) error {
@@ -139,6 +146,7 @@ func (t *xform) Emit(o record.Output) error {
 		return fmt.Errorf("output %s has no topic", o.Target)
 	}
 	r := transform.Record{Key: o.Key, Value: o.Value}
+	hb := 0
 	if !strings.HasPrefix(o.Target, sinkPrefix) {
 		// A channel (or tap): a transform cannot set the output's Kafka
 		// timestamp, so the event time this stage computed travels in the
@@ -146,8 +154,19 @@ func (t *xform) Emit(o record.Output) error {
 		// it.
 		t.hbuf = strconv.AppendInt(t.hbuf[:0], o.TimestampMs, 10)
 		r.Headers = []transform.RecordHeader{{Key: headerEventTime, Value: t.hbuf}}
+		hb = record.HeaderBytes(len(headerEventTime), len(t.hbuf))
 	}
-	return t.w.Write(r, t.toTopic(topic)...)
+	to := t.toTopic(topic)
+	if to.limit > 0 {
+		// A record the topic refuses would fail the write on every
+		// retry of this input and stop the transform: it is
+		// dead-lettered instead, as on every backend.
+		if size := record.BatchBytes(len(r.Key), len(r.Value), len(r.Headers), hb); size > to.limit {
+			return t.writeDead(r.Key, r.Value, record.TooLargeError(size, to.limit, topic), record.ReasonTooLarge, o.Target,
+				transform.RecordHeader{Key: []byte(record.HeaderTarget), Value: []byte(topic)})
+		}
+	}
+	return t.w.Write(r, to.opts...)
 }
 
 // sinkPrefix starts the ID, and so the Output.Target, of every sink
@@ -161,16 +180,37 @@ var headerEventTime = []byte(record.HeaderEventTime)
 // DeadLetter writes the input record, unchanged, to the dead-letter topic
 // with why it was rejected in headers.
 func (t *xform) DeadLetter(dl record.DeadLetter) error {
+	return t.writeDead(t.rec.Key, t.rec.Value, []byte(dl.Err), dl.Reason, dl.Operator)
+}
+
+// writeDead writes a dead letter of key and value with why it was rejected
+// and where its input came from in headers, and extra headers. One larger
+// than the dead-letter topic accepts is cut to fit (record.DeadLetterCuts),
+// keeping the headers that locate the input.
+func (t *xform) writeDead(key, value, errText []byte, reason, operator string, extra ...transform.RecordHeader) error {
 	r := transform.Record{
-		Key:   t.rec.Key,
-		Value: t.rec.Value,
-		Headers: []transform.RecordHeader{
-			{Key: []byte(record.HeaderError), Value: []byte(dl.Err)},
-			{Key: []byte(record.HeaderReason), Value: []byte(dl.Reason)},
-			{Key: []byte(record.HeaderOperator), Value: []byte(dl.Operator)},
+		Key:   key,
+		Value: value,
+		Headers: append([]transform.RecordHeader{
+			{Key: []byte(record.HeaderError), Value: errText},
+			{Key: []byte(record.HeaderReason), Value: []byte(reason)},
+			{Key: []byte(record.HeaderOperator), Value: []byte(operator)},
 			{Key: []byte(record.HeaderSourceTopic), Value: []byte(t.cfg.InputTopic)},
 			{Key: []byte(record.HeaderSourceOffset), Value: strconv.AppendInt(nil, t.rec.Offset, 10)},
-		},
+		}, extra...),
 	}
-	return t.w.Write(r, t.toTopic(t.cfg.DeadLetterTopic)...)
+	to := t.toTopic(t.cfg.DeadLetterTopic)
+	if to.limit > 0 {
+		hb := 0
+		for _, h := range r.Headers {
+			hb += record.HeaderBytes(len(h.Key), len(h.Value))
+		}
+		over := record.BatchBytes(len(r.Key), len(r.Value), len(r.Headers), hb) - to.limit
+		if v, k, e := record.DeadLetterCuts(over, len(r.Value), len(r.Key), len(errText)); v+k+e > 0 {
+			size := len(r.Value)
+			r.Value, r.Key, r.Headers[0].Value = r.Value[:len(r.Value)-v], r.Key[:len(r.Key)-k], errText[:len(errText)-e]
+			r.Headers = append(r.Headers, transform.RecordHeader{Key: []byte(record.HeaderTruncated), Value: strconv.AppendInt(nil, int64(size), 10)})
+		}
+	}
+	return t.w.Write(r, to.opts...)
 }

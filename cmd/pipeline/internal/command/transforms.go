@@ -92,9 +92,23 @@ func (d *transformDeploy) deploy(ctx context.Context, m *Meta, s *session, prev 
 	for _, a := range d.arts {
 		topics = append(append(topics, a.InputTopic), a.OutputTopics...)
 	}
-	if err := createTopics(ctx, s, topics); err != nil {
+	limits, unread, err := createTopics(ctx, s, topics)
+	if err != nil {
 		return err
 	}
+	// Redpanda would refuse an output over its topic's max.message.bytes
+	// on every retry: each transform learns the limits, and dead-letters
+	// such an output instead.
+	var warns hcl.Diagnostics
+	for _, err := range unread {
+		warns = append(warns, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Transform outputs to a topic whose config cannot be read are not checked against its size limit", Detail: err.Error()})
+	}
+	for _, a := range d.arts {
+		if err := a.SetTopicLimits(limits); err != nil {
+			warns = append(warns, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Transform outputs are not checked against their topics' size limits", Detail: err.Error()})
+		}
+	}
+	m.showDiags(warns, nil)
 	live, err := d.client.List(ctx)
 	if err != nil {
 		return err
@@ -148,18 +162,25 @@ func (d *transformDeploy) record(st *state.State) {
 }
 
 // createTopics creates the topics that do not exist yet on the session's
-// broker with the broker's default partitions and replication.
-func createTopics(ctx context.Context, s *session, topics []string) error {
+// broker with the broker's default partitions and replication, and returns
+// each topic's max.message.bytes. A topic whose config cannot be read is
+// left out of limits and named in unread.
+func createTopics(ctx context.Context, s *session, topics []string) (limits map[string]int, unread []error, err error) {
 	topics = slices.DeleteFunc(slices.Clone(topics), func(t string) bool { return t == "" || strings.HasPrefix(t, "file:") })
 	if len(topics) == 0 {
-		return nil
+		return nil, nil, nil
 	}
 	cl, err := kgo.NewClient(s.clientOpts...)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer cl.Close()
-	return kafka.EnsureTopics(ctx, kadm.NewClient(cl), topics, -1)
+	adm := kadm.NewClient(cl)
+	if err := kafka.EnsureTopics(ctx, adm, topics, -1); err != nil {
+		return nil, nil, err
+	}
+	limits, unread = kafka.MaxMessageBytes(ctx, adm, topics)
+	return limits, unread, nil
 }
 
 // orphanedTransforms warns when the last apply (state in stDir) deployed

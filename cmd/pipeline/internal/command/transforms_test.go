@@ -114,6 +114,21 @@ func (r *redpanda) topics(t *testing.T) []string {
 	return td.Names()
 }
 
+// createTopic creates topic with configs.
+func (r *redpanda) createTopic(t *testing.T, topic string, configs map[string]*string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(r.broker.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, -1, configs, topic); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // runEnv runs the CLI with ADMIN_PASSWORD set, as env() reads it.
 func runEnv(t *testing.T, args ...string) result {
 	t.Helper()
@@ -144,6 +159,7 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 	// Orders last: removing it leaves the clicks operators' source
 	// ranges, which the modules carry, where they were.
 	dir := writeSpec(t, rp.spec(clicksChain, ordersChain))
+	rp.createTopic(t, "pages", map[string]*string{"max.message.bytes": kadm.StringPtr("5000")})
 	served := func() map[string]string {
 		out := map[string]string{}
 		for _, tr := range rp.admin.Transforms() {
@@ -223,6 +239,22 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 		}
 	}
 
+	// Each transform knows how large a record its output topics take (the
+	// topics' max.message.bytes), so that it dead-letters one Redpanda
+	// would refuse.
+	for _, tr := range rp.admin.Transforms() {
+		limits := tr.Environment["PIPELINE_MAX_BYTES"]
+		for _, topic := range tr.OutputTopics {
+			want := topic + "="
+			if topic == "pages" {
+				want += "5000"
+			}
+			if !strings.Contains(","+limits, ","+want) {
+				t.Errorf("transform %s: PIPELINE_MAX_BYTES = %q, want %s… in it", tr.Name, limits, want)
+			}
+		}
+	}
+
 	// destroy deletes the remaining transform and clears the state.
 	res := runEnv(t, "destroy", "-auto-approve", dir)
 	check{outHas: []string{
@@ -278,7 +310,7 @@ sink "once" {
 	rp.admin.Put(admintest.Transform{Name: "shop-broker.1", InputTopic: "orders", OutputTopics: []string{channels[0]}, Module: []byte("\x00asm\x01\x00\x00\x00")})
 	rp.admin.Put(admintest.Transform{Name: "someone-elses", InputTopic: "x", OutputTopics: []string{"y"}, Module: []byte("\x00asm\x01\x00\x00\x00")})
 	userTopics := []string{"orders", "big-orders", "once-orders", "shop.dlq"}
-	if err := createTopics(context.Background(), &session{clientOpts: []kgo.Opt{kgo.SeedBrokers(rp.broker.Addrs()...)}}, append(slices.Clone(userTopics), channels...)); err != nil {
+	if _, _, err := createTopics(context.Background(), &session{clientOpts: []kgo.Opt{kgo.SeedBrokers(rp.broker.Addrs()...)}}, append(slices.Clone(userTopics), channels...)); err != nil {
 		t.Fatal(err)
 	}
 	st := &state.State{Serial: 4, Pipeline: "shop", SpecHash: ld.plan.SpecHash, AppliedAt: time.Now().UTC(), Broker: rp.broker.Addrs(),
