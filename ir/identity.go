@@ -11,9 +11,9 @@ import (
 // a change of the plan elsewhere derives from it: consumer group IDs,
 // transactional IDs, transform names and state directories. A first
 // operator renamed with a moved block lends its old address
-// (Operator.StateAddress), so the stage keeps its group and state. Stage IDs
-// (native.1, native.2) are numbered in plan order and shift when a stage is
-// added before another, so they only name a stage for display.
+// (Operator.StateAddress), so the stage keeps its group and state. The
+// optimizer names every stage by it (Stage.ID): no name depends on the
+// stages' order, so adding a stage renames no other.
 func (pl *Pipeline) StageIdentity(st *Stage) string {
 	if len(st.Operators) == 0 {
 		return st.ID

@@ -252,22 +252,18 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 		}
 	}
 
-	// Stages in order of their first operator; IDs numbered per backend.
+	// Stages in order of their first operator.
 	stageOf := make([]int, n)
 	var stages []*ir.Stage
 	rootStage := map[int]int{}
-	perBackend := map[string]int{}
 	for i, op := range p.Operators {
 		r := find(i)
 		s, ok := rootStage[r]
 		if !ok {
-			b := placed[i].backend
-			perBackend[b]++
 			s = len(stages)
 			rootStage[r] = s
 			stages = append(stages, &ir.Stage{
-				ID:        fmt.Sprintf("%s.%d", b, perBackend[b]),
-				Backend:   b,
+				Backend:   placed[i].backend,
 				Operators: []string{},
 				Inputs:    []string{},
 				Outputs:   []string{},
@@ -275,6 +271,12 @@ func build(g *graph, d *decision, cfg *config) *ir.Plan {
 		}
 		stageOf[i] = s
 		stages[s].Operators = append(stages[s].Operators, op.ID)
+	}
+	// A stage is named by its identity (backend and first operator's
+	// address), never by its position: adding or removing a stage renames
+	// no other. Every operator is in one stage, so the names are unique.
+	for _, st := range stages {
+		st.ID = p.StageIdentity(st)
 	}
 
 	dlq := p.DeadLetterTopic

@@ -82,7 +82,7 @@ func TestPlan(t *testing.T) {
 				op(3, ir.KindMap, "norm", "filter.big"),
 				op(4, ir.KindSink, "out", "map.norm")),
 			stages: []*ir.Stage{{
-				ID: "native.1", Backend: "native",
+				ID: "native.source.orders", Backend: "native",
 				Operators: []string{"source.orders", "filter.big", "map.norm", "sink.out"},
 				Why:       "no backend blocks: everything runs on native",
 				Inputs:    []string{"orders"}, Outputs: []string{"out-out", "orders.dlq"},
@@ -99,14 +99,14 @@ func TestPlan(t *testing.T) {
 				op(5, ir.KindSink, "out", "dedupe.once")),
 			stages: []*ir.Stage{
 				{
-					ID: "broker.1", Backend: "broker",
+					ID: "broker.source.orders", Backend: "broker",
 					Operators: []string{"source.orders", "filter.big", "map.norm"},
 					Why:       `pinned to broker by backend = "broker" (filter.big, map.norm)`,
 					Inputs:    []string{"orders"}, Outputs: []string{"orders.map.norm", "orders.dlq"},
 					Notes: testCapabilities()["broker"].Notes,
 				},
 				{
-					ID: "native.1", Backend: "native",
+					ID: "native.dedupe.once", Backend: "native",
 					Operators: []string{"dedupe.once", "sink.out"},
 					Why:       "only native can host dedupe.once (not broker: dedupe.once keeps state across records); repartitioned by the key of dedupe.once: record.id",
 					Inputs:    []string{"orders.map.norm"}, Outputs: []string{"out-out", "orders.dlq"},
@@ -125,14 +125,14 @@ func TestPlan(t *testing.T) {
 				op(5, ir.KindSink, "rev", "aggregate.rev")),
 			stages: []*ir.Stage{
 				{
-					ID: "broker.1", Backend: "broker",
+					ID: "broker.source.orders", Backend: "broker",
 					Operators: []string{"source.orders", "route.tier", "sink.other"},
 					Why:       `pinned to broker by backend = "broker" (route.tier)`,
 					Inputs:    []string{"orders"}, Outputs: []string{"orders.route.tier.gold", "other-out", "orders.dlq"},
 					Notes: testCapabilities()["broker"].Notes,
 				},
 				{
-					ID: "native.1", Backend: "native",
+					ID: "native.aggregate.rev", Backend: "native",
 					Operators: []string{"aggregate.rev", "sink.rev"},
 					Why:       "only native can host aggregate.rev (not broker: aggregate.rev keeps state across records); aggregate.rev has no key, so all its input goes to one partition (one global group per window)",
 					Inputs:    []string{"orders.route.tier.gold"}, Outputs: []string{"rev-out", "orders.dlq"},
@@ -151,20 +151,20 @@ func TestPlan(t *testing.T) {
 				exactly),
 			stages: []*ir.Stage{
 				{
-					ID: "native.1", Backend: "native",
+					ID: "native.source.in", Backend: "native",
 					Operators: []string{"source.in"},
 					Why:       "not pinned: native is the only enabled backend",
 					Inputs:    []string{"file:in.jsonl"}, Outputs: []string{"orders.source.in", "orders.dlq"},
 				},
 				{
-					ID: "broker.1", Backend: "broker",
+					ID: "broker.filter.big", Backend: "broker",
 					Operators: []string{"filter.big"},
 					Why:       `pinned to broker by backend = "broker" (filter.big)`,
 					Inputs:    []string{"orders.source.in"}, Outputs: []string{"orders.filter.big", "orders.dlq"},
 					Notes: testCapabilities()["broker"].Notes,
 				},
 				{
-					ID: "native.2", Backend: "native",
+					ID: "native.sink.out", Backend: "native",
 					Operators: []string{"sink.out"},
 					Why:       "not pinned: native is the only enabled backend",
 					Inputs:    []string{"orders.filter.big"}, Outputs: []string{"out-out", "orders.dlq"},
@@ -187,19 +187,19 @@ func TestPlan(t *testing.T) {
 				op(5, ir.KindSink, "out", "join.j")),
 			stages: []*ir.Stage{
 				{
-					ID: "beam.1", Backend: "beam",
+					ID: "beam.source.a", Backend: "beam",
 					Operators: []string{"source.a", "dedupe.d"},
 					Why:       `pinned to beam by backend = "beam" (dedupe.d)`,
 					Inputs:    []string{"a"}, Outputs: []string{"orders.dedupe.d", "orders.dlq"},
 				},
 				{
-					ID: "native.1", Backend: "native",
+					ID: "native.source.b", Backend: "native",
 					Operators: []string{"source.b"},
 					Why:       "stateless: cheapest at cost 6.02; beam would cost 10.5 (+4.5)",
 					Inputs:    []string{"b"}, Outputs: []string{"orders.source.b", "orders.dlq"},
 				},
 				{
-					ID: "native.2", Backend: "native",
+					ID: "native.join.j", Backend: "native",
 					Operators: []string{"join.j", "sink.out"},
 					Why:       `pinned to native by backend = "native" (join.j); join.j has no key, so all its input goes to one partition (no equality in on: every record may pair with every other)`,
 					Inputs:    []string{"orders.dedupe.d", "orders.source.b"}, Outputs: []string{"out-out", "orders.dlq"},
@@ -216,7 +216,7 @@ func TestPlan(t *testing.T) {
 			name: "a native block is not other backends",
 			p:    nativeBlock,
 			stages: []*ir.Stage{{
-				ID: "native.1", Backend: "native",
+				ID: "native.source.orders", Backend: "native",
 				Operators: []string{"source.orders", "sink.out"},
 				Why:       "only the native backend is enabled: everything runs on it",
 				Inputs:    []string{"orders"}, Outputs: []string{"out-out", "orders.dlq"},
@@ -227,7 +227,7 @@ func TestPlan(t *testing.T) {
 			name: "dead_letter_topic is an output of every stage",
 			p:    ownDLQ,
 			stages: []*ir.Stage{{
-				ID: "native.1", Backend: "native",
+				ID: "native.source.orders", Backend: "native",
 				Operators: []string{"source.orders", "sink.out"},
 				Why:       "no backend blocks: everything runs on native",
 				Inputs:    []string{"orders"}, Outputs: []string{"out-out", "errors"},

@@ -74,7 +74,7 @@ map.normalized ← source.orders
 filter.big_us ← map.normalized: record.amt >= var.min_amount && lower(record.country) == "us"
 filter.known ← filter.big_us: record.customer != "anonymous"
 sink.big_us ← filter.known
-stage native.1: source.orders, map.normalized, filter.big_us, filter.known, sink.big_us
+stage native.source.orders: source.orders, map.normalized, filter.big_us, filter.known, sink.big_us
   decodes source.orders: amount, country, customer_id, id, ts of 6
 `,
 			after: `source.orders
@@ -82,8 +82,8 @@ filter.big_us ← source.orders: record.amount >= var.min_amount && lower(record
 map.normalized ← filter.big_us
 filter.known ← map.normalized: record.customer != "anonymous"
 sink.big_us ← filter.known
-stage broker.1: source.orders, filter.big_us
-stage native.1: map.normalized, filter.known, sink.big_us
+stage broker.source.orders: source.orders, filter.big_us
+stage native.map.normalized: map.normalized, filter.known, sink.big_us
   decodes filter.big_us: amount, country, customer_id, id, ts of 6
 channel filter.big_us → map.normalized
 rewrite filter.big_us pushed before map.normalized: reads only passed-through fields (amt = record.amount, country)
@@ -101,7 +101,7 @@ filter.gold_valid ← route.by_tier.gold: record.amount > 0 && record.currency !
 filter.other_valid ← route.by_tier.other: record.amount > 0 && record.currency != ""
 sink.gold ← filter.gold_valid
 sink.other ← filter.other_valid
-stage broker.1: source.payments, map.tagged, route.by_tier, filter.gold_valid, filter.other_valid, sink.gold, sink.other
+stage broker.source.payments: source.payments, map.tagged, route.by_tier, filter.gold_valid, filter.other_valid, sink.gold, sink.other
   decodes source.payments: amount, currency, id, tier of 5
 `,
 			after: `source.payments
@@ -111,7 +111,7 @@ route.by_tier ← map.tagged
 filter.other_valid ← route.by_tier.other: record.amount > 0 && record.currency != ""
 sink.gold ← route.by_tier.gold
 sink.other ← filter.other_valid
-stage broker.1: source.payments, filter.gold_valid, map.tagged, route.by_tier, filter.other_valid, sink.gold, sink.other
+stage broker.source.payments: source.payments, filter.gold_valid, map.tagged, route.by_tier, filter.other_valid, sink.gold, sink.other
   decodes source.payments: amount, currency, id, tier of 5
 rewrite filter.gold_valid pushed before route.by_tier: every output of route.by_tier feeds a filter with the same predicate (filter.other_valid, which now pass every record) and it has a default output, so every output keeps the same records
 rewrite filter.gold_valid pushed before map.tagged: reads only passed-through fields (amount, currency)
@@ -167,14 +167,14 @@ sink.info ← route.by_level.info
 sink.unclassified ← route.by_level.default
 sink.warnings ← route.by_level.warnings
 `
-	wantBefore := ops + `stage broker.1: source.raw
-stage broker.2: filter.no_debug
-stage broker.3: map.normalized
-stage broker.4: route.by_level
-stage broker.5: sink.errors
-stage broker.6: sink.info
-stage broker.7: sink.unclassified
-stage broker.8: sink.warnings
+	wantBefore := ops + `stage broker.source.raw: source.raw
+stage broker.filter.no_debug: filter.no_debug
+stage broker.map.normalized: map.normalized
+stage broker.route.by_level: route.by_level
+stage broker.sink.errors: sink.errors
+stage broker.sink.info: sink.info
+stage broker.sink.unclassified: sink.unclassified
+stage broker.sink.warnings: sink.warnings
 channel source.raw → filter.no_debug
 channel filter.no_debug → map.normalized
 channel map.normalized → route.by_level
@@ -183,7 +183,7 @@ channel route.by_level.info → sink.info
 channel route.by_level.default → sink.unclassified
 channel route.by_level.warnings → sink.warnings
 `
-	wantAfter := ops + `stage broker.1: source.raw, filter.no_debug, map.normalized, route.by_level, sink.errors, sink.info, sink.unclassified, sink.warnings
+	wantAfter := ops + `stage broker.source.raw: source.raw, filter.no_debug, map.normalized, route.by_level, sink.errors, sink.info, sink.unclassified, sink.warnings
 `
 	if d := cmp.Diff(wantBefore, shape(before)); d != "" {
 		t.Errorf("unfused (-want +got):\n%s", d)
@@ -206,14 +206,14 @@ func TestDecodes(t *testing.T) {
 		got[st.ID] = st.Decodes
 	}
 	want := map[string][]ir.Decode{
-		"native.1": {{Stream: "source.authorizations", Fields: []string{"auth_code", "payment_id", "status", "ts"}, Of: 4}},
-		"native.2": {{Stream: "source.payments", Fields: []string{"amount", "currency", "customer", "id", "merchant", "ts"}, Of: 6}},
-		"native.3": {{Stream: "source.payments", Fields: []string{"amount", "currency", "customer", "id", "merchant", "ts"}, Of: 6}},
-		"native.4": {
+		"native.source.authorizations": {{Stream: "source.authorizations", Fields: []string{"auth_code", "payment_id", "status", "ts"}, Of: 4}},
+		"native.source.payments":       {{Stream: "source.payments", Fields: []string{"amount", "currency", "customer", "id", "merchant", "ts"}, Of: 6}},
+		"native.dedupe.payments_once":  {{Stream: "source.payments", Fields: []string{"amount", "currency", "customer", "id", "merchant", "ts"}, Of: 6}},
+		"native.join.authorized": {
 			{Stream: "dedupe.payments_once", Fields: []string{"amount", "currency", "customer", "id", "merchant", "ts"}, Of: 6},
 			{Stream: "filter.approved", Fields: []string{"auth_code", "payment_id", "ts"}, Of: 4},
 		},
-		"native.5": {{Stream: "map.settled", Fields: []string{"amount", "currency", "customer", "id", "merchant"}, Of: 8}},
+		"native.aggregate.merchant_hourly": {{Stream: "map.settled", Fields: []string{"amount", "currency", "customer", "id", "merchant"}, Of: 8}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("decodes per stage (-want +got):\n%s", d)

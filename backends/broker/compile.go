@@ -359,8 +359,8 @@ func (a *Artifact) addOutputs(p *ir.Plan, st *ir.Stage, taps map[string]string, 
 // configuration grows with its stage, not with the pipeline.
 //
 // The module's configuration must not change when nothing about the stage
-// did, or apply would redeploy it: the stage is named by its identity, not
-// its numbered ID, and source positions are left out.
+// did, or apply would redeploy it: the stage is named by its identity
+// (whatever its ID), and source positions are left out.
 func stagePlan(p *ir.Plan, st *ir.Stage) (*ir.Plan, stageSecrets, error) {
 	pl := p.Pipeline
 	inStage := stateless.InStage(st)

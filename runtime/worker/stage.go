@@ -32,8 +32,8 @@ type stageRunner struct {
 	stage    *ir.Stage
 	pipeline string
 	// identity is the stage's stable name (ir.Pipeline.StageIdentity): the
-	// group, transactional ID and state directory derive from it, never
-	// from the stage's numbered ID.
+	// group, transactional ID and state directory derive from it, also
+	// for a plan whose stage IDs are not identities (tests, older plans).
 	identity string
 	group    string
 	dlqTopic string

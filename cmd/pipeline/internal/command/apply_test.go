@@ -111,7 +111,7 @@ func TestApplyRefuses(t *testing.T) {
 
 func TestRunFileToFile(t *testing.T) {
 	dir := copySpec(t, "local")
-	check{outHas: []string{"Ran native.1: 4 in"}}.verify(t, run(t, nil, "", "run", dir))
+	check{outHas: []string{"Ran native.source.orders: 4 in"}}.verify(t, run(t, nil, "", "run", dir))
 	n, err := countLines(filepath.Join(dir, "out/all.jsonl"))
 	if err != nil || n != 3 {
 		t.Errorf("out/all.jsonl has %d records (%v), want 3", n, err)
@@ -163,6 +163,6 @@ func TestApplyRunsABrokerStageBetweenNativeStages(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(pinned+"\nbackend \"broker\" {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	check{outHas: []string{"broker.1", "sink.big: 2 records in topic big-orders\n", "Apply complete."}}.verify(t,
+	check{outHas: []string{"broker.filter.big", "sink.big: 2 records in topic big-orders\n", "Apply complete."}}.verify(t,
 		run(t, nil, "", "apply", "-auto-approve", "-exit-when-idle", "1s", dir))
 }

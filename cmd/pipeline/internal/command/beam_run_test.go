@@ -39,7 +39,7 @@ func TestApplyRunsABeamStageBetweenNativeStages(t *testing.T) {
 	dir := copySpec(t, "beam")
 	check{outHas: []string{
 		"Plan: 3 stages (2 native, beam)",
-		"Beam stage beam.1 runs on Prism in pipeline-beam.",
+		"Beam stage beam.aggregate.per_country runs on Prism in pipeline-beam.",
 		"sink.per_country: 3 records in topic per-country",
 		"1 record went to the dead-letter topic beamlocal.dlq.",
 		"Apply complete.",

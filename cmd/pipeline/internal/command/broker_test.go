@@ -64,7 +64,7 @@ func TestRunLognormInTheWasmHost(t *testing.T) {
 	}
 
 	res := run(t, nil, "", "run", "-exit-when-idle", "1s", dir)
-	check{outHas: []string{"Ran broker.1: " + itoa(n) + " in"}}.verify(t, res)
+	check{outHas: []string{"Ran broker.source.raw: " + itoa(n) + " in"}}.verify(t, res)
 
 	want := nativeOutputs(t, example, data)
 	topics := map[string]string{"logs-errors": "sink.errors", "logs-warnings": "sink.warnings", "logs-info": "sink.info", "logs-unclassified": "sink.unclassified"}

@@ -122,7 +122,7 @@ func TestPlanUsesCostProfile(t *testing.T) {
 	if diff := cmp.Diff(want, cheap.CostProfile); diff != "" {
 		t.Errorf("plan -json cost_profile (-want +got):\n%s", diff)
 	}
-	check{outHas: []string{"Cost profile: " + beside + " (measured 2026-11-24 on 2 cores)\n", "Stage beam.1 on beam"}}.
+	check{outHas: []string{"Cost profile: " + beside + " (measured 2026-11-24 on 2 cores)\n", "Stage beam.source.clicks on beam"}}.
 		verify(t, run(t, nil, "", "plan", dir))
 
 	explicit := planJSON(t, "-cost-profile", other, dir)

@@ -204,19 +204,19 @@ func TestCommands(t *testing.T) {
 		{"plan human", ok(), []string{"plan", dir}, check{errHas: []string{"orders.hcl:2:1: warning: Transform needs more memory than the broker allows"}, stdout: str(`Plan: 2 stages (broker, native), 1 channel, 4 operators
 Cost profile: built-in defaults
 
-Stage broker.1 on broker
+Stage broker.source.orders on broker
   operators: source.orders, filter.big
   topics:    orders → orders.filter.big, orders.dlq
   why:       pinned to broker by backend = "broker" (filter.big)
   note:      ` + brokerNote + `
 
-Stage native.1 on native
+Stage native.dedupe.once on native
   operators: dedupe.once, sink.out
   topics:    orders.filter.big → out, orders.dlq
   why:       only native can host dedupe.once (not broker: dedupe.once keeps state across records); repartitioned by the key of dedupe.once: record.id
 
 Channels:
-  filter.big → dedupe.once via topic orders.filter.big (broker.1 → native.1)
+  filter.big → dedupe.once via topic orders.filter.big (broker.source.orders → native.dedupe.once)
 
 State and offsets:
     new      dedupe.once
@@ -235,12 +235,12 @@ State and offsets:
   rankdir=LR;
   node [shape=box];
   subgraph "cluster_1" {
-    label="broker.1 (broker)";
+    label="broker.source.orders (broker)";
     "source.orders" [label="source.orders\nbroker"];
     "filter.big" [label="filter.big\nbroker"];
   }
   subgraph "cluster_2" {
-    label="native.1 (native)";
+    label="native.dedupe.once (native)";
     "dedupe.once" [label="dedupe.once\nnative"];
     "sink.out" [label="sink.out\nnative"];
   }
@@ -250,11 +250,11 @@ State and offsets:
 }
 `)}},
 		{"graph mermaid", ok(), []string{"graph", "-format", "mermaid", dir}, check{stdout: str(`flowchart LR
-  subgraph s1["broker.1 (broker)"]
+  subgraph s1["broker.source.orders (broker)"]
     n1["source.orders<br/>broker"]
     n2["filter.big<br/>broker"]
   end
-  subgraph s2["native.1 (native)"]
+  subgraph s2["native.dedupe.once (native)"]
     n3["dedupe.once<br/>native"]
     n4["sink.out<br/>native"]
   end
@@ -329,7 +329,7 @@ func TestPlanOutShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc.FormatVersion != "1.0" || doc.Pipeline.Name != "orders" || len(doc.Stages) != 2 ||
-		doc.Stages[0].ID != "broker.1" || doc.Stages[1].Backend != "native" ||
+		doc.Stages[0].ID != "broker.source.orders" || doc.Stages[1].Backend != "native" ||
 		len(doc.Channels) != 1 || doc.Channels[0].Topic != "orders.filter.big" {
 		t.Errorf("unexpected plan JSON: %+v", doc)
 	}

@@ -157,8 +157,9 @@ func diffLines(a, b []string) []diffLine {
 // changesSince compares a plan with the stages the last apply deployed
 // (st): the operators that move to another backend, in the plan's stage
 // order, and the stages to add, to change and to delete. A stage is matched
-// by its identity (ir.Pipeline.StageIdentity), so that a stage renumbered
-// by an unrelated addition is not shown as deleted and added; a state file
+// by its identity (ir.Pipeline.StageIdentity), also in a state written when
+// stage IDs were numbered per backend (native.1), so that such a stage is
+// not shown as deleted and added; a state file
 // without identities (format 1) is matched by stage ID. A matched stage
 // changes when its operators differ or the spec (or its variable values)
 // changed since st, since apply then redeploys it.

@@ -40,20 +40,20 @@ func TestLangCommands(t *testing.T) {
 		{"plan orders", []string{"plan", ordersDir}, check{
 			outHas: []string{
 				"Plan: 3 stages (native), 2 channels, 10 operators\n",
-				"Stage native.1 on native\n",
+				"Stage native.dedupe.once on native\n",
 				"  topics:    customers, orders.map.normalized → orders.route.by_tier.gold, other-orders, orders.dlq\n",
 				"  why:       no backend blocks: everything runs on native; repartitioned by the key of dedupe.once: record.id\n",
 				"  why:       no backend blocks: everything runs on native; repartitioned by the key of aggregate.revenue: record.customer\n",
 			},
 			outLacks: []string{"tok-not-a-real-secret"}}},
 		{"plan -json orders is redacted", []string{"plan", "-json", ordersDir}, check{
-			outHas:   []string{`"format_version": "1.0"`, `"id": "native.1"`, `"(sensitive value)"`},
+			outHas:   []string{`"format_version": "1.0"`, `"id": "native.dedupe.once"`, `"(sensitive value)"`},
 			outLacks: []string{"tok-not-a-real-secret"}}},
 		{"plan -detailed-exitcode", []string{"plan", "-detailed-exitcode", ordersDir}, check{code: 2}},
 		{"plan -var", []string{"plan", "-var", "min_amount=5", ordersDir}, check{outHas: []string{"Plan: 3 stages"}}},
 		{"plan pinned", []string{"plan", pinnedDir}, check{code: 1, stdout: str(""), errHas: []string{`Backend "beam" is not enabled`}}},
 		{"graph orders", []string{"graph", ordersDir}, check{outHas: []string{
-			`label="native.1 (native)";`,
+			`label="native.dedupe.once (native)";`,
 			`"route.by_tier" -> "aggregate.revenue" [label="gold", style=dashed];`,
 			`"join.enriched" [label="join.enriched\nnative"];`}}},
 		{"graph mermaid orders", []string{"graph", "-format=mermaid", ordersDir}, check{outHas: []string{"flowchart LR\n", "-.->|gold|"}}},

@@ -89,10 +89,10 @@ func TestCompiledArtifactsHoldNoSecret(t *testing.T) {
 	dir := writeSpec(t, secretsSpec)
 	out := filepath.Join(t.TempDir(), "out")
 	// A file from an earlier compile, readable by all.
-	if err := os.MkdirAll(filepath.Join(out, "native.1"), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(out, "native.dedupe.once"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(out, "native.1", "stage.json"), nil, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, "native.dedupe.once", "stage.json"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res := runWithEnv(secretsEnv, "compile", "-o", out, dir)
@@ -179,7 +179,7 @@ func TestPlanSaysHowSecretsTravel(t *testing.T) {
 	for _, st := range p.Stages {
 		got[st.ID] = st.SecretEnv
 	}
-	if d := cmp.Diff(map[string][]ir.SecretEnv{"broker.1": want, "native.1": nil}, got); d != "" {
+	if d := cmp.Diff(map[string][]ir.SecretEnv{"broker.source.orders": want, "native.dedupe.once": nil}, got); d != "" {
 		t.Errorf("secret_env per stage (-want +got):\n%s", d)
 	}
 	for _, r := range []result{res, runWithEnv(secretsEnv, "plan", dir)} {

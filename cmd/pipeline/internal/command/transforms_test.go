@@ -23,7 +23,7 @@ import (
 // redpandaSpec deploys broker stages through admin_url: its broker block
 // names a test broker (%[1]s) and its admin_url a fake Admin API (%[2]s).
 // With ordersChain and clicksChain, two independent stateless chains, it
-// plans onto two broker stages: broker.1 (clicks) and broker.2 (orders).
+// plans onto two broker stages: broker.source.clicks and broker.source.orders.
 const redpandaSpec = `pipeline "shop" {}
 
 variable "min_amount" {
@@ -177,7 +177,7 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 		names   []string
 	}{{
 		name:   "first apply deploys both stages",
-		outHas: []string{"create shop-broker.source.clicks (stage broker.1): new", "create shop-broker.source.orders (stage broker.2): new", "2 deployed, 0 unchanged, 0 deleted."},
+		outHas: []string{"create shop-broker.source.clicks (stage broker.source.clicks): new", "create shop-broker.source.orders (stage broker.source.orders): new", "2 deployed, 0 unchanged, 0 deleted."},
 		posts:  2, names: []string{"shop-broker.source.clicks", "shop-broker.source.orders"},
 	}, {
 		name:   "the same spec again: nothing is redeployed",
@@ -186,12 +186,12 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 	}, {
 		name:   "a changed filter changes one module: only it is redeployed",
 		spec:   rp.spec(clicksChain, strings.Replace(ordersChain, ">= var.min_amount", "> var.min_amount", 1)),
-		outHas: []string{"unchanged shop-broker.source.clicks", "update shop-broker.source.orders (stage broker.2): module changed", "1 deployed, 1 unchanged, 0 deleted."},
+		outHas: []string{"unchanged shop-broker.source.clicks", "update shop-broker.source.orders (stage broker.source.orders): module changed", "1 deployed, 1 unchanged, 0 deleted."},
 		posts:  3, names: []string{"shop-broker.source.clicks", "shop-broker.source.orders"},
 	}, {
 		name:   "a removed stage's transform is deleted",
 		spec:   rp.spec(clicksChain),
-		outHas: []string{"unchanged shop-broker.source.clicks", "delete shop-broker.source.orders (stage broker.2): no longer in the plan", "0 deployed, 1 unchanged, 1 deleted."},
+		outHas: []string{"unchanged shop-broker.source.clicks", "delete shop-broker.source.orders (stage broker.source.orders): no longer in the plan", "0 deployed, 1 unchanged, 1 deleted."},
 		posts:  3, deletes: 1, names: []string{"shop-broker.source.clicks"},
 	}}
 	for _, s := range steps {
@@ -258,7 +258,7 @@ func TestApplyDeploysTransformsThroughTheAdminAPI(t *testing.T) {
 	// destroy deletes the remaining transform and clears the state.
 	res := runEnv(t, "destroy", "-auto-approve", dir)
 	check{outHas: []string{
-		"destroy will:\n  - delete broker transform shop-broker.source.clicks (stage broker.1) through " + rp.admin.URL,
+		"destroy will:\n  - delete broker transform shop-broker.source.clicks (stage broker.source.clicks) through " + rp.admin.URL,
 		"Destroy complete.",
 	}}.verify(t, res)
 	if got := rp.admin.Transforms(); len(got) != 0 {
@@ -407,7 +407,7 @@ func TestRunLeavesDeployedTransformsToRedpanda(t *testing.T) {
 		want       []string
 	}{
 		{"admin_url: Redpanda runs the broker stage", fmt.Sprintf(redpandaSpec, "localhost:9092", "http://localhost:9644") + ordersChain, nil},
-		{"no admin_url: this process hosts it", strings.Replace(fmt.Sprintf(redpandaSpec, "localhost:9092", "http://localhost:9644"), "admin_url", "# admin_url", 1) + ordersChain, []string{"broker.1"}},
+		{"no admin_url: this process hosts it", strings.Replace(fmt.Sprintf(redpandaSpec, "localhost:9092", "http://localhost:9644"), "admin_url", "# admin_url", 1) + ordersChain, []string{"broker.source.orders"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeSpec(t, tt.spec)
