@@ -28,8 +28,8 @@ type Options struct {
 	// (an empty lock when there is none). Loading never contacts a
 	// registry.
 	Lock *schemalock.Lock
-	// SchemaDir is the directory schema_file paths are relative to. Load
-	// sets it to the spec's directory when empty.
+	// SchemaDir is the directory schema_file and test records_file paths
+	// are relative to. Load sets it to the spec's directory when empty.
 	SchemaDir string
 	// Pull loads for `pipeline schemas pull`: a subject missing from Lock
 	// is not an error (its records are of an unknown type), and

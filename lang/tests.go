@@ -1,13 +1,16 @@
 package lang
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/pipeline-compiler/pipeline/internal/fsread"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -20,7 +23,8 @@ var testSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 }}
 
 var recordsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "records", Required: true},
+	{Name: "records"},
+	{Name: "records_file"},
 }}
 
 // decodeTests decodes test blocks. Records are plan-time values (var and
@@ -91,8 +95,19 @@ func (l *loader) decodeTestData(b *hcl.Block, sources, targets []string) (ir.Tes
 	}
 	c, diags := b.Body.Content(recordsSchema)
 	l.add(diags)
-	a := c.Attributes["records"]
-	if a == nil {
+	a, fa := c.Attributes["records"], c.Attributes["records_file"]
+	switch {
+	case a != nil && fa != nil:
+		l.errorf(fa.NameRange, "Conflicting records and records_file", "A %s block lists its records inline (records) or reads them from a file (records_file), not both.", b.Type)
+		return td, false
+	case fa != nil:
+		recs, at, ok2 := l.recordsFile(fa)
+		if !ok2 {
+			return td, false
+		}
+		return td, l.addTestRecords(&td, recs, at, schema) && ok
+	case a == nil:
+		l.errorf(b.Body.MissingItemRange(), "Missing records", "A %s block needs records = [{ ... }, ...], or records_file = \"FILE.jsonl\" (one JSON object per line).", b.Type)
 		return td, false
 	}
 	v, ok2 := l.constValue(a, cty.DynamicPseudoType)
@@ -105,27 +120,85 @@ func (l *loader) decodeTestData(b *hcl.Block, sources, targets []string) (ir.Tes
 		l.errorf(a.Expr.Range(), "Invalid records", "records must be a list of objects: [{ id = \"o1\", amount = 150 }, ...].")
 		return td, false
 	}
-	for i, rec := range v.AsValueSlice() {
+	at := func(i int) (hcl.Range, string) { return a.Expr.Range(), fmt.Sprintf("Record %d", i) }
+	return td, l.addTestRecords(&td, v.AsValueSlice(), at, schema) && ok
+}
+
+// addTestRecords checks test records against schema (when it is an object
+// type) and adds them to td as JSON. at says where record i is, for the
+// diagnostics.
+func (l *loader) addTestRecords(td *ir.TestData, recs []cty.Value, at func(i int) (hcl.Range, string), schema cty.Type) bool {
+	ok := true
+	for i, rec := range recs {
+		rng, what := at(i)
 		if rec.IsNull() || !rec.Type().IsObjectType() && !rec.Type().IsMapType() {
-			l.errorf(a.Expr.Range(), "Invalid records", "Record %d is not an object.", i)
+			l.errorf(rng, "Invalid records", "%s is not an object.", what)
 			ok = false
 			continue
 		}
 		if schema != cty.NilType && schema.IsObjectType() {
 			if err := fitsSchema(rec, schema); err != nil {
-				l.errorf(a.Expr.Range(), "Record does not match the schema", "Record %d does not fit the schema of %s: %s.", i, target, err)
+				l.errorf(rng, "Record does not match the schema", "%s does not fit the schema of %s: %s.", what, td.Target, err)
 				ok = false
 			}
 		}
 		js, err := ctyjson.Marshal(rec, rec.Type())
 		if err != nil {
-			l.errorf(a.Expr.Range(), "Invalid records", "Record %d cannot be encoded as JSON: %s.", i, err)
+			l.errorf(rng, "Invalid records", "%s cannot be encoded as JSON: %s.", what, err)
 			ok = false
 			continue
 		}
 		td.Records = append(td.Records, json.RawMessage(js))
 	}
-	return td, ok
+	return ok
+}
+
+// maxRecordsFile bounds a records_file: test input, read whole at load.
+const maxRecordsFile = 64 << 20
+
+// recordsFile reads a records_file attribute's JSON Lines file (relative
+// to the spec's directory): one JSON object per line, blank lines skipped.
+// Records that are not JSON are diagnosed with the file's name and line.
+func (l *loader) recordsFile(a *hcl.Attribute) ([]cty.Value, func(int) (hcl.Range, string), bool) {
+	path, ok := l.constString(a)
+	if !ok {
+		return nil, nil, false
+	}
+	if path == "" {
+		l.errorf(a.Expr.Range(), "Invalid value", "records_file must not be empty.")
+		return nil, nil, false
+	}
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(l.opts.SchemaDir, path)
+	}
+	b, err := fsread.ReadFile(full, maxRecordsFile)
+	if err != nil {
+		l.errorf(a.Expr.Range(), "Cannot read records_file", "%s.", err)
+		return nil, nil, false
+	}
+	var recs []cty.Value
+	var lines []int
+	for n, line := range bytes.Split(b, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		ty, err := ctyjson.ImpliedType(line)
+		var v cty.Value
+		if err == nil {
+			v, err = ctyjson.Unmarshal(line, ty)
+		}
+		if err != nil {
+			l.errorf(a.Expr.Range(), "Invalid records_file", "%s:%d: not a JSON object: %s.", path, n+1, err)
+			return nil, nil, false
+		}
+		recs, lines = append(recs, v), append(lines, n+1)
+	}
+	at := func(i int) (hcl.Range, string) {
+		return a.Expr.Range(), fmt.Sprintf("The record at %s:%d", path, lines[i])
+	}
+	return recs, at, true
 }
 
 // fitsSchema reports whether a test record has every attribute of schema
