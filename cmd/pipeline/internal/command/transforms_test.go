@@ -98,7 +98,8 @@ func (r *redpanda) spec(chains ...string) string {
 	return fmt.Sprintf(redpandaSpec, r.broker.Addrs()[0], r.admin.URL) + strings.Join(chains, "")
 }
 
-func (r *redpanda) topics(t *testing.T) []string {
+// adm calls f with an admin client of the broker.
+func (r *redpanda) adm(t *testing.T, f func(context.Context, *kadm.Client)) {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(r.broker.Addrs()...))
 	if err != nil {
@@ -107,26 +108,30 @@ func (r *redpanda) topics(t *testing.T) []string {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	td, err := kadm.NewClient(cl).ListTopics(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return td.Names()
+	f(ctx, kadm.NewClient(cl))
+}
+
+func (r *redpanda) topics(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	r.adm(t, func(ctx context.Context, adm *kadm.Client) {
+		td, err := adm.ListTopics(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = td.Names()
+	})
+	return names
 }
 
 // createTopic creates topic with configs.
 func (r *redpanda) createTopic(t *testing.T, topic string, configs map[string]*string) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(r.broker.Addrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, -1, configs, topic); err != nil {
-		t.Fatal(err)
-	}
+	r.adm(t, func(ctx context.Context, adm *kadm.Client) {
+		if _, err := adm.CreateTopic(ctx, 1, -1, configs, topic); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // runEnv runs the CLI with ADMIN_PASSWORD set, as env() reads it.
