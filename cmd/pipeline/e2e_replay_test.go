@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestReplay checks pipeline replay against a broker in another process,
+// outputs read with kcat: production runs over six orders first; a replay
+// of [00:01, 00:02) then reads only the two orders of that minute and
+// writes their window totals to revenue.replay alone, leaving every
+// production consumer group's committed offsets and every production
+// topic's end offsets as they were. A second replay starts from -from
+// again; -target aggregate.revenue writes the aggregate's output to
+// totals.aggregate.revenue.replay; bad flags exit 1 with one clear line.
+func TestReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: skipped with -short")
+	}
+	h := startWorkers(t) // the broker and the binary; production runs with run
+	spec := filepath.Join(t.TempDir(), "totals")
+	if err := os.MkdirAll(spec, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(spec, "main.hcl"), fmt.Appendf(nil, totalsSpec, "revenue", ""), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(h.addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx := context.Background()
+
+	// Each order's Kafka timestamp is its event time.
+	at := func(hms string) time.Time {
+		ts, err := time.Parse(time.RFC3339, "2026-01-01T"+hms+"Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	var orders []*kgo.Record
+	for _, o := range []struct {
+		customer string
+		amount   int
+		ts       string
+	}{
+		{"c1", 10, "00:00:05"}, {"c2", 5, "00:00:20"}, // minute 0
+		{"c1", 20, "00:01:10"}, {"c2", 7, "00:01:30"}, // minute 1: the replayed range
+		{"c1", 40, "00:02:05"}, {"c1", 1, "00:03:00"}, // minutes 2 and 3
+	} {
+		orders = append(orders, &kgo.Record{Topic: "orders", Timestamp: at(o.ts),
+			Value: fmt.Appendf(nil, `{"customer":%q,"amount":%d,"ts":"2026-01-01T%sZ"}`, o.customer, o.amount, o.ts)})
+	}
+	if err := cl.ProduceSync(ctx, orders...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	total := func(customer string, sum int, start, end string) string {
+		return normJSON(t, fmt.Sprintf(`{"customer":%q,"total":%d,"window_start":"2026-01-01T%sZ","window_end":"2026-01-01T%sZ"}`, customer, sum, start, end))
+	}
+
+	// Production.
+	if out, code := h.run("run", "-exit-when-idle", "2s", "-state-dir", h.stateDir, "-instance-id", "p1", "-var", "broker="+h.addr, spec); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	wantProd := []string{
+		total("c1", 1, "00:03:00", "00:04:00"), total("c1", 10, "00:00:00", "00:01:00"), total("c1", 20, "00:01:00", "00:02:00"),
+		total("c1", 40, "00:02:00", "00:03:00"), total("c2", 5, "00:00:00", "00:01:00"), total("c2", 7, "00:01:00", "00:02:00"),
+	}
+	if d := cmp.Diff(wantProd, h.consume("revenue")); d != "" {
+		t.Fatalf("production revenue (-want +got):\n%s", d)
+	}
+	groupsBefore, endsBefore := productionView(t, adm)
+	if len(groupsBefore) == 0 {
+		t.Fatal("production committed no offsets")
+	}
+	stateBefore := listFiles(t, h.stateDir)
+
+	replay := func(args ...string) string {
+		t.Helper()
+		out, code := h.run(append(append([]string{"replay", "-var", "broker=" + h.addr, "-exit-when-idle", "2s"}, args...), spec)...)
+		if code != 0 {
+			t.Fatalf("replay %v: exit %d\n%s", args, code, out)
+		}
+		return out
+	}
+	out := replay("-from", "2026-01-01T00:01:00Z", "-to", "2026-01-01T00:02:00Z")
+	for _, want := range []string{"read         2 from source.orders (topic orders)", "written      2 to   sink.revenue (revenue.replay)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay summary: want %q in\n%s", want, out)
+		}
+	}
+	minute1 := []string{total("c1", 20, "00:01:00", "00:02:00"), total("c2", 7, "00:01:00", "00:02:00")}
+	if d := cmp.Diff(minute1, h.consume("revenue.replay")); d != "" {
+		t.Errorf("revenue.replay (-want +got):\n%s", d)
+	}
+
+	// Production is untouched: its groups' offsets, its topics' ends (the
+	// sink, the source, the channel and dead-letter topics), its state.
+	groupsAfter, endsAfter := productionView(t, adm)
+	for g, offs := range groupsBefore {
+		if d := cmp.Diff(offs, groupsAfter[g]); d != "" {
+			t.Errorf("committed offsets of production group %s changed (-before +after):\n%s", g, d)
+		}
+	}
+	for g := range groupsAfter {
+		if _, ok := groupsBefore[g]; !ok && !strings.HasPrefix(g, "totals.replay.") {
+			t.Errorf("replay used group %s, want one named totals.replay.*", g)
+		}
+	}
+	for topic, end := range endsBefore {
+		if !maps.Equal(endsAfter[topic], end) {
+			t.Errorf("production topic %s: end offsets %v before the replay, %v after", topic, end, endsAfter[topic])
+		}
+	}
+	if d := cmp.Diff(stateBefore, listFiles(t, h.stateDir)); d != "" {
+		t.Errorf("production state directory changed (-before +after):\n%s", d)
+	}
+
+	// A second replay reads the range again (its groups start over) and
+	// appends to the shadow topic.
+	replay("-from", "2026-01-01T00:01:00Z", "-to", "2026-01-01T00:02:00Z")
+	twice := []string{minute1[0], minute1[0], minute1[1], minute1[1]}
+	if d := cmp.Diff(twice, h.consume("revenue.replay")); d != "" {
+		t.Errorf("revenue.replay after a second replay (-want +got):\n%s", d)
+	}
+
+	// -target: the aggregate and what it reads, into a topic named after it.
+	out = replay("-target", "aggregate.revenue", "-from", "2026-01-01T00:00:00Z", "-to", "2026-01-01T00:01:00Z")
+	if !strings.Contains(out, "totals.aggregate.revenue.replay") {
+		t.Errorf("replay -target: the summary does not name the target's topic\n%s", out)
+	}
+	minute0 := []string{total("c1", 10, "00:00:00", "00:01:00"), total("c2", 5, "00:00:00", "00:01:00")}
+	if d := cmp.Diff(minute0, h.consume("totals.aggregate.revenue.replay")); d != "" {
+		t.Errorf("replay -target aggregate.revenue (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(twice, h.consume("revenue.replay")); d != "" {
+		t.Errorf("revenue.replay after a replay of another target (-want +got):\n%s", d)
+	}
+
+	// -sink-topic names the shadow topic.
+	replay("-sink-topic", "sink.revenue=revenue_backfill", "-from", "2026-01-01T00:02:00Z", "-to", "2026-01-01T00:10:00Z")
+	later := []string{total("c1", 1, "00:03:00", "00:04:00"), total("c1", 40, "00:02:00", "00:03:00")}
+	if d := cmp.Diff(later, h.consume("revenue_backfill")); d != "" {
+		t.Errorf("replay -sink-topic sink.revenue=revenue_backfill (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(wantProd, h.consume("revenue")); d != "" {
+		t.Errorf("production revenue after the replays (-want +got):\n%s", d)
+	}
+
+	// Bad flags: exit 1, one clear error, no stack trace.
+	noBroker := filepath.Join(t.TempDir(), "nobroker.hcl")
+	if err := os.WriteFile(noBroker, []byte(strings.Replace(fmt.Sprintf(totalsSpec, "revenue", ""), "broker \"main\" {\n  brokers = [var.broker]\n}", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"to before from", []string{"-from", "2026-01-02T00:00:00Z", "-to", "2026-01-01T00:00:00Z", spec},
+			"error: -to (2026-01-01T00:00:00Z) must be after -from (2026-01-02T00:00:00Z)"},
+		{"unparsable time", []string{"-from", "yesterday", "-to", "2026-01-01T00:00:00Z", spec},
+			`error: -from "yesterday" is neither an RFC 3339 time`},
+		{"missing -to", []string{"-from", "-24h", spec}, "error: replay needs both -from and -to"},
+		{"unknown target", []string{"-target", "aggregate.revenu", "-from", "-24h", "-to", "-1h", "-var", "broker=" + h.addr, spec},
+			`Unknown -target "aggregate.revenu"`},
+		{"unknown sink", []string{"-sink-topic", "sink.revenu=x", "-from", "-24h", "-to", "-1h", "-var", "broker=" + h.addr, spec},
+			`Did you mean "sink.revenue"?`},
+		{"shadow onto a production topic", []string{"-sink-topic", "sink.revenue=orders", "-from", "-24h", "-to", "-1h", "-var", "broker=" + h.addr, spec},
+			`Cannot replay sink.revenue into topic "orders": the spec reads or writes that topic`},
+		{"no broker block", []string{"-from", "-24h", "-to", "-1h", noBroker}, "Nothing to replay: the spec has no broker block"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, code := h.run(append([]string{"replay"}, tc.args...)...)
+			if code != 1 || !strings.Contains(out, tc.want) || strings.Contains(out, "goroutine ") {
+				t.Errorf("replay %v: exit %d, want 1 with %q\n%s", tc.args, code, tc.want, out)
+			}
+		})
+	}
+}
+
+// productionView returns every consumer group's committed offsets and
+// every topic's end offsets, but for the broker's internal topics.
+func productionView(t *testing.T, adm *kadm.Client) (map[string]map[string]map[int32]int64, map[string]map[int32]int64) {
+	t.Helper()
+	ctx := context.Background()
+	listed, err := adm.ListGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]map[string]map[int32]int64{}
+	for _, g := range listed.Groups() {
+		offs, err := adm.FetchOffsets(ctx, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]map[int32]int64{}
+		offs.Each(func(o kadm.OffsetResponse) {
+			if m[o.Topic] == nil {
+				m[o.Topic] = map[int32]int64{}
+			}
+			m[o.Topic][o.Partition] = o.At
+		})
+		groups[g] = m
+	}
+	topics, err := adm.ListTopics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := map[string]map[int32]int64{}
+	names := topics.Names()
+	listedEnds, err := adm.ListEndOffsets(ctx, names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listedEnds.Each(func(o kadm.ListedOffset) {
+		if strings.HasPrefix(o.Topic, "__") || strings.HasSuffix(o.Topic, ".replay") {
+			return
+		}
+		if ends[o.Topic] == nil {
+			ends[o.Topic] = map[int32]int64{}
+		}
+		ends[o.Topic][o.Partition] = o.Offset
+	})
+	return groups, ends
+}
+
+// listFiles returns the files under dir with their sizes.
+func listFiles(t *testing.T, dir string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() {
+			out[path] = info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
