@@ -64,6 +64,9 @@ func TestReplay(t *testing.T) {
 		orders = append(orders, &kgo.Record{Topic: "orders", Timestamp: at(o.ts),
 			Value: fmt.Appendf(nil, `{"customer":%q,"amount":%d,"ts":"2026-01-01T%sZ"}`, o.customer, o.amount, o.ts)})
 	}
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
 	if err := cl.ProduceSync(ctx, orders...).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +95,7 @@ func TestReplay(t *testing.T) {
 		t.Helper()
 		out, code := h.run(append(append([]string{"replay", "-var", "broker=" + h.addr, "-exit-when-idle", "2s"}, args...), spec)...)
 		if code != 0 {
+			t.Logf("replay state: %v", listFiles(t, filepath.Join(spec, ".pipeline")))
 			t.Fatalf("replay %v: exit %d\n%s", args, code, out)
 		}
 		return out
@@ -144,7 +148,7 @@ func TestReplay(t *testing.T) {
 	}
 	minute0 := []string{total("c1", 10, "00:00:00", "00:01:00"), total("c2", 5, "00:00:00", "00:01:00")}
 	if d := cmp.Diff(minute0, h.consume("totals.aggregate.revenue.replay")); d != "" {
-		t.Errorf("replay -target aggregate.revenue (-want +got):\n%s", d)
+		t.Errorf("replay -target aggregate.revenue (-want +got):\n%s\n%s", d, out)
 	}
 	if d := cmp.Diff(twice, h.consume("revenue.replay")); d != "" {
 		t.Errorf("revenue.replay after a replay of another target (-want +got):\n%s", d)
@@ -181,7 +185,7 @@ func TestReplay(t *testing.T) {
 			`Did you mean "sink.revenue"?`},
 		{"shadow onto a production topic", []string{"-sink-topic", "sink.revenue=orders", "-from", "-24h", "-to", "-1h", "-var", "broker=" + h.addr, spec},
 			`Cannot replay sink.revenue into topic "orders": the spec reads or writes that topic`},
-		{"no broker block", []string{"-from", "-24h", "-to", "-1h", noBroker}, "Nothing to replay: the spec has no broker block"},
+		{"no broker block", []string{"-from", "-24h", "-to", "-1h", "-var", "broker=" + h.addr, noBroker}, "Nothing to replay: the spec has no broker block"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, code := h.run(append([]string{"replay"}, tc.args...)...)

@@ -12,10 +12,13 @@ import (
 type OffsetRange struct{ Start, End int64 }
 
 // Bounded makes a bounded run over past input (pipeline replay): partition
-// p of topic t in bounds starts at bounds[t][p].Start where the stage's
-// group has no committed offset (a fresh group: every partition), and its
-// records at or past End are not processed; once a partition has reached
-// End it is paused. A stage that reads only bounded topics drains (every
+// p of topic t in ranges starts at its first record at or after fromMs
+// where the stage's group has no committed offset (a fresh group: every
+// partition), which is ranges[t][p].Start as Kafka's time index gave it to
+// the caller, and its records at or past End are not processed; once a
+// partition has reached End it is paused. (The start is given as a time,
+// not as Start: kgo takes an exact start offset for a committed one, and a
+// stateful stage would then look for a checkpoint at it.) A stage that reads only bounded topics drains (every
 // open window fires), commits and finishes as soon as all their partitions
 // have reached their ends; a stage reading channel topics finishes as with
 // ExitWhenIdle, once its upstream stages have finished (give ExitWhenIdle
@@ -23,8 +26,8 @@ type OffsetRange struct{ Start, End int64 }
 // read_committed consumer never receives, ends by ExitWhenIdle as well.
 //
 // Global table topics are not bounded: they are read whole.
-func Bounded(bounds map[string]map[int32]OffsetRange) Option {
-	return func(c *config) { c.bounds = bounds }
+func Bounded(fromMs int64, ranges map[string]map[int32]OffsetRange) Option {
+	return func(c *config) { c.bounds, c.boundsFromMs = ranges, fromMs }
 }
 
 // boundedTopics are the stage's group topics that Bounded bounds, and
@@ -45,7 +48,8 @@ func (r *stageRunner) boundedTopics() (ts []string, all bool) {
 // their end offsets.
 type bounds struct {
 	ranges  map[string]map[int32]OffsetRange // of the stage's bounded topics
-	all     bool                             // every group topic is bounded
+	fromMs  int64
+	all     bool // every group topic is bounded
 	mu      sync.Mutex
 	pending map[string]map[int32]bool // partitions not at their end yet
 }
@@ -55,7 +59,7 @@ func newBounds(r *stageRunner) *bounds {
 	if len(ts) == 0 {
 		return nil
 	}
-	b := &bounds{ranges: map[string]map[int32]OffsetRange{}, all: all, pending: map[string]map[int32]bool{}}
+	b := &bounds{ranges: map[string]map[int32]OffsetRange{}, fromMs: r.cfg.boundsFromMs, all: all, pending: map[string]map[int32]bool{}}
 	for _, t := range ts {
 		b.ranges[t] = r.cfg.bounds[t]
 		for p, rg := range r.cfg.bounds[t] {
@@ -71,7 +75,7 @@ func newBounds(r *stageRunner) *bounds {
 }
 
 // adjust wraps a kgo.AdjustFetchOffsetsFn (nil: none): a bounded partition
-// with no committed offset starts at its range's start.
+// with no committed offset starts at the first record at or after fromMs.
 func (b *bounds) adjust(next func(context.Context, map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error)) func(context.Context, map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	return func(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 		if next != nil {
@@ -82,9 +86,8 @@ func (b *bounds) adjust(next func(context.Context, map[string]map[int32]kgo.Offs
 		}
 		for topic, parts := range offsets {
 			for p, o := range parts {
-				rg, ok := b.ranges[topic][p]
-				if ok && o.EpochOffset().Offset < 0 { // no commit
-					parts[p] = kgo.NewOffset().At(rg.Start)
+				if _, ok := b.ranges[topic][p]; ok && o.EpochOffset().Offset < 0 { // no commit
+					parts[p] = kgo.NewOffset().AfterMilli(b.fromMs)
 				}
 			}
 		}

@@ -34,6 +34,7 @@ type config struct {
 	engines        map[string]EngineFactory         // by backend (StageEngines)
 	external       map[string]<-chan struct{}       // by stage ID (ExternalUpstream)
 	bounds         map[string]map[int32]OffsetRange // by topic and partition (Bounded)
+	boundsFromMs   int64
 }
 
 func defaults() config {

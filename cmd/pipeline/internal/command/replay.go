@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -150,7 +149,7 @@ func (c *ReplayCommand) Run(args []string) int {
 	fmt.Fprintf(c.Stderr, "Replaying %s from %s to %s: %s.\n", spec.Name, w.from.UTC().Format(time.RFC3339Nano), w.to.UTC().Format(time.RFC3339Nano), describeBounds(bounds, plan))
 	var last worker.Progress
 	rf.workerOpts = []worker.Option{
-		worker.Bounded(bounds.ranges),
+		worker.Bounded(w.from.UnixMilli(), bounds.ranges),
 		worker.OnProgress(func(pr worker.Progress) { last = pr }),
 	}
 	if !isTerminal(c.Stderr) {
@@ -251,7 +250,7 @@ func replayPlan(spec *ir.Pipeline, o replayOptions, planOptions func(*ir.Pipelin
 					Inputs: []string{stream},
 					Schema: op.Schema,
 					Range:  op.Range,
-					Sink:   &ir.Sink{Topic: spec.Name + "." + stream + replaySuffix, Format: "json", Delivery: ir.AtLeastOnce},
+					Sink:   &ir.Sink{Topic: spec.Name + "." + stream, Format: "json", Delivery: ir.AtLeastOnce}, // + replaySuffix below
 				})
 			}
 		}
@@ -395,9 +394,9 @@ type replayBounds struct {
 	sources []string
 }
 
-// prepareReplay finds the source partitions' offset ranges, starts the
-// channel topics an earlier replay wrote after their records, removes the
-// replay's consumer groups (a replay starts from -from again), and creates
+// prepareReplay finds the source partitions' offset ranges, deletes the
+// channel topics an earlier replay wrote, removes the replay's consumer
+// groups (a replay starts from -from again), and creates
 // the shadow topics with the partitions of the topics they shadow.
 func prepareReplay(ctx context.Context, s *session, spec *ir.Pipeline, plan *ir.Plan, w replayWindow) (*replayBounds, error) {
 	cl, err := kgo.NewClient(s.clientOpts...)
@@ -430,27 +429,10 @@ func prepareReplay(ctx context.Context, s *session, spec *ir.Pipeline, plan *ir.
 			}
 		}
 	}
-	// Channel topics of an earlier replay still hold its records: read
-	// only what this one writes (they are never "reached": a stage reading
-	// them finishes by -exit-when-idle once its upstream finished).
-	var channels []string
-	for _, ch := range plan.Channels {
-		channels = append(channels, ch.Topic)
-	}
-	if len(channels) > 0 {
-		ends, err := adm.ListEndOffsets(ctx, channels...)
-		if err != nil {
-			return nil, fmt.Errorf("list end offsets of the channel topics: %w", err)
-		}
-		ends.Each(func(o kadm.ListedOffset) {
-			if o.Err != nil || o.Partition < 0 {
-				return // not created yet: read from its start
-			}
-			if b.ranges[o.Topic] == nil {
-				b.ranges[o.Topic] = map[int32]worker.OffsetRange{}
-			}
-			b.ranges[o.Topic][o.Partition] = worker.OffsetRange{Start: o.Offset, End: math.MaxInt64}
-		})
+	// Channel topics of an earlier replay still hold its records, which a
+	// new group would read from their start: delete them.
+	if err := deleteTopics(ctx, adm, replayChannels(plan)); err != nil {
+		return nil, err
 	}
 	var groups []string
 	for _, st := range plan.Stages {
@@ -473,6 +455,60 @@ func prepareReplay(ctx context.Context, s *session, spec *ir.Pipeline, plan *ir.
 		return nil, err
 	}
 	return b, nil
+}
+
+// replayChannels are the channel topics of a replay plan (all named after
+// the replay's pipeline).
+func replayChannels(plan *ir.Plan) []string {
+	var out []string
+	for _, ch := range plan.Channels {
+		if !slices.Contains(out, ch.Topic) {
+			out = append(out, ch.Topic)
+		}
+	}
+	return out
+}
+
+// deleteTopics deletes topics and waits until the broker no longer lists
+// them (Kafka deletes asynchronously; creating one again before that
+// fails or is undone).
+func deleteTopics(ctx context.Context, adm *kadm.Client, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	resps, err := adm.DeleteTopics(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("delete the channel topics of an earlier replay: %w", err)
+	}
+	for _, r := range resps.Sorted() {
+		if r.Err != nil && !errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
+			return fmt.Errorf("delete the channel topic %s of an earlier replay: %w", r.Topic, r.Err)
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		listed, err := adm.ListTopics(ctx, topics...)
+		if err != nil {
+			return fmt.Errorf("list topics: %w", err)
+		}
+		left := 0
+		for _, d := range listed {
+			if d.Err == nil {
+				left++
+			}
+		}
+		if left == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the channel topics %s of an earlier replay are still being deleted after a minute", strings.Join(topics, ", "))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // listAfter lists, per partition of topics, the first offset at or after
