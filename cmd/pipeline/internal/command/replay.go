@@ -55,14 +55,14 @@ IDs and channel topics are "<name>.replay.…", and its state lives under
 -state-dir (default .pipeline/replay beside the spec), emptied first. A
 second replay starts from -from again and appends to the shadow topics.
 
-TIME is an RFC 3339 time (2026-01-01T00:00:00Z) or a duration before now
-(-24h, -90m). The spec needs a broker block: the embedded broker has no
+TIME is an RFC 3339 time (2026-01-01T00:00:00Z), a duration before now
+(-24h, -90m), or now. The spec needs a broker block: the embedded broker has no
 history to replay.`,
 		append([]string{
 			"-from TIME", "First record time replayed (inclusive). Required.",
 			"-to TIME", "Records at or after TIME are not replayed. Required.",
 			"-target ADDRESS", "Replay only ADDRESS (kind.name) and what it depends on. A target that is not a sink writes to \"<pipeline>.<ADDRESS>.replay\".",
-			"-sink-topic ADDRESS=TOPIC", "Write sink ADDRESS to TOPIC instead of \"<topic>.replay\"; repeatable. TOPIC may not be a topic of the spec.",
+			"-sink-topic SINK=TOPIC", "Write sink SINK (sink.NAME) to TOPIC instead of \"<topic>.replay\"; repeatable. TOPIC may not be a topic of the spec.",
 			"-state-dir DIR", "Keep the replay's operator state in DIR (default .pipeline/replay beside the spec).",
 			"-exit-when-idle D", "Finish a stage that reads channel topics once its upstream finished and no input came for D (default 5s).",
 		}, varOptions...)...)
@@ -394,9 +394,9 @@ type replayBounds struct {
 	sources []string
 }
 
-// prepareReplay finds the source partitions' offset ranges, deletes the
-// channel topics an earlier replay wrote, removes the replay's consumer
-// groups (a replay starts from -from again), and creates
+// prepareReplay finds the source partitions' offset ranges, removes the
+// replay's consumer groups (refusing while another replay uses them),
+// deletes the channel topics an earlier replay wrote (a replay starts from -from again), and creates
 // the shadow topics with the partitions of the topics they shadow.
 func prepareReplay(ctx context.Context, s *session, spec *ir.Pipeline, plan *ir.Plan, w replayWindow) (*replayBounds, error) {
 	cl, err := kgo.NewClient(s.clientOpts...)
@@ -429,11 +429,6 @@ func prepareReplay(ctx context.Context, s *session, spec *ir.Pipeline, plan *ir.
 			}
 		}
 	}
-	// Channel topics of an earlier replay still hold its records, which a
-	// new group would read from their start: delete them.
-	if err := deleteTopics(ctx, adm, replayChannels(plan)); err != nil {
-		return nil, err
-	}
 	var groups []string
 	for _, st := range plan.Stages {
 		groups = append(groups, worker.GroupID(plan, st))
@@ -450,6 +445,11 @@ func prepareReplay(ctx context.Context, s *session, spec *ir.Pipeline, plan *ir.
 		default:
 			return nil, fmt.Errorf("remove consumer group %s: %w", g.Group, g.Err)
 		}
+	}
+	// Channel topics of an earlier replay still hold its records, which a
+	// new group would read from their start: delete them.
+	if err := deleteTopics(ctx, adm, replayChannels(plan)); err != nil {
+		return nil, err
 	}
 	if err := createShadows(ctx, adm, spec, plan); err != nil {
 		return nil, err
