@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/pipeline-compiler/pipeline/internal/testkit"
 )
 
 // TestReplay checks pipeline replay against a broker in another process,
@@ -51,20 +53,22 @@ func TestReplay(t *testing.T) {
 		}
 		return ts
 	}
-	var orders []*kgo.Record
-	for _, o := range []struct {
-		customer string
-		amount   int
-		ts       string
-	}{
-		{"c1", 10, "00:00:05"}, {"c2", 5, "00:00:20"}, // minute 0
-		{"c1", 20, "00:01:10"}, {"c2", 7, "00:01:30"}, // minute 1: the replayed range
-		{"c1", 40, "00:02:05"}, {"c1", 1, "00:03:00"}, // minutes 2 and 3
-	} {
-		orders = append(orders, &kgo.Record{Topic: "orders", Timestamp: at(o.ts),
-			Value: fmt.Appendf(nil, `{"customer":%q,"amount":%d,"ts":"2026-01-01T%sZ"}`, o.customer, o.amount, o.ts)})
+	order := func(customer string, amount int, hms string) *kgo.Record {
+		return &kgo.Record{Topic: "orders", Timestamp: at(hms),
+			Value: fmt.Appendf(nil, `{"customer":%q,"amount":%d,"ts":"2026-01-01T%sZ"}`, customer, amount, hms)}
+	}
+	orders := []*kgo.Record{
+		order("c1", 10, "00:00:05"), order("c2", 5, "00:00:20"), // minute 0
+		// Minute 1, the range replayed, with a record that does not decode.
+		order("c1", 20, "00:01:10"), order("c2", 7, "00:01:30"), {Topic: "orders", Timestamp: at("00:01:40"), Value: []byte("not json")},
+		order("c1", 40, "00:02:05"), order("c1", 1, "00:03:00"), // minutes 2 and 3
 	}
 	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	// The production sink topic has three partitions (the broker's default
+	// is one): its shadow is created with three too.
+	if _, err := adm.CreateTopic(ctx, 3, 1, nil, "revenue"); err != nil {
 		t.Fatal(err)
 	}
 	if err := cl.ProduceSync(ctx, orders...).FirstErr(); err != nil {
@@ -101,7 +105,7 @@ func TestReplay(t *testing.T) {
 		return out
 	}
 	out := replay("-from", "2026-01-01T00:01:00Z", "-to", "2026-01-01T00:02:00Z")
-	for _, want := range []string{"read         2 from source.orders (topic orders)", "written      2 to   sink.revenue (revenue.replay)"} {
+	for _, want := range []string{"read         3 from source.orders (topic orders)", "written      2 to   sink.revenue (revenue.replay)", "dead letters 1 (topic totals.dlq.replay)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("replay summary: want %q in\n%s", want, out)
 		}
@@ -109,6 +113,12 @@ func TestReplay(t *testing.T) {
 	minute1 := []string{total("c1", 20, "00:01:00", "00:02:00"), total("c2", 7, "00:01:00", "00:02:00")}
 	if d := cmp.Diff(minute1, h.consume("revenue.replay")); d != "" {
 		t.Errorf("revenue.replay (-want +got):\n%s", d)
+	}
+	if got := testkit.ConsumeFormat(t, h.addr, "totals.dlq.replay", "%s|%h"); len(got) != 1 || !strings.HasPrefix(got[0], "not json|") || !strings.Contains(got[0], "pipeline.reason=decode") {
+		t.Errorf("totals.dlq.replay: %q, want the record that does not decode, reason decode", got)
+	}
+	if td, err := adm.ListTopics(ctx, "revenue.replay"); err != nil || len(td["revenue.replay"].Partitions) != 3 {
+		t.Errorf("revenue.replay: %d partitions (%v), want 3 as revenue has", len(td["revenue.replay"].Partitions), err)
 	}
 
 	// Production is untouched: its groups' offsets, its topics' ends (the
