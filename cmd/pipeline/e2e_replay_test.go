@@ -18,7 +18,8 @@ import (
 )
 
 // TestReplay checks pipeline replay against a broker in another process,
-// outputs read with kcat: production runs over six orders first; a replay
+// outputs read with kcat: production (apply, a worker) runs over six
+// orders and a record that does not decode first, and keeps running; a replay
 // of [00:01, 00:02) then reads only the two orders of that minute and
 // writes their window totals to revenue.replay alone, leaving every
 // production consumer group's committed offsets and every production
@@ -29,7 +30,7 @@ func TestReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
 	}
-	h := startWorkers(t) // the broker and the binary; production runs with run
+	h := startWorkers(t, "w1") // production: a worker that keeps running during the replays
 	spec := filepath.Join(t.TempDir(), "totals")
 	if err := os.MkdirAll(spec, 0o755); err != nil {
 		t.Fatal(err)
@@ -78,14 +79,21 @@ func TestReplay(t *testing.T) {
 		return normJSON(t, fmt.Sprintf(`{"customer":%q,"total":%d,"window_start":"2026-01-01T%sZ","window_end":"2026-01-01T%sZ"}`, customer, sum, start, end))
 	}
 
-	// Production.
-	if out, code := h.run("run", "-exit-when-idle", "2s", "-state-dir", h.stateDir, "-instance-id", "p1", "-var", "broker="+h.addr, spec); code != 0 {
-		t.Fatalf("run: exit %d\n%s", code, out)
+	// Production: every window the watermark (the greatest event time,
+	// 00:03:00) closed has fired; minute 3 stays open.
+	if out, code := h.run("apply", "-auto-approve", "-var", "broker="+h.addr, "-wait-timeout", "40s", spec); code != 0 {
+		t.Fatalf("apply: exit %d\n%s", code, out)
 	}
 	wantProd := []string{
-		total("c1", 1, "00:03:00", "00:04:00"), total("c1", 10, "00:00:00", "00:01:00"), total("c1", 20, "00:01:00", "00:02:00"),
+		total("c1", 10, "00:00:00", "00:01:00"), total("c1", 20, "00:01:00", "00:02:00"),
 		total("c1", 40, "00:02:00", "00:03:00"), total("c2", 5, "00:00:00", "00:01:00"), total("c2", 7, "00:01:00", "00:02:00"),
 	}
+	h.await("production's windows", time.Minute, func() bool { return len(h.consume("revenue")) >= len(wantProd) })
+	h.await("production to commit every order", time.Minute, func() bool {
+		offs, err := adm.FetchOffsets(ctx, "totals.native.source.orders")
+		o, ok := offs.Lookup("orders", 0)
+		return err == nil && ok && o.At == int64(len(orders))
+	})
 	if d := cmp.Diff(wantProd, h.consume("revenue")); d != "" {
 		t.Fatalf("production revenue (-want +got):\n%s", d)
 	}
@@ -207,7 +215,8 @@ func TestReplay(t *testing.T) {
 }
 
 // productionView returns every consumer group's committed offsets and
-// every topic's end offsets, but for the broker's internal topics.
+// every topic's end offsets, but for the broker's and the workers' own
+// topics.
 func productionView(t *testing.T, adm *kadm.Client) (map[string]map[string]map[int32]int64, map[string]map[int32]int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -241,7 +250,9 @@ func productionView(t *testing.T, adm *kadm.Client) (map[string]map[string]map[i
 		t.Fatal(err)
 	}
 	listedEnds.Each(func(o kadm.ListedOffset) {
-		if strings.HasPrefix(o.Topic, "__") || strings.HasSuffix(o.Topic, ".replay") {
+		// Internal topics, and the workers' status reports (_pipeline-status)
+		// that grow while they run.
+		if strings.HasPrefix(o.Topic, "_") || strings.HasSuffix(o.Topic, ".replay") {
 			return
 		}
 		if ends[o.Topic] == nil {
@@ -252,13 +263,17 @@ func productionView(t *testing.T, adm *kadm.Client) (map[string]map[string]map[i
 	return groups, ends
 }
 
-// listFiles returns the files under dir with their sizes.
+// listFiles returns the files under dir with their sizes, but for a
+// running worker's working store (live-*): its checkpoints.
 func listFiles(t *testing.T, dir string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
+		}
+		if info.IsDir() && strings.HasPrefix(info.Name(), "live-") {
+			return filepath.SkipDir
 		}
 		if !info.IsDir() {
 			out[path] = info.Size()
