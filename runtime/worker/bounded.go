@@ -137,3 +137,15 @@ func (b *bounds) done() bool {
 	}
 	return true
 }
+
+// endOf is where partition p of topic ends for lag: its bound's end when
+// that comes before the high watermark hw (records past it are not read).
+func (b *bounds) endOf(topic string, p int32, hw int64) int64 {
+	if b == nil {
+		return hw
+	}
+	if rg, ok := b.ranges[topic][p]; ok {
+		return min(hw, rg.End)
+	}
+	return hw
+}

@@ -519,7 +519,7 @@ func (l *topicLoop) poll(ctx context.Context) (*tick, error) {
 		}
 		t.byPG[p.Partition] = append(t.byPG[p.Partition], p.Records...)
 		last := p.Records[len(p.Records)-1]
-		lag := max(p.HighWatermark-(last.Offset+1), 0)
+		lag := max(l.bounds.endOf(p.Topic, p.Partition, p.HighWatermark)-(last.Offset+1), 0)
 		l.lags[p.Topic+"/"+strconv.Itoa(int(p.Partition))] = lag
 		r.m.lag.WithLabelValues(r.pipeline, r.stage.ID, p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(lag))
 		r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, r.topicStreams[p.Topic]).Add(float64(len(p.Records)))
