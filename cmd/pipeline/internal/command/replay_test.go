@@ -198,3 +198,59 @@ sink "archive" {
 		t.Errorf("a spec without a broker block: %v", diags)
 	}
 }
+
+// TestReplayPlanRouteTarget checks that a route target writes each of its
+// outputs to a topic of its own.
+func TestReplayPlanRouteTarget(t *testing.T) {
+	dir := t.TempDir()
+	spec := `pipeline "shop" {}
+
+broker "main" {
+  brokers = ["localhost:9092"]
+}
+
+source "orders" {
+  topic  = "orders"
+  schema = object({ id = string, amount = number })
+}
+
+route "by_size" {
+  input = source.orders
+  output "big" { when = record.amount >= 100 }
+  output "small" { default = true }
+}
+
+sink "big" {
+  input = route.by_size.big
+  topic = "big"
+}
+
+sink "small" {
+  input = route.by_size.small
+  topic = "small"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Meta{Stdout: io.Discard, Stderr: io.Discard}
+	res, _, diags := m.loadSpec(dir, &varFlags{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := replayPlan(res.Pipeline, replayOptions{target: "route.by_size"}, m.backends().PlanOptions)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := replayView{
+		Pipeline:   "shop.replay",
+		Backends:   []string{"native"},
+		Groups:     []string{"shop.replay.native.source.orders"},
+		Sinks:      map[string]string{"sink.replay_route_by_size_big": "shop.route.by_size.big.replay", "sink.replay_route_by_size_small": "shop.route.by_size.small.replay"},
+		DeadLetter: "shop.dlq.replay",
+		Operators:  []string{"source.orders", "route.by_size", "sink.replay_route_by_size_big", "sink.replay_route_by_size_small"},
+	}
+	if d := cmp.Diff(want, viewOf(p)); d != "" {
+		t.Errorf("replay plan of a route target (-want +got):\n%s", d)
+	}
+}
