@@ -282,6 +282,7 @@ func replayPlan(spec *ir.Pipeline, o replayOptions, planOptions func(*ir.Pipelin
 			if op.Sink.Topic != "" && production[op.Sink.Topic] {
 				diags = append(diags, errorDiag("Cannot replay %s into topic %q: the spec reads or writes that topic", op.ID, op.Sink.Topic))
 			}
+			shadowSubject(op.Sink, spec.Operator(op.ID))
 		}
 	}
 	for addr, topic := range o.sinkTopics {
@@ -331,6 +332,25 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// shadowSubject moves a schema-format sink's Schema Registry subject off
+// production's, where the replay registers its writer schema: a subject
+// named after the topic (topic_name) follows the shadow topic
+// ("<shadow topic>-value"); any other gets ".replay" appended. orig is the
+// sink in the spec (nil for a sink the replay added).
+func shadowSubject(s *ir.Sink, orig *ir.Operator) {
+	if s.SchemaSubject == "" {
+		return
+	}
+	if orig != nil && orig.Sink != nil && s.SchemaSubject == orig.Sink.Topic+"-value" {
+		s.SchemaSubject = s.Topic + "-value"
+	} else {
+		s.SchemaSubject += replaySuffix
+	}
+	if s.SchemaDoc != nil {
+		s.SchemaDoc.Subject = s.SchemaSubject
+	}
 }
 
 // targetSinkName is the name of the sink a replay adds behind a target

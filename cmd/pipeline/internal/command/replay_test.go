@@ -254,3 +254,33 @@ sink "small" {
 		t.Errorf("replay plan of a route target (-want +got):\n%s", d)
 	}
 }
+
+func TestShadowSubject(t *testing.T) {
+	prod := func(topic, subject string) *ir.Operator {
+		return &ir.Operator{ID: "sink.s", Sink: &ir.Sink{Topic: topic, SchemaSubject: subject}}
+	}
+	for _, tc := range []struct {
+		name          string
+		sink          ir.Sink
+		orig          *ir.Operator
+		want, wantDoc string
+	}{
+		{"topic name", ir.Sink{Topic: "revenue.replay", SchemaSubject: "revenue-value", SchemaDoc: &ir.SchemaDoc{Subject: "revenue-value"}},
+			prod("revenue", "revenue-value"), "revenue.replay-value", "revenue.replay-value"},
+		{"named shadow topic", ir.Sink{Topic: "backfill", SchemaSubject: "revenue-value"}, prod("revenue", "revenue-value"), "backfill-value", ""},
+		{"record name", ir.Sink{Topic: "revenue.replay", SchemaSubject: "com.acme.Revenue", SchemaDoc: &ir.SchemaDoc{Subject: "com.acme.Revenue"}},
+			prod("revenue", "com.acme.Revenue"), "com.acme.Revenue.replay", "com.acme.Revenue.replay"},
+		{"json", ir.Sink{Topic: "revenue.replay"}, prod("revenue", ""), "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.sink
+			shadowSubject(&s, tc.orig)
+			if s.SchemaSubject != tc.want {
+				t.Errorf("subject %q, want %q", s.SchemaSubject, tc.want)
+			}
+			if s.SchemaDoc != nil && s.SchemaDoc.Subject != tc.wantDoc {
+				t.Errorf("schema document's subject %q, want %q", s.SchemaDoc.Subject, tc.wantDoc)
+			}
+		})
+	}
+}
