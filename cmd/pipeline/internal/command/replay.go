@@ -146,7 +146,7 @@ func (c *ReplayCommand) Run(args []string) int {
 		c.showDiags(diagsOf(errorDiag("Cannot empty the replay's state: %v", err)), nil)
 		return 1
 	}
-	fmt.Fprintf(c.Stderr, "Replaying %s from %s to %s: %s.\n", spec.Name, w.from.UTC().Format(time.RFC3339Nano), w.to.UTC().Format(time.RFC3339Nano), describeBounds(bounds, plan))
+	fmt.Fprintf(c.Stderr, "Replaying %s from %s to %s: %s.\n", spec.Name, w.from.UTC().Format(time.RFC3339Nano), w.to.UTC().Format(time.RFC3339Nano), describeBounds(bounds))
 	var last worker.Progress
 	rf.workerOpts = []worker.Option{
 		worker.Bounded(w.from.UnixMilli(), bounds.ranges),
@@ -163,7 +163,7 @@ func (c *ReplayCommand) Run(args []string) int {
 		fmt.Fprintln(c.Stderr, "Replay interrupted: the shadow topics hold part of the range.")
 		return 1
 	}
-	writeReplaySummary(c.Stdout, plan, bounds, last)
+	writeReplaySummary(c.Stdout, plan, last)
 	return 0
 }
 
@@ -599,7 +599,7 @@ func createShadows(ctx context.Context, adm *kadm.Client, spec *ir.Pipeline, pla
 }
 
 // describeBounds says how many records of each source a replay reads.
-func describeBounds(b *replayBounds, plan *ir.Plan) string {
+func describeBounds(b *replayBounds) string {
 	if len(b.sources) == 0 {
 		return "no source topics"
 	}
@@ -639,7 +639,7 @@ func progressEvery(w io.Writer, d time.Duration) func(worker.Progress) {
 
 // writeReplaySummary names the records read per source and written per
 // sink (from the operators' counts), and the dead letters.
-func writeReplaySummary(w io.Writer, plan *ir.Plan, b *replayBounds, pr worker.Progress) {
+func writeReplaySummary(w io.Writer, plan *ir.Plan, pr worker.Progress) {
 	in, out := map[string]int64{}, map[string]int64{}
 	var dead int64
 	for _, st := range pr.Stages {
