@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -180,6 +182,31 @@ func TestReplay(t *testing.T) {
 	}
 	if d := cmp.Diff(wantProd, h.consume("revenue")); d != "" {
 		t.Errorf("production revenue after the replays (-want +got):\n%s", d)
+	}
+
+	// A replay while another of the pipeline runs is refused before it
+	// touches anything; the first goes on. (-exit-when-idle 15s keeps the
+	// first one's aggregate stage in its group.)
+	var firstOut bytes.Buffer
+	first := exec.Command(h.bin, "replay", "-var", "broker="+h.addr, "-exit-when-idle", "15s",
+		"-sink-topic", "sink.revenue=revenue_first", "-from", "2026-01-01T00:00:00Z", "-to", "2026-01-01T00:01:00Z", spec)
+	first.Stdout, first.Stderr = &firstOut, &firstOut
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	h.await("the first replay to join its aggregate's group", time.Minute, func() bool {
+		return h.assigned("totals.replay.native.aggregate.revenue", "totals.replay.source.orders")
+	})
+	if out, code := h.run("replay", "-var", "broker="+h.addr, "-from", "-24h", "-to", "now", spec); code != 1 ||
+		!strings.Contains(out, "consumer group totals.replay.native.aggregate.revenue has members: is another replay of totals running?") {
+		t.Errorf("a second replay while one runs: exit %d, want 1 naming the group\n%s", code, out)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("the first replay: %v\n%s", err, firstOut.String())
+	}
+	if d := cmp.Diff(minute0, h.consume("revenue_first")); d != "" {
+		t.Errorf("the first replay's output (-want +got):\n%s", d)
 	}
 
 	// Bad flags: exit 1, one clear error, no stack trace.
