@@ -31,8 +31,10 @@ type config struct {
 	parallelism    int // partition groups a stage processes at once; 0: all
 	deadLetterFile string
 	resetState     bool
-	engines        map[string]EngineFactory   // by backend (StageEngines)
-	external       map[string]<-chan struct{} // by stage ID (ExternalUpstream)
+	engines        map[string]EngineFactory         // by backend (StageEngines)
+	external       map[string]<-chan struct{}       // by stage ID (ExternalUpstream)
+	bounds         map[string]map[int32]OffsetRange // by topic and partition (Bounded)
+	boundsFromMs   int64
 }
 
 func defaults() config {

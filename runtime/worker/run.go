@@ -327,6 +327,8 @@ type topicLoop struct {
 	assignedAt *atomic.Int64 // unix nanos of the last assignment
 	stopTables func()
 
+	bounds *bounds // nil unless Bounded bounds an input topic
+
 	groups      map[int32]*pgroup
 	lags        map[string]int64
 	lastInput   time.Time
@@ -410,8 +412,15 @@ func (r *stageRunner) setupTopics(ctx context.Context) (_ *topicLoop, err error)
 	if err != nil {
 		return nil, err
 	}
+	var adjust func(context.Context, map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error)
 	if starts != nil {
-		opts = append(opts, kgo.AdjustFetchOffsetsFn(adjustStart(starts)))
+		adjust = adjustStart(starts)
+	}
+	if l.bounds = newBounds(r); l.bounds != nil {
+		adjust = l.bounds.adjust(adjust)
+	}
+	if adjust != nil {
+		opts = append(opts, kgo.AdjustFetchOffsetsFn(adjust))
 	}
 	if r.exactlyOnce {
 		txnID := TransactionalID(r.plan, r.stage, r.cfg.instance)
@@ -494,18 +503,31 @@ func (l *topicLoop) poll(ctx context.Context) (*tick, error) {
 		}
 	})
 	t := &tick{byPG: map[int32][]*kgo.Record{}, now: time.Now()}
+	var ended map[string][]int32
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if l.bounds != nil {
+			var reached bool
+			if p.Records, reached = l.bounds.cut(p.Topic, p.Partition, p.Records); reached {
+				if ended == nil {
+					ended = map[string][]int32{}
+				}
+				ended[p.Topic] = append(ended[p.Topic], p.Partition)
+			}
+		}
 		if len(p.Records) == 0 {
 			return
 		}
 		t.byPG[p.Partition] = append(t.byPG[p.Partition], p.Records...)
 		last := p.Records[len(p.Records)-1]
-		lag := max(p.HighWatermark-(last.Offset+1), 0)
+		lag := max(l.bounds.endOf(p.Topic, p.Partition, p.HighWatermark)-(last.Offset+1), 0)
 		l.lags[p.Topic+"/"+strconv.Itoa(int(p.Partition))] = lag
 		r.m.lag.WithLabelValues(r.pipeline, r.stage.ID, p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(lag))
 		r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, r.topicStreams[p.Topic]).Add(float64(len(p.Records)))
 		r.in.Add(int64(len(p.Records)))
 	})
+	if ended != nil {
+		l.cl.PauseFetchPartitions(ended) // past the end of a bounded run
+	}
 	var totalLag int64
 	for _, lag := range l.lags {
 		totalLag += lag
@@ -524,6 +546,8 @@ func (l *topicLoop) poll(ctx context.Context) (*tick, error) {
 	}
 	t.advance = len(l.groups) > 0 && t.now.Sub(l.lastAdvance) >= advanceEvery
 	t.drain = r.cfg.idle > 0 && len(t.byPG) == 0 && t.now.Sub(l.lastInput) >= idleAfter && r.upstreamDone()
+	// A bounded run's input is over once every partition reached its end.
+	t.drain = t.drain || len(t.byPG) == 0 && l.bounds.done()
 	t.committed = l.cl.CommittedOffsets()
 	if t.drain {
 		// Partition groups without new input may still hold state

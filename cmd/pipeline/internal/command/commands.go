@@ -25,6 +25,7 @@ var registry = []struct {
 	{"destroy", func(m *Meta) cli.Command { return &DestroyCommand{m} }},
 	{"force-unlock", func(m *Meta) cli.Command { return &ForceUnlockCommand{m} }},
 	{"run", func(m *Meta) cli.Command { return &RunCommand{m} }},
+	{"replay", func(m *Meta) cli.Command { return &ReplayCommand{m} }},
 	{"worker", func(m *Meta) cli.Command { return &WorkerCommand{m} }},
 	{"status", func(m *Meta) cli.Command { return &StatusCommand{m} }},
 	{"test", func(m *Meta) cli.Command { return &TestCommand{m} }},

@@ -32,6 +32,9 @@ type runFlags struct {
 	partitions   int
 	instanceID   string
 	resetState   bool
+	// workerOpts are more options for worker.Run, from a command rather
+	// than a flag (replay's bounds).
+	workerOpts []worker.Option
 }
 
 var runOptions = []string{
@@ -154,6 +157,7 @@ func (m *Meta) execute(ctx context.Context, p *ir.Plan, s *session, rf *runFlags
 	var last worker.Progress
 	opts = append(opts, worker.OnProgress(func(pr worker.Progress) { last = pr }))
 	opts = append(opts, beams.workerOptions()...)
+	opts = append(opts, rf.workerOpts...)
 	start := time.Now()
 	err := worker.Run(ctx, p, opts...)
 	if tty {
