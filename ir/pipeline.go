@@ -170,9 +170,11 @@ type Operator struct {
 	// applying the changes in order, keyed by ChangelogKey.
 	Changelog bool `json:"changelog,omitempty"`
 	// ChangelogKey names the output fields that key a changelog's rows (a
-	// continuous aggregate's key fields); empty when the whole row is its
-	// own key (a top's rows: a delete names the row that left).
-	ChangelogKey []string `json:"changelog_key,omitempty"`
+	// continuous aggregate's key fields; none for one without a key: a
+	// single row). ChangelogByRow instead keys each row by the whole row (a
+	// top's rows, whose delete names the row that left).
+	ChangelogKey   []string `json:"changelog_key,omitempty"`
+	ChangelogByRow bool     `json:"changelog_by_row,omitempty"`
 
 	// Exactly one of these is set, matching Kind.
 	Source    *Source    `json:"source,omitempty"`

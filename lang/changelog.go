@@ -47,16 +47,22 @@ func (l *loader) changelog(d *opDecl) {
 			}
 		}
 	case op.Top != nil && op.Top.Continuous:
-		op.Changelog = true
+		op.Changelog, op.ChangelogByRow = true, true
 		if in != nil {
 			l.errorf(inRef.rng, "Top cannot read a changelog", "%s is a changelog; a top ranks an append-only stream (a windowed result or records). Rank before the un-windowed aggregate, or give that aggregate a window.", in.op.ID)
 		}
 	case in == nil:
 		return
-	case op.Filter != nil || op.Route != nil || op.Sink != nil:
-		op.Changelog, op.ChangelogKey = true, in.op.ChangelogKey
+	case op.Filter != nil || op.Sink != nil:
+		op.Changelog, op.ChangelogKey, op.ChangelogByRow = true, in.op.ChangelogKey, in.op.ChangelogByRow
 	case op.Map != nil:
-		op.Changelog, op.ChangelogKey = true, mappedKey(op.Map, in.op.ChangelogKey)
+		op.Changelog, op.ChangelogByRow = true, in.op.ChangelogByRow
+		if !in.op.ChangelogByRow {
+			var ok bool
+			if op.ChangelogKey, ok = mappedKey(op.Map, in.op.ChangelogKey); !ok {
+				op.ChangelogByRow = true
+			}
+		}
 	default:
 		l.errorf(inRef.rng, "Changelog input not supported", "%s is a changelog (an aggregate or top without a window updates its rows as records arrive); a %s reads append-only streams. Give %s a window, or read it through a topic sink as a table source.", in.op.ID, op.Kind, in.op.ID)
 		return
@@ -68,9 +74,9 @@ func (l *loader) changelog(d *opDecl) {
 
 // mappedKey is the changelog key of a map over a changelog keyed by key:
 // the output names of fields that copy a key field unchanged (name =
-// record.k), or none (the whole row is the key) when a key field is not
-// copied.
-func mappedKey(m *ir.Map, key []string) []string {
+// record.k); false when a key field is not copied (the whole row becomes
+// the key).
+func mappedKey(m *ir.Map, key []string) ([]string, bool) {
 	var out []string
 	for _, k := range key {
 		found := false
@@ -81,8 +87,8 @@ func mappedKey(m *ir.Map, key []string) []string {
 			}
 		}
 		if !found {
-			return nil
+			return nil, false
 		}
 	}
-	return out
+	return out, true
 }

@@ -59,21 +59,22 @@ sink "d" {
 	type mark struct {
 		Changelog bool
 		Key       []string
+		ByRow     bool
 	}
 	got := map[string]mark{}
 	for _, op := range res.Pipeline.Operators {
-		got[op.ID] = mark{op.Changelog, op.ChangelogKey}
+		got[op.ID] = mark{op.Changelog, op.ChangelogKey, op.ChangelogByRow}
 	}
 	want := map[string]mark{
 		"source.orders": {}, "source.customers": {}, "filter.big": {}, "sink.d": {},
-		"aggregate.per_country": {true, []string{"country"}},
-		"map.renamed":           {true, []string{"c"}},
-		"map.dropped":           {true, nil},
-		"aggregate.overall":     {true, nil},
-		"top.best":              {true, nil},
-		"sink.a":                {true, nil},
-		"sink.b":                {true, nil},
-		"sink.c":                {true, nil},
+		"aggregate.per_country": {true, []string{"country"}, false},
+		"map.renamed":           {true, []string{"c"}, false},
+		"map.dropped":           {true, nil, true},
+		"aggregate.overall":     {true, nil, false},
+		"top.best":              {true, nil, true},
+		"sink.a":                {true, nil, false},
+		"sink.b":                {true, nil, true},
+		"sink.c":                {true, nil, true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changelog marks (-want +got):\n%s", diff)

@@ -99,17 +99,6 @@ func (a *Aggregator) Retract(acc *Acc, f Frame) error {
 	return nil
 }
 
-// Count is the number of records in acc: the group is empty, and its row
-// leaves a continuous aggregate's table, when the count is 0. It is the
-// largest count over the fields (count() counts every record).
-func (a *Aggregator) Count(acc *Acc) int64 {
-	var n int64
-	for i := range acc.f {
-		n = max(n, acc.f[i].n)
-	}
-	return n
-}
-
 // Offer adds row to a continuous top's group rows (best first, as Keep
 // leaves them) and reports the change to the group's ranking: whether row
 // entered it, and the rows it pushed out (ties with the limit-th row

@@ -1,0 +1,144 @@
+package testrun_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/lang"
+	"github.com/pipeline-compiler/pipeline/runtime/native"
+	"github.com/pipeline-compiler/pipeline/runtime/testrun"
+)
+
+// TestChangelogSpec runs testdata/changelog (continuous aggregates and
+// tops, expected final tables computed by hand) on the native engine.
+func TestChangelogSpec(t *testing.T) {
+	p := loadChangelog(t)
+	for _, tb := range p.Tests {
+		r, err := testrun.Run(p, tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Failures {
+			t.Errorf("%s (-want +got):\n%s", f.Target, f.Diff)
+		}
+		if len(r.DeadLetters) != 0 {
+			t.Errorf("dead letters: %+v", r.DeadLetters)
+		}
+	}
+}
+
+func loadChangelog(t *testing.T) *ir.Pipeline {
+	t.Helper()
+	res, diags := lang.Load(filepath.Join("..", "..", "testdata", "changelog"), lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return res.Pipeline
+}
+
+// TestChangelogRecords checks the changes themselves, not only the final
+// tables: row kinds, tombstones of an upsert topic sink, op lines of a
+// file sink and Kafka keys, for the first four bids of testdata/changelog.
+func TestChangelogRecords(t *testing.T) {
+	p := loadChangelog(t)
+	stage := &ir.Stage{ID: "s", Backend: ir.BackendNative}
+	for _, op := range p.Operators {
+		stage.Operators = append(stage.Operators, op.ID)
+	}
+	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
+	eng, err := native.New(plan, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	eng.AddPartitions("source.bids", 0)
+	bids := []string{
+		`{"auction":1,"bidder":10,"price":100,"dateTime":"2026-01-01T00:00:01Z"}`,
+		`{"auction":1,"bidder":11,"price":300,"dateTime":"2026-01-01T00:00:02Z"}`,
+		`{"auction":2,"bidder":10,"price":50,"dateTime":"2026-01-01T00:00:03Z"}`,
+		`{"auction":1,"bidder":10,"price":200,"dateTime":"2026-01-01T00:00:04Z"}`,
+	}
+	var out outs
+	for i, b := range bids {
+		if err := eng.Process(t.Context(), native.Input{Stream: "source.bids", Offset: int64(i), Value: []byte(b)}, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string][]string{
+		// An upsert file sink: every change a line with its op; the group
+		// key is the Kafka key (a number's JSON).
+		"sink.max_price": {
+			`1 {"auction":1,"bids":1,"max_price":100,"op":"upsert"}`,
+			`1 {"auction":1,"bids":2,"max_price":300,"op":"upsert"}`,
+			`2 {"auction":2,"bids":1,"max_price":50,"op":"upsert"}`,
+			`1 {"auction":1,"bids":3,"max_price":300,"op":"upsert"}`,
+		},
+		// No key: one row, keyed {}; update_before is not written.
+		"sink.avg_of_max": {
+			`{} {"auctions":1,"avg_max":100,"total":100}`,
+			`{} {"auctions":1,"avg_max":300,"total":300}`,
+			`{} {"auctions":2,"avg_max":175,"total":350}`,
+			`{} {"auctions":2,"avg_max":175,"total":350}`,
+		},
+		// Auction 1 passes from its first bid; 2 (50) never does.
+		"sink.pricey": {
+			`1 {"auction":1,"bids":1,"max_price":100}`,
+			`1 {"auction":1,"bids":2,"max_price":300}`,
+			`1 {"auction":1,"bids":3,"max_price":300}`,
+		},
+		// Keyed by the row; a row pushed out is a tombstone.
+		"sink.best": {
+			`{"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:01Z","price":100} {"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:01Z","price":100}`,
+			`{"auction":1,"bidder":11,"dateTime":"2026-01-01T00:00:02Z","price":300} {"auction":1,"bidder":11,"dateTime":"2026-01-01T00:00:02Z","price":300}`,
+			`{"auction":2,"bidder":10,"dateTime":"2026-01-01T00:00:03Z","price":50} {"auction":2,"bidder":10,"dateTime":"2026-01-01T00:00:03Z","price":50}`,
+			`{"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:01Z","price":100} null`,
+			`{"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:04Z","price":200} {"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:04Z","price":200}`,
+		},
+		"sink.last": {
+			`{"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:01Z","op":"upsert","price":100}`,
+			`{"auction":1,"bidder":11,"dateTime":"2026-01-01T00:00:02Z","op":"upsert","price":300}`,
+			`{"auction":2,"bidder":10,"dateTime":"2026-01-01T00:00:03Z","op":"upsert","price":50}`,
+			`{"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:01Z","op":"delete","price":100}`,
+			`{"auction":1,"bidder":10,"dateTime":"2026-01-01T00:00:04Z","op":"upsert","price":200}`,
+		},
+	}
+	got := map[string][]string{}
+	for _, o := range out {
+		s := canon(t, o.Value)
+		if o.Target != "sink.last" {
+			s = canon(t, o.Key) + " " + s
+		}
+		got[o.Target] = append(got[o.Target], s)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
+type outs []native.Output
+
+func (o *outs) Emit(x native.Output) error {
+	x.Key, x.Value = append([]byte(nil), x.Key...), append([]byte(nil), x.Value...)
+	if x.Value != nil && len(x.Value) == 0 {
+		x.Value = nil
+	}
+	*o = append(*o, x)
+	return nil
+}
+func (o *outs) DeadLetter(d native.DeadLetter) error { panic(d.Err) }
+
+// canon re-encodes JSON with sorted keys ("null" for a tombstone).
+func canon(t *testing.T, b []byte) string {
+	if b == nil {
+		return "null"
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	c, _ := json.Marshal(v)
+	return string(c)
+}
