@@ -239,3 +239,76 @@ sink "out" {
 		t.Errorf("the upsert sink wrote %d records, the last %q: want 3, the last a tombstone", len(upserts), upserts[len(upserts)-1].Value)
 	}
 }
+
+// TestChangelogAcrossChannel: a changelog leaving one native stage on a
+// channel keeps its row kinds (Output.Kind, then Input.Kind: a worker
+// carries them in the pipeline.row_kind header), so the aggregate in the
+// next stage retracts updated rows. Per auction max: 1 → 300, 2 → 50; the
+// average of the maxima is 175 (without retraction it would count 100).
+func TestChangelogAcrossChannel(t *testing.T) {
+	src := `pipeline "p" {}
+source "bids" {
+  topic  = "bids"
+  schema = object({ auction = number, price = number })
+}
+aggregate "best" {
+  input  = source.bids
+  key    = { auction = record.auction }
+  fields = { top = max(record.price) }
+}
+aggregate "avg" {
+  input  = aggregate.best
+  fields = { avg_top = avg(record.top), auctions = count() }
+}
+sink "avg" {
+  input = aggregate.avg
+  topic = "avg"
+}`
+	res, diags := lang.LoadFiles(map[string][]byte{"main.hcl": []byte(src)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: res.Pipeline,
+		Stages: []*ir.Stage{
+			{ID: "a", Backend: ir.BackendNative, Operators: []string{"source.bids", "aggregate.best"}},
+			{ID: "b", Backend: ir.BackendNative, Operators: []string{"aggregate.avg", "sink.avg"}},
+		},
+		Channels: []*ir.Channel{{From: "aggregate.best", To: "aggregate.avg", Topic: "p.best", Stream: "aggregate.best",
+			Key: []ir.Expr{{Source: "0"}}, Repartition: true}},
+	}
+	a, err := native.New(plan, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := native.New(plan, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a.AddPartitions("source.bids", 0)
+	b.AddPartitions("aggregate.best", 0)
+	var channel outs
+	for i, bid := range []string{`{"auction":1,"price":100}`, `{"auction":2,"price":50}`, `{"auction":1,"price":300}`} {
+		if err := a.Process(t.Context(), native.Input{Stream: "source.bids", Offset: int64(i), Value: []byte(bid)}, &channel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kinds []uint8
+	var out outs
+	for i, o := range channel {
+		kinds = append(kinds, o.Kind)
+		in := native.Input{Stream: "aggregate.best", Offset: int64(i), Key: o.Key, Value: o.Value, TimestampMs: o.TimestampMs, Kind: o.Kind}
+		if err := b.Process(t.Context(), in, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// insert, insert, update_before, update_after
+	if diff := cmp.Diff([]uint8{0, 0, 1, 2}, kinds); diff != "" {
+		t.Errorf("channel row kinds (-want +got):\n%s", diff)
+	}
+	last := out[len(out)-1]
+	if got := canon(t, last.Value); got != `{"auctions":2,"avg_top":175}` {
+		t.Errorf("last avg row %s, want auctions 2, avg_top 175", got)
+	}
+}
