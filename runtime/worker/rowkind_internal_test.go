@@ -10,7 +10,9 @@ import (
 // TestRowKindOf: a channel record's row kind comes from its
 // pipeline.row_kind header; none, or a malformed one, is an insert (0).
 func TestRowKindOf(t *testing.T) {
-	h := func(v string) []kgo.RecordHeader { return []kgo.RecordHeader{{Key: record.HeaderRowKind, Value: []byte(v)}} }
+	h := func(v string) []kgo.RecordHeader {
+		return []kgo.RecordHeader{{Key: record.HeaderRowKind, Value: []byte(v)}}
+	}
 	tests := []struct {
 		name    string
 		headers []kgo.RecordHeader
