@@ -18,11 +18,11 @@ import (
 // changelog) are taken back out of the accumulators with
 // eval.Aggregator.Retract. Output event times are the input record's.
 //
-// Groups touched since the last restore live in memory; save writes the
-// changed ones to the store under prefix+'c'+key bytes (the key record's
-// JSON, the group's record count, the accumulator), and a group not in
-// memory is read from the store when a record reaches it, so restore does
-// not read state eagerly.
+// Groups being worked on live in memory; save writes the changed ones to
+// the store under prefix+'c'+key bytes (the key record's JSON, the
+// group's record count, the accumulator), past the cache limit every group
+// is written and dropped, and a group not in memory is read from the store
+// when a record reaches it, so restore does not read state eagerly.
 type caggNode struct {
 	op     *ir.Operator
 	agg    *eval.Aggregator
@@ -31,6 +31,7 @@ type caggNode struct {
 	groups map[string]*caggGroup
 	dirty  map[string]bool
 	kbuf   []byte
+	limit  int // groups in memory before they are written out and dropped
 
 	// pending is the group an input update_before was retracted from: its
 	// change is emitted once the update_after that follows is folded, as
@@ -50,12 +51,16 @@ type caggGroup struct {
 const tagCaggGroup = 'c'
 
 func newContinuousAggregate(e *Engine, op *ir.Operator, in *eval.Layout, c eval.Consts) (*caggNode, error) {
+	limit := e.cfg.cacheLimit
+	if limit <= 0 {
+		limit = defaultCacheLimit
+	}
 	agg, diags := eval.NewAggregator(op.Aggregate, in, c)
 	if err := diagErr(op, "fields", diags); err != nil {
 		return nil, err
 	}
 	return &caggNode{op: op, agg: agg, out: e.route(op.ID), prefix: opPrefix(op.StateAddress()),
-		groups: map[string]*caggGroup{}, dirty: map[string]bool{}}, nil
+		groups: map[string]*caggGroup{}, dirty: map[string]bool{}, limit: limit}, nil
 }
 
 func (n *caggNode) operator() *ir.Operator { return n.op }
@@ -112,7 +117,24 @@ func (n *caggNode) push(e *Engine, _ int, x rec) error {
 		n.pending, n.pendingKB, n.pendingOld, n.pendingTS = g, string(n.kbuf), old, x.ts
 		return nil
 	}
-	return n.change(e, g, old, x.ts)
+	if err := n.change(e, g, old, x.ts); err != nil {
+		return err
+	}
+	return n.evict(e)
+}
+
+// evict writes every changed group and drops all groups from memory when
+// there are more than the cache limit; they are read back as records
+// reach them.
+func (n *caggNode) evict(e *Engine) error {
+	if len(n.groups) <= n.limit || n.pending != nil {
+		return nil
+	}
+	if err := n.save(e); err != nil {
+		return err
+	}
+	clear(n.groups)
+	return e.st.maybeFlush()
 }
 
 // flush emits the change of a pending update_before whose update_after

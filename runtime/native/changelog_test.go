@@ -98,10 +98,15 @@ func TestContinuousCheckpointRestore(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	for _, cut := range []int{0, 1, 100, 150, 299} {
-		t.Run(fmt.Sprintf("cut=%d", cut), func(t *testing.T) {
+	for _, tc := range []struct{ cut, cache int }{{0, 0}, {1, 0}, {100, 0}, {150, 0}, {299, 0}, {0, 1}, {150, 2}} {
+		cut := tc.cut
+		var opts []Option
+		if tc.cache > 0 { // groups are evicted to the store and read back
+			opts = append(opts, WithCacheEntries(tc.cache))
+		}
+		t.Run(fmt.Sprintf("cut=%d,cache=%d", cut, tc.cache), func(t *testing.T) {
 			got := upserts{}
-			e1, err := New(planOf(ops...), "s")
+			e1, err := New(planOf(ops...), "s", opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +120,7 @@ func TestContinuousCheckpointRestore(t *testing.T) {
 				t.Fatal(err)
 			}
 			e1.Close()
-			e2, err := New(planOf(ops...), "s")
+			e2, err := New(planOf(ops...), "s", opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
