@@ -93,6 +93,13 @@ test "final tables" {
       { auction = 3, max_price = 10, bids = 1 },
     ]
   }
+  # A tapped changelog stream: its final table by the group key.
+  expect "filter.pricey" {
+    records = [
+      { auction = 1, max_price = 300, bids = 4 },
+      { auction = 2, max_price = 80, bids = 2 },
+    ]
+  }
   expect "sink.avg_of_max" {
     records = [{ avg_max = 130, auctions = 3, total = 390 }]
   }
