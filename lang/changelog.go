@@ -67,6 +67,9 @@ func (l *loader) changelog(d *opDecl) {
 		l.errorf(inRef.rng, "Changelog input not supported", "%s is a changelog (an aggregate or top without a window updates its rows as records arrive); a %s reads append-only streams. Give %s a window, or read it through a topic sink as a table source.", in.op.ID, op.Kind, in.op.ID)
 		return
 	}
+	if op.Sink != nil && op.Changelog && op.Sink.File != "" && in.out.IsObjectType() && in.out.HasAttribute("op") {
+		l.errorf(inRef.rng, "Field op in a changelog file", "A file sink of a changelog writes each change as the row with an \"op\" field added (\"upsert\" or \"delete\"); %s already has a field named op. Rename it in a map before the sink.", in.op.ID)
+	}
 	if op.Changelog && (op.Backend == ir.BackendBeam || op.Backend == ir.BackendBroker) {
 		l.errorf(d.block.DefRange, "Changelog operator pinned to "+op.Backend, "%s emits or reads a changelog, which runs on native only (the broker keeps no state and its channels carry no row kind; the Beam translation has no retractions). Remove backend = %q.", op.ID, op.Backend)
 	}

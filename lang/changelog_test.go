@@ -125,6 +125,15 @@ func TestChangelogErrors(t *testing.T) {
   backend = "beam"
   fields  = { n = count() }
 }`, []string{"error b.hcl:1:1: Changelog operator pinned to beam"}, "runs on native only"},
+		{"op field in a changelog file", `aggregate "a" {
+  input  = source.orders
+  key    = { op = record.country }
+  fields = { n = count() }
+}
+sink "f" {
+  input = aggregate.a
+  file  = "f.jsonl"
+}`, []string{"error b.hcl:7:11: Field op in a changelog file"}, "Rename it"},
 		{"lateness without a window", `aggregate "a" {
   input            = source.orders
   allowed_lateness = "1s"
