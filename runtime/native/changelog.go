@@ -48,7 +48,11 @@ type caggGroup struct {
 	acc *eval.Acc
 }
 
-const tagCaggGroup = 'c'
+// State key tags of a continuous aggregate.
+const (
+	tagCaggGroup   = 'c' // key bytes -> key record, count, accumulator
+	tagCaggPending = 'p' // -> the pending update_before (see save)
+)
 
 func newContinuousAggregate(e *Engine, op *ir.Operator, in *eval.Layout, c eval.Consts) (*caggNode, error) {
 	limit := e.cfg.cacheLimit
@@ -218,9 +222,21 @@ func (n *caggNode) drain(e *Engine) error {
 	return nil
 }
 
-// save writes the changed groups. A pending update_before stays pending
-// (it is in the saved accumulators; its update_after comes next).
+// save writes the changed groups. A pending update_before (a checkpoint
+// between it and its update_after, which a channel allows) is saved too:
+// the group's key bytes and key record, the event time and the row before
+// it, so that a restored run emits the update from the right row.
 func (n *caggNode) save(e *Engine) error {
+	pk := append(append([]byte(nil), n.prefix...), tagCaggPending)
+	if n.pending != nil {
+		b := appendBytes(nil, []byte(n.pendingKB))
+		b = appendBytes(b, n.pending.key.AppendJSON(nil))
+		b = appendTime(b, n.pendingTS)
+		b = appendBytes(b, n.pendingOld.AppendJSON(nil))
+		e.st.set(pk, b, nil)
+	} else {
+		e.st.del(pk)
+	}
 	for kb := range n.dirty {
 		g := n.groups[kb]
 		if g == nil || g.n == 0 {
@@ -241,8 +257,40 @@ func (n *caggNode) save(e *Engine) error {
 }
 
 // load forgets the groups in memory: they are read back from the store
-// as records reach them.
-func (n *caggNode) load(*Engine) error {
+// as records reach them. A pending update_before is read back.
+func (n *caggNode) load(e *Engine) error {
 	n.groups, n.dirty = map[string]*caggGroup{}, map[string]bool{}
+	n.pending, n.pendingOld = nil, nil
+	v, ok, err := e.st.read(append(append([]byte(nil), n.prefix...), tagCaggPending))
+	if err != nil || !ok {
+		return err
+	}
+	corrupt := func(err error) error { return fmt.Errorf("native: %s: pending update state: %w", n.op.ID, err) }
+	kb, rest, err := readBytes(v)
+	if err != nil {
+		return corrupt(err)
+	}
+	keyJS, rest, err := readBytes(rest)
+	if err != nil || len(rest) < 8 {
+		return corrupt(errors.New("truncated"))
+	}
+	ts := readTime(rest)
+	oldJS, _, err := readBytes(rest[8:])
+	if err != nil {
+		return corrupt(err)
+	}
+	key, err := eval.DecodeJSON(n.agg.KeyLayout(), keyJS)
+	if err != nil {
+		return corrupt(err)
+	}
+	old, err := eval.DecodeJSON(n.agg.OutputLayout(), oldJS)
+	if err != nil {
+		return corrupt(err)
+	}
+	g, err := n.group(e, string(kb), key)
+	if err != nil {
+		return err
+	}
+	n.pending, n.pendingKB, n.pendingOld, n.pendingTS = g, string(kb), old, ts
 	return nil
 }
