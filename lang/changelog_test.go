@@ -115,6 +115,10 @@ func TestChangelogErrors(t *testing.T) {
   window = tumbling("1m")
   fields = { n = count() }
 }`, []string{"error b.hcl:7:12: Changelog input not supported"}, "Give aggregate.per_country a window"},
+		{"route over a changelog", agg + `route "r" {
+  input = aggregate.per_country
+  output "all" { default = true }
+}`, []string{"error b.hcl:7:11: Changelog input not supported"}, "a route reads append-only streams"},
 		{"top over a changelog", agg + `top "t" {
   input    = aggregate.per_country
   order_by = record.total
