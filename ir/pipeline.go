@@ -162,6 +162,20 @@ type Operator struct {
 	Stats    Stats  `json:"stats"`
 	Range    Range  `json:"range"` // the block's declaration
 
+	// Changelog is set when the operator emits a changelog rather than an
+	// append-only stream: a continuous aggregate or top, or a filter, map
+	// or route over one (a sink of one is an upsert sink). Each record
+	// then carries a row kind (eval.RowKind: insert, update_before,
+	// update_after, delete) and the stream means the table obtained by
+	// applying the changes in order, keyed by ChangelogKey.
+	Changelog bool `json:"changelog,omitempty"`
+	// ChangelogKey names the output fields that key a changelog's rows (a
+	// continuous aggregate's key fields; none for one without a key: a
+	// single row). ChangelogByRow instead keys each row by the whole row (a
+	// top's rows, whose delete names the row that left).
+	ChangelogKey   []string `json:"changelog_key,omitempty"`
+	ChangelogByRow bool     `json:"changelog_by_row,omitempty"`
+
 	// Exactly one of these is set, matching Kind.
 	Source    *Source    `json:"source,omitempty"`
 	Filter    *Filter    `json:"filter,omitempty"`
@@ -415,10 +429,15 @@ func (f AggField) Call() string {
 // aggregate fields, window_start and window_end.
 type Aggregate struct {
 	Key               []Field    `json:"key"`
-	Window            Window     `json:"window"`
+	Window            Window     `json:"window"` // Kind "": continuous
 	AllowedLatenessMs int64      `json:"allowed_lateness_ms"`
 	Fields            []AggField `json:"fields"`
 }
+
+// Continuous reports whether the aggregate has no window: it folds its
+// input over all time and emits a changelog (Operator.Changelog), one
+// update of the group's row per input record that changes it.
+func (a *Aggregate) Continuous() bool { return a.Window.Kind == "" }
 
 // Top keeps, per Key and window, the Limit best records by OrderBy, ties
 // kept (rank semantics: every record tied with the Limit-th is emitted, so
@@ -432,6 +451,10 @@ type Top struct {
 	OrderBy []OrderKey `json:"order_by"`
 	Limit   int        `json:"limit"`
 	Window  *Window    `json:"window,omitempty"`
+	// Continuous: no window and an un-windowed input. The top ranks over
+	// all time and emits a changelog: an insert for a record entering its
+	// group's ranking, a delete for each record it pushes out.
+	Continuous bool `json:"continuous,omitempty"`
 }
 
 // OrderKey is one sort key of a top: Expr, largest first when Desc.

@@ -42,6 +42,9 @@ func (pl *Pipeline) ShapeOf(op *Operator) *StateShape {
 	case op.Aggregate != nil:
 		a := op.Aggregate
 		s := &StateShape{Kind: op.Kind, Window: a.Window.String()}
+		if a.Continuous() {
+			s.Window = noWindow
+		}
 		for _, k := range a.Key {
 			s.Key = append(s.Key, k.Name+" = "+k.Expr.Source)
 		}
@@ -57,8 +60,11 @@ func (pl *Pipeline) ShapeOf(op *Operator) *StateShape {
 		// another order or a smaller limit would have kept others.
 		t := op.Top
 		s := &StateShape{Kind: op.Kind, Window: "input windows"}
-		if t.Window != nil {
+		switch {
+		case t.Window != nil:
 			s.Window = t.Window.String()
+		case t.Continuous:
+			s.Window = noWindow
 		}
 		for _, k := range t.Key {
 			s.Key = append(s.Key, k.Source)
@@ -91,6 +97,11 @@ func (pl *Pipeline) ShapeOf(op *Operator) *StateShape {
 	}
 	return nil
 }
+
+// noWindow is the state shape's window of a continuous aggregate or top:
+// adding or removing a window changes what the state means (per window vs
+// over all time), so it resets the state like any other window change.
+const noWindow = "none (continuous)"
 
 // StateResetReason says why state built for was cannot serve now ("" when
 // it can): the first difference that matters, for people.

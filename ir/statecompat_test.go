@@ -30,3 +30,32 @@ func TestStateResetOnCondition(t *testing.T) {
 		}
 	}
 }
+
+// TestStateResetOnContinuous: adding or removing a window changes what an
+// aggregate's or top's state means (per window or over all time).
+func TestStateResetOnContinuous(t *testing.T) {
+	pl := &Pipeline{}
+	tumbling := Window{Kind: WindowTumbling, SizeMs: 60_000}
+	agg := func(w Window) *StateShape {
+		return pl.ShapeOf(&Operator{Kind: KindAggregate, Aggregate: &Aggregate{Window: w}})
+	}
+	top := func(w *Window, continuous bool) *StateShape {
+		return pl.ShapeOf(&Operator{Kind: KindTop, Top: &Top{Limit: 1, Window: w, Continuous: continuous}})
+	}
+	tests := []struct {
+		name     string
+		was, now *StateShape
+		want     string
+	}{
+		{"aggregate stays continuous", agg(Window{}), agg(Window{}), ""},
+		{"aggregate window removed", agg(tumbling), agg(Window{}), "window changed from tumbling(1m) to none (continuous)"},
+		{"aggregate window added", agg(Window{}), agg(tumbling), "window changed from none (continuous) to tumbling(1m)"},
+		{"top window removed", top(&tumbling, false), top(nil, true), "window changed from tumbling(1m) to none (continuous)"},
+		{"top over input windows becomes continuous", top(nil, false), top(nil, true), "window changed from input windows to none (continuous)"},
+	}
+	for _, tt := range tests {
+		if got := StateResetReason(tt.was, tt.now); got != tt.want {
+			t.Errorf("%s: StateResetReason = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

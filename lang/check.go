@@ -408,6 +408,9 @@ func (l *loader) decodeAggregate(d *opDecl, attrs hcl.Attributes) {
 	}
 	if a := attrs["allowed_lateness"]; a != nil {
 		ag.AllowedLatenessMs, _ = l.constDuration(a)
+		if attrs["window"] == nil {
+			l.errorf(a.NameRange, "allowed_lateness without a window", "An aggregate without a window is continuous: it updates its rows as records arrive and never closes a window, so no record is late. Remove allowed_lateness, or add a window.")
+		}
 	}
 	var keys, fields []fieldItem
 	if a := attrs["key"]; a != nil {
@@ -443,8 +446,10 @@ func (l *loader) decodeAggregate(d *opDecl, attrs hcl.Attributes) {
 			ag.Fields = append(ag.Fields, f)
 			out[it.name] = t
 		}
-		out["window_start"] = cty.String
-		out["window_end"] = cty.String
+		if !ag.Continuous() {
+			out["window_start"] = cty.String
+			out["window_end"] = cty.String
+		}
 		return cty.Object(out)
 	}
 }

@@ -174,6 +174,7 @@ func (l *loader) typecheck(order []*opDecl) {
 		}
 		d.out = d.check(in)
 		d.op.Schema = ir.Schema{Type: d.out}
+		l.changelog(d)
 		done[d] = true
 	}
 }

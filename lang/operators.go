@@ -69,7 +69,7 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "within", Required: true}),
 	ir.KindAggregate: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
-		hcl.AttributeSchema{Name: "window", Required: true}, hcl.AttributeSchema{Name: "allowed_lateness"},
+		hcl.AttributeSchema{Name: "window"}, hcl.AttributeSchema{Name: "allowed_lateness"},
 		hcl.AttributeSchema{Name: "fields", Required: true}),
 	ir.KindTop: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},

@@ -86,9 +86,9 @@ func (l *loader) decodeTop(d *opDecl, attrs hcl.Attributes) {
 				l.errorf(o.expr.Range(), "Invalid order_by", "A top orders by numbers or strings; this expression is %s.", typ.FriendlyName())
 			}
 		}
-		if t.Window == nil && in[0].IsObjectType() && !in[0].HasAttribute(eval.FieldWindowEnd) {
-			l.errorf(d.block.DefRange, "Top without a window", "This top has no window and its input is not a windowed result (it has no window_end): add window = tumbling(\"1m\") (or hopping), or rank the output of a windowed aggregate.")
-		}
+		// No window over an un-windowed input: the top ranks over all
+		// time and emits a changelog (see changelog.go).
+		t.Continuous = t.Window == nil && in[0].IsObjectType() && !in[0].HasAttribute(eval.FieldWindowEnd)
 		return in[0]
 	}
 }

@@ -55,8 +55,6 @@ func TestTopErrors(t *testing.T) {
 		{"limit zero", `order_by = record.amount
   limit = 0
   window = tumbling("1m")`, []string{"error b.hcl:4:11: Invalid limit"}, "whole number from 1"},
-		{"no window over raw records", `order_by = record.amount
-  limit = 1`, []string{"error b.hcl:1:1: Top without a window"}, `add window = tumbling("1m")`},
 		{"session window", `order_by = record.amount
   limit = 1
   window = session("1m")`, []string{"error b.hcl:5:12: Invalid window"}, "session windows are not supported"},

@@ -33,6 +33,11 @@ type Capabilities struct {
 	// The zero value refuses them all, with a diagnostic, rather than
 	// misreading records.
 	SchemaFormats []string
+	// Changelogs: hosts operators that emit or read a changelog
+	// (ir.Operator.Changelog: continuous aggregates and tops, filters, maps
+	// and upsert sinks over them), carrying row kinds between operators and
+	// across channels. The zero value refuses them.
+	Changelogs bool
 	// MaxRouteOutputs caps a route's outputs; 0 means no limit.
 	MaxRouteOutputs int
 	// Limit says in plain words what the backend cannot host, for
@@ -78,6 +83,8 @@ func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " writes a file"
 	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
 		return false, op.ID + " asks for exactly-once delivery"
+	case !c.Changelogs && op.Changelog:
+		return false, op.ID + " emits or reads a changelog (an aggregate or top without a window updates its rows), which the backend does not run"
 	case slices.Contains(c.Unsupported, op.Kind):
 		return false, op.ID + " is a " + string(op.Kind) + " operator, which the backend does not run yet"
 	case op.Source != nil && schemaFormat(op.Source.Format) && !slices.Contains(c.SchemaFormats, op.Source.Format):

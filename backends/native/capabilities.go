@@ -16,6 +16,7 @@ func Capabilities() optimizer.Capabilities {
 		Stateful:    true,
 		Files:       true,
 		ExactlyOnce: true,
+		Changelogs:  true, // continuous aggregates and tops (issue 13)
 		// Sources and sinks decode and encode through eval.NewCodecFor.
 		SchemaFormats: eval.SchemaFormats,
 		Costs: optimizer.Costs{

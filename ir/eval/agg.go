@@ -226,6 +226,10 @@ func newAggregator(a *ir.Aggregate, key func(Frame) (*Record, error), keyLayout 
 	agg := &Aggregator{window: a.Window, key: key, keyLayout: keyLayout}
 	seen := map[string]string{FieldWindowStart: "window output", FieldWindowEnd: "window output"}
 	attrs := map[string]cty.Type{FieldWindowStart: cty.String, FieldWindowEnd: cty.String}
+	if a.Continuous() {
+		// A continuous aggregate's rows have no window bounds.
+		clear(attrs)
+	}
 	for i, n := range keyLayout.Names {
 		if _, dup := seen[n]; dup {
 			rng := ir.Range{}
@@ -281,8 +285,11 @@ func newAggregator(a *ir.Aggregate, key func(Frame) (*Record, error), keyLayout 
 	for i, n := range keyLayout.Names {
 		agg.keySlots[i], _ = agg.out.Index(n)
 	}
-	agg.winStart, _ = agg.out.Index(FieldWindowStart)
-	agg.winEnd, _ = agg.out.Index(FieldWindowEnd)
+	agg.winStart, agg.winEnd = -1, -1
+	if !a.Continuous() {
+		agg.winStart, _ = agg.out.Index(FieldWindowStart)
+		agg.winEnd, _ = agg.out.Index(FieldWindowEnd)
+	}
 	return agg, diags
 }
 
@@ -704,8 +711,10 @@ func (a *Aggregator) ResultInto(r *Record, key *Record, acc *Acc, windowStart, w
 		}
 		r.Values[f.slot] = v
 	}
-	r.Values[a.winStart] = String(windowStart)
-	r.Values[a.winEnd] = String(windowEnd)
+	if a.winStart >= 0 {
+		r.Values[a.winStart] = String(windowStart)
+		r.Values[a.winEnd] = String(windowEnd)
+	}
 }
 
 // accVersion is the first byte of a marshaled Acc.

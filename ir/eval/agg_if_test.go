@@ -20,6 +20,7 @@ func irAggIf(name, fn, arg, where string) ir.AggField {
 func TestAggConditional(t *testing.T) {
 	in := NewLayout(aggInputType)
 	agg, diags := NewAggregator(&ir.Aggregate{
+		Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 1},
 		Fields: []ir.AggField{
 			irAggField("all", "count", ""),
 			irAggField("total", "sum", "record.amount"),
@@ -65,6 +66,7 @@ func TestAggConditional(t *testing.T) {
 func TestAggConditionErrors(t *testing.T) {
 	in := NewLayout(aggInputType)
 	agg, diags := NewAggregator(&ir.Aggregate{
+		Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 1},
 		Fields: []ir.AggField{
 			irAggField("all", "count", ""),
 			irAggIf("positive", "count", "", "tonumber(record.item) > 0"),

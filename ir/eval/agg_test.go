@@ -561,6 +561,7 @@ func TestAppendTimestamp(t *testing.T) {
 func TestAggSharedArgument(t *testing.T) {
 	in := NewLayout(aggInputType)
 	agg, diags := NewAggregator(&ir.Aggregate{
+		Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 1},
 		Fields: []ir.AggField{
 			irAggField("total", "sum", "tonumber(record.item)"),
 			irAggField("mean", "avg", "tonumber(record.item)"),

@@ -26,6 +26,7 @@ type Ranker struct {
 	// winEnd is the slot of window_end in the input, -1 when the top has
 	// its own window.
 	winEnd int
+	cont   bool // continuous: no windows at all
 	in     *Layout
 }
 
@@ -53,7 +54,8 @@ func NewRanker(t *ir.Top, input *Layout, c Consts) (*Ranker, hcl.Diagnostics) {
 		r.order = append(r.order, p)
 		r.desc = append(r.desc, o.Desc)
 	}
-	if t.Window == nil {
+	r.cont = t.Continuous
+	if t.Window == nil && !t.Continuous {
 		i, ok := input.Index(FieldWindowEnd)
 		if !ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Top without a window",
@@ -78,7 +80,10 @@ func (r *Ranker) Limit() int { return r.limit }
 
 // OwnWindow reports whether the top assigns windows itself (else it groups
 // by its input's window_end).
-func (r *Ranker) OwnWindow() bool { return r.winEnd < 0 }
+func (r *Ranker) OwnWindow() bool { return r.winEnd < 0 && !r.cont }
+
+// Continuous reports whether the top ranks over all time (ir.Top.Continuous).
+func (r *Ranker) Continuous() bool { return r.cont }
 
 // InputWindowEnd is the window_end of an input record (a windowed result),
 // as its canonical JSON.

@@ -12,6 +12,11 @@
 // come from ir/eval, the one evaluator every backend links, so a spec
 // means the same on native as on the broker and Beam backends.
 //
+// Continuous (un-windowed) aggregates and tops emit changelogs: records
+// carry an eval.RowKind between operators and on channels (Input.Kind,
+// Output.Kind), emitted as records arrive rather than when windows fire
+// (changelog.go, top.go).
+//
 // It must not know about HCL, Kafka, files or the CLI. Its feeders hand it
 // record.Inputs and take Outputs and DeadLetters through an Emitter (package
 // runtime/record, which also says who owns the bytes): runtime/worker, which

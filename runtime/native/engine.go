@@ -49,8 +49,9 @@ type Engine struct {
 
 // rec is a record flowing between operators with its event time.
 type rec struct {
-	r  *eval.Record
-	ts int64
+	r    *eval.Record
+	ts   int64
+	kind eval.RowKind // a changelog's row kind; Insert on append-only streams
 }
 
 // node is one stateful operator in the stage.
@@ -76,7 +77,7 @@ type consumer struct {
 }
 
 func (c *consumer) Push(port int, x stateless.Rec) error {
-	return c.n.push(c.e, port, rec{r: x.R, ts: x.TS})
+	return c.n.push(c.e, port, rec{r: x.R, ts: x.TS, kind: x.Kind})
 }
 
 // route is where the records of one stream go (the core's routes).
@@ -88,7 +89,7 @@ func (e *Engine) route(stream string) *route { return e.g.Route(stream) }
 // emit hands a record on a route's stream to its consumers in the stage,
 // and to the stage's outputs when the stream leaves the stage or is tapped.
 func (e *Engine) emit(rt *route, x rec) error {
-	return e.g.Emit(rt, stateless.Rec{R: x.r, TS: x.ts})
+	return e.g.Emit(rt, stateless.Rec{R: x.r, TS: x.ts, Kind: x.kind})
 }
 
 // deadLetter reports a record that operator opID rejected, with the input
@@ -172,6 +173,14 @@ func (e *Engine) buildNode(g *stateless.Processor, op *ir.Operator, in []*eval.L
 		}
 		n, out = t, in[0]
 	case ir.KindAggregate:
+		if op.Aggregate != nil && op.Aggregate.Continuous() {
+			a, err := newContinuousAggregate(e, op, in[0], c)
+			if err != nil {
+				return nil, nil, err
+			}
+			n, out = a, a.agg.OutputLayout()
+			break
+		}
 		a, err := newAggregate(op, in[0], c, e.cfg.cacheLimit)
 		if err != nil {
 			return nil, nil, err

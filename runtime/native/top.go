@@ -69,6 +69,9 @@ func (n *topNode) push(e *Engine, _ int, x rec) error {
 	}
 	n.seq++
 	row := eval.Ranked{Vals: vals, Rec: eval.CloneRecord(x.r), TS: x.ts, Seq: n.seq}
+	if n.rk.Continuous() {
+		return n.offer(e, key, row)
+	}
 	if n.rk.OwnWindow() {
 		n.wins = eval.AssignWindows(n.window, x.ts, n.wins[:0])
 		added := false
@@ -108,6 +111,34 @@ func (n *topNode) add(win, key []byte, fireAt int64, row eval.Ranked) {
 	n.dirty[id] = true
 }
 
+// offer ranks row in its group of a continuous top (one group per key,
+// over all time, never fired) and emits the change to the ranking: a
+// delete for each row it pushed out, then an insert for row if it
+// entered. Event times are the arriving record's.
+func (n *topNode) offer(e *Engine, key []byte, row eval.Ranked) error {
+	id := string(key)
+	g := n.groups[id]
+	if g == nil {
+		g = &topGroup{fireAt: math.MaxInt64}
+		n.groups[id] = g
+	}
+	kept, entered, left := n.rk.Offer(g.rows, row)
+	g.rows = kept
+	if !entered && len(left) == 0 {
+		return nil
+	}
+	n.dirty[id] = true
+	for _, l := range left {
+		if err := e.emit(n.out, rec{r: l.Rec, ts: row.TS, kind: eval.Delete}); err != nil {
+			return err
+		}
+	}
+	if entered {
+		return e.emit(n.out, rec{r: row.Rec, ts: row.TS, kind: eval.Insert})
+	}
+	return nil
+}
+
 func (n *topNode) advance(e *Engine, wm int64) error {
 	if wm <= n.fired {
 		return nil
@@ -121,6 +152,9 @@ func (n *topNode) drain(e *Engine) error { return n.fire(e, math.MaxInt64) }
 // fire emits the groups due by wm in fire time order (then group id, for
 // a deterministic order), so the event times of the output never decrease.
 func (n *topNode) fire(e *Engine, wm int64) error {
+	if n.rk.Continuous() {
+		return nil // a continuous top emits as records arrive
+	}
 	var due []string
 	for id, g := range n.groups {
 		if g.fireAt <= wm {

@@ -49,6 +49,9 @@ type Input struct {
 	// source has an event_time expression. Records on a channel carry
 	// their event time here (Output.TimestampMs of the producing stage).
 	TimestampMs int64
+	// Kind is the row kind of a changelog channel's record
+	// (HeaderRowKind); 0 (insert) elsewhere.
+	Kind uint8
 }
 
 // Output is one record leaving a stage.
@@ -69,6 +72,9 @@ type Output struct {
 	// TimestampMs is the record's event time. A window result carries its
 	// window's end minus one millisecond, so it stays inside the window.
 	TimestampMs int64
+	// Kind is the row kind (eval.RowKind) of a changelog stream's record
+	// leaving the stage on a channel; 0 (insert) for append-only streams.
+	Kind uint8
 }
 
 // DeadLetter is an input record that failed to decode or evaluate, or
@@ -137,6 +143,10 @@ const (
 // it. A Kafka record timestamp cannot carry it: it holds no time before
 // 1970, and franz-go encodes it through UnixNano, which wraps after 2262.
 const HeaderEventTime = "pipeline.event_time"
+
+// HeaderRowKind carries the row kind (eval.RowKind, as one decimal digit)
+// of a changelog stream's record across a channel; absent means insert.
+const HeaderRowKind = "pipeline.row_kind"
 
 // EncodeEventTime is the HeaderEventTime value for ms.
 func EncodeEventTime(ms int64) []byte { return strconv.AppendInt(nil, ms, 10) }

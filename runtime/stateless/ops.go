@@ -2,6 +2,7 @@ package stateless
 
 import (
 	"fmt"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/pipeline-compiler/pipeline/ir/eval"
@@ -13,12 +14,52 @@ type filterNode struct {
 	id    string
 	where *eval.Program
 	out   *Route
+
+	// Over a changelog an update is filtered as a pair: the update_before
+	// that passes waits in pending for its update_after (which always
+	// follows it), so that an update leaving the filtered table becomes a
+	// delete and one entering it an insert.
+	changelog bool
+	pending   *eval.Record
 }
 
 func (n *filterNode) Push(_ int, x Rec) error {
 	ok, err := n.where.EvalBool(eval.Frame{x.R})
 	if err != nil {
 		return n.p.DeadLetter(n.id, record.ReasonEval, err)
+	}
+	if n.changelog {
+		return n.change(x, ok)
+	}
+	if !ok {
+		return nil
+	}
+	return n.p.Emit(n.out, x)
+}
+
+func (n *filterNode) change(x Rec, ok bool) error {
+	switch x.Kind {
+	case eval.UpdateBefore:
+		n.pending = nil
+		if ok {
+			n.pending = eval.CloneRecord(x.R)
+		}
+		return nil
+	case eval.UpdateAfter:
+		before := n.pending
+		n.pending = nil
+		switch {
+		case before != nil && ok:
+			if err := n.p.Emit(n.out, Rec{R: before, TS: x.TS, Kind: eval.UpdateBefore}); err != nil {
+				return err
+			}
+			return n.p.Emit(n.out, x)
+		case before != nil:
+			return n.p.Emit(n.out, Rec{R: before, TS: x.TS, Kind: eval.Delete})
+		case ok:
+			return n.p.Emit(n.out, Rec{R: x.R, TS: x.TS, Kind: eval.Insert})
+		}
+		return nil
 	}
 	if !ok {
 		return nil
@@ -38,7 +79,7 @@ func (n *mapNode) Push(_ int, x Rec) error {
 	if err != nil {
 		return n.p.DeadLetter(n.id, record.ReasonEval, err)
 	}
-	return n.p.Emit(n.out, Rec{R: r, TS: x.TS})
+	return n.p.Emit(n.out, Rec{R: r, TS: x.TS, Kind: x.Kind})
 }
 
 type routeOut struct {
@@ -88,11 +129,31 @@ type sinkNode struct {
 	topic   string        // "" for a file sink
 	key     *eval.Program
 	codec   eval.Codec
+
+	// An upsert sink (its input is a changelog): ckey are the slots of the
+	// changelog key fields, cnames their names (none: the whole row).
+	changelog bool
+	byRow     bool // the whole row is the changelog key
+	ckey      []int
+	cnames    []string
 }
 
 func (n *sinkNode) Push(_ int, x Rec) error {
 	p := n.p
 	o := record.Output{Target: n.id, Topic: n.topic, TimestampMs: x.TS}
+	if n.changelog {
+		if x.Kind == eval.UpdateBefore {
+			if !n.byRow {
+				return nil // the update_after that follows replaces the row
+			}
+			x.Kind = eval.Delete // keyed by the row: the old row goes
+		}
+		o.Kind = uint8(x.Kind)
+		if n.key == nil {
+			p.kbuf = AppendChangelogKey(p.kbuf[:0], x.R, n.byRow, n.ckey, n.cnames)
+			o.Key = nonNil(p.kbuf)
+		}
+	}
 	if n.key != nil {
 		v, err := n.key.Eval(eval.Frame{x.R})
 		if err == nil {
@@ -113,6 +174,26 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 	}
 	p.buf = buf
 	o.Value = p.buf
+	if n.changelog {
+		switch {
+		case n.topic == "":
+			// A file has no tombstones: every change is a line, the row
+			// with its op added.
+			op := `,"op":"upsert"}`
+			if x.Kind == eval.Delete {
+				op = `,"op":"delete"}`
+			}
+			if len(buf) >= 2 && buf[len(buf)-1] == '}' {
+				if len(buf) == 2 {
+					op = op[1:]
+				}
+				p.buf = append(buf[:len(buf)-1], op...)
+				o.Value = p.buf
+			}
+		case x.Kind == eval.Delete:
+			o.Value = nil // a tombstone
+		}
+	}
 	if n.written != nil {
 		n.written.Add(1)
 	}
@@ -127,6 +208,31 @@ func AppendKey(dst []byte, v eval.Value) []byte {
 		return append(dst, v.Str...)
 	}
 	return eval.AppendValueJSON(dst, v)
+}
+
+// AppendChangelogKey appends the Kafka key of an upsert sink's record
+// when the sink has no key of its own: the row's JSON when the whole row
+// is the key (byRow: a top's), else the changelog key fields (the group
+// key of a continuous aggregate): one field as AppendKey keys a value, a
+// JSON object of the fields in order otherwise ({} for an aggregate
+// without a key). Every backend keys upsert sinks this way.
+func AppendChangelogKey(dst []byte, r *eval.Record, byRow bool, slots []int, names []string) []byte {
+	switch {
+	case byRow:
+		return r.AppendJSON(dst)
+	case len(slots) == 1:
+		return AppendKey(dst, r.Values[slots[0]])
+	}
+	dst = append(dst, '{')
+	for i, s := range slots {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendQuote(dst, names[i])
+		dst = append(dst, ':')
+		dst = eval.AppendValueJSON(dst, r.Values[s])
+	}
+	return append(dst, '}')
 }
 
 // AppendChannelKey appends the key of a keyed channel (ir.Channel.Key)

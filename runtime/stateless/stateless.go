@@ -42,6 +42,9 @@ type BuildFunc func(p *Processor, op *ir.Operator, in []*eval.Layout, c eval.Con
 type Rec struct {
 	R  *eval.Record
 	TS int64
+	// Kind is the change a record of a changelog stream makes (the zero
+	// value, Insert, on append-only streams).
+	Kind eval.RowKind
 }
 
 // Consumer is an operator that reads a stream: the processor pushes each
@@ -375,7 +378,7 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 			return nil, err
 		}
 		setOut(in[0])
-		return &filterNode{p: p, id: op.ID, where: prog, out: p.Route(op.ID)}, nil
+		return &filterNode{p: p, id: op.ID, where: prog, out: p.Route(op.ID), changelog: op.Changelog}, nil
 	case ir.KindMap:
 		o, diags := eval.CompileObject(op.Map.Fields, record, c)
 		if err := diagErr(op, "fields", diags); err != nil {
@@ -408,6 +411,16 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 			return nil, fmt.Errorf("stateless: %s: %w", op.ID, err)
 		}
 		n := &sinkNode{p: p, id: op.ID, topic: op.Sink.Topic, codec: codec, written: p.counters.emittedCounter(op.ID)}
+		if op.Changelog {
+			n.changelog, n.byRow = true, op.ChangelogByRow
+			for _, k := range op.ChangelogKey {
+				i, ok := in[0].Index(k)
+				if !ok {
+					return nil, fmt.Errorf("stateless: %s: changelog key field %q is not in its input", op.ID, k)
+				}
+				n.ckey, n.cnames = append(n.ckey, i), append(n.cnames, k)
+			}
+		}
 		if !op.Sink.Key.IsZero() {
 			prog, diags := eval.Compile(*op.Sink.Key, record, c)
 			if err := diagErr(op, "key", diags); err != nil {
@@ -546,7 +559,7 @@ func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err err
 			return 0, false, p.DeadLetter(s.opID, record.ReasonFuture, err)
 		}
 	}
-	return ts, true, p.Emit(s.out, Rec{R: &s.rec, TS: ts})
+	return ts, true, p.Emit(s.out, Rec{R: &s.rec, TS: ts, Kind: eval.RowKind(in.Kind)})
 }
 
 // SetFutureCheck makes Push dead-letter as "future", before it goes
@@ -591,7 +604,7 @@ func (p *Processor) export(rt *Route, x Rec) error {
 	p.buf = x.R.AppendJSON(p.buf[:0]) // ChannelFormat
 	for i := range rt.exports {
 		ex := &rt.exports[i]
-		o := record.Output{Target: rt.stream, Topic: ex.topic, Value: p.buf, TimestampMs: x.TS}
+		o := record.Output{Target: rt.stream, Topic: ex.topic, Value: p.buf, TimestampMs: x.TS, Kind: uint8(x.Kind)}
 		if len(ex.key) > 0 {
 			key, err := AppendChannelKey(p.kbuf[:0], ex.key, eval.Frame{x.R})
 			if err != nil {

@@ -76,6 +76,9 @@ func decodeOutputs(p *ir.Pipeline, got map[string][][]byte) error {
 		}
 		l := eval.NewLayout(typ)
 		for i, b := range recs {
+			if b == nil {
+				continue // an upsert sink's tombstone
+			}
 			r := eval.NewRecord(l)
 			if err := codec.Decode(l, nil, b, r); err != nil {
 				return fmt.Errorf("%s output %d: %w", target, i, err)

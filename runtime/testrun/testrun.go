@@ -77,6 +77,11 @@ type Outputs struct {
 	// DeadLetters are the records the pipeline rejected, in the order they
 	// occurred.
 	DeadLetters []native.DeadLetter
+	// Keys and Kinds are, beside Got, each record's Kafka key and row kind
+	// (eval.RowKind), which a changelog's expectation applies (see
+	// changelog.go). A runner that hosts no changelog may leave them nil.
+	Keys  map[string][][]byte
+	Kinds map[string][]uint8
 }
 
 // SkipError reports a test a runner cannot run: its backend cannot host
@@ -131,6 +136,9 @@ func Run(p *ir.Pipeline, t *ir.Test, opts ...Option) (Result, error) {
 	}
 	res.DeadLetters = out.DeadLetters
 
+	if err := applyChangelogs(p, t, &out); err != nil {
+		return res, fmt.Errorf("test %q: %w", t.Name, err)
+	}
 	res.Passed = true
 	for _, ex := range t.Expect {
 		want, err := normalizeAll(ex.Records)
@@ -205,7 +213,7 @@ func (r nativeRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps 
 	for _, g := range streams {
 		eng.AddPartitions(g.Target, 0)
 	}
-	c := &collector{got: map[string][][]byte{}}
+	c := &collector{got: map[string][][]byte{}, keys: map[string][][]byte{}, kinds: map[string][]uint8{}}
 	for _, g := range append(tables, streams...) {
 		for i, rec := range g.Records {
 			in := native.Input{Stream: g.Target, Offset: int64(i), Value: rec}
@@ -217,7 +225,7 @@ func (r nativeRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps 
 	if err := eng.Drain(ctx, c); err != nil {
 		return Outputs{}, fmt.Errorf("drain: %w", err)
 	}
-	return Outputs{Got: c.got, DeadLetters: c.dead}, nil
+	return Outputs{Got: c.got, DeadLetters: c.dead, Keys: c.keys, Kinds: c.kinds}, nil
 }
 
 // SplitGiven splits a test's given blocks into table sources and streams,
@@ -235,14 +243,18 @@ func SplitGiven(p *ir.Pipeline, t *ir.Test) (tables, streams []ir.TestData) {
 
 // collector gathers a run's outputs by target.
 type collector struct {
-	got  map[string][][]byte
-	dead []native.DeadLetter
+	got   map[string][][]byte
+	keys  map[string][][]byte
+	kinds map[string][]uint8
+	dead  []native.DeadLetter
 }
 
 // Emit and DeadLetter copy what they keep: the engine reuses the bytes
 // after the call (see package record).
 func (c *collector) Emit(o native.Output) error {
 	c.got[o.Target] = append(c.got[o.Target], bytes.Clone(o.Value))
+	c.keys[o.Target] = append(c.keys[o.Target], bytes.Clone(o.Key))
+	c.kinds[o.Target] = append(c.kinds[o.Target], o.Kind)
 	return nil
 }
 

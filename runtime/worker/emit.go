@@ -67,6 +67,9 @@ func (b *batch) Emit(o record.Output) error {
 		if b.r.origins.out[d.topic] {
 			// A channel: the next stage takes the exact event time from here.
 			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: HeaderEventTime, Value: record.EncodeEventTime(o.TimestampMs)})
+			if o.Kind != 0 {
+				rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: record.HeaderRowKind, Value: []byte{'0' + o.Kind}})
+			}
 		}
 		if over, limit := b.r.overLimit(rec); over > 0 {
 			b.tooLarge(o.Target, rec, limit)

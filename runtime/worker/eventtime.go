@@ -39,3 +39,14 @@ func eventTimeOf(rec *kgo.Record) int64 {
 	}
 	return rec.Timestamp.UnixMilli()
 }
+
+// rowKindOf is a channel record's row kind (record.HeaderRowKind), 0
+// (insert) without one.
+func rowKindOf(rec *kgo.Record) uint8 {
+	for _, h := range rec.Headers {
+		if h.Key == record.HeaderRowKind && len(h.Value) == 1 && h.Value[0] >= '0' && h.Value[0] <= '3' {
+			return h.Value[0] - '0'
+		}
+	}
+	return 0
+}

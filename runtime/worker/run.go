@@ -718,6 +718,7 @@ func (r *stageRunner) feed(ctx context.Context, g *pgroup, recs []*kgo.Record, b
 			Key:         rec.Key,
 			Value:       rec.Value,
 			TimestampMs: eventTimeOf(rec),
+			Kind:        rowKindOf(rec),
 		}
 		b.cur = &in
 		if err := g.eng.Process(ctx, in, b); err != nil {

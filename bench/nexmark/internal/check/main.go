@@ -16,6 +16,7 @@ import (
 
 	"github.com/pipeline-compiler/pipeline/bench/nexmark/generator"
 	"github.com/pipeline-compiler/pipeline/bench/nexmark/ref"
+	"github.com/pipeline-compiler/pipeline/lang"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 	ev := generator.Generate(generator.Config{Events: *events, Seed: *seed})
 	failed := false
 	for _, q := range flag.Args() {
-		if err := check(ev, q, filepath.Join(*dir, q, *outName)); err != nil {
+		if err := check(ev, q, filepath.Join(*dir, q, *outName), changelogKey(filepath.Join(*dir, q))); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", q, err)
 			failed = true
 		}
@@ -48,7 +49,61 @@ func canonical(b []byte) (string, error) {
 	return string(out), err
 }
 
-func check(ev generator.Events, q, path string) error {
+// changelogKey reads the spec of a query whose sink.out is an upsert sink
+// (a changelog): the fields keying its rows, or nil for the whole row.
+// ok is false for an append-only output.
+func changelogKey(dir string) func() ([]string, bool) {
+	return func() ([]string, bool) {
+		res, diags := lang.Load(dir, lang.Options{})
+		if diags.HasErrors() || res == nil {
+			return nil, false
+		}
+		op := res.Pipeline.Operator("sink.out")
+		if op == nil || !op.Changelog || op.ChangelogByRow {
+			return nil, op != nil && op.Changelog
+		}
+		return op.ChangelogKey, true
+	}
+}
+
+// finalTable applies the changes of an upsert file sink's lines (each row
+// with its "op") by key, and returns the rows left, op removed.
+func finalTable(lines []string, key []string) ([]string, error) {
+	table := map[string]string{}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			return nil, err
+		}
+		op, _ := m["op"].(string)
+		delete(m, "op")
+		row, _ := json.Marshal(m)
+		k := string(row)
+		if key != nil {
+			km := map[string]any{}
+			for _, f := range key {
+				km[f] = m[f]
+			}
+			b, _ := json.Marshal(km)
+			k = string(b)
+		}
+		switch op {
+		case "delete":
+			delete(table, k)
+		case "upsert":
+			table[k] = string(row)
+		default:
+			return nil, fmt.Errorf("changelog line without an op: %s", l)
+		}
+	}
+	out := make([]string, 0, len(table))
+	for _, r := range table {
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func check(ev generator.Events, q, path string, changelog func() ([]string, bool)) error {
 	query, ok := ref.Queries[q]
 	if !ok {
 		return fmt.Errorf("no reference")
@@ -82,6 +137,11 @@ func check(ev generator.Events, q, path string) error {
 	}
 	if err := sc.Err(); err != nil {
 		return err
+	}
+	if key, ok := changelog(); ok {
+		if got, err = finalTable(got, key); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	slices.Sort(want)
 	slices.Sort(got)
