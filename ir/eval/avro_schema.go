@@ -1,5 +1,3 @@
-//go:build !wasip1
-
 package eval
 
 import (
@@ -7,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hamba/avro/v2"
 	"github.com/pipeline-compiler/pipeline/ir"
+	avro "github.com/pipeline-compiler/pipeline/ir/eval/internal/avroschema"
 	"github.com/zclconf/go-cty/cty"
 )
 

@@ -21,8 +21,6 @@ func errNotInModule(format string) error {
 	return fmt.Errorf("format %s is not available in the broker module: its stages run on native", format)
 }
 
-func newAvroCodec(CodecSpec) (Codec, error)    { return nil, errNotInModule(FormatAvro) }
-func avroType(*ir.SchemaDoc) (cty.Type, error) { return cty.NilType, errNotInModule(FormatAvro) }
 func deriveAvro(string, cty.Type) (*ir.SchemaDoc, error) {
 	return nil, errNotInModule(FormatAvro)
 }
