@@ -40,6 +40,8 @@ const interopOrdersSchema = `{"type":"record","name":"Order","namespace":"shop",
 // dead-letters the bad one, and writes the big orders, doubled, in Avro
 // with the sink's derived schema, which it registers; a Python consumer
 // reads the sink topic, looks the schema up by the frame's ID and decodes.
+// On "broker" the filter and the map are pinned to the broker, so the
+// transform module (in the local WebAssembly host) decodes and encodes.
 func TestAvroInteropThroughATopic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -49,6 +51,12 @@ func TestAvroInteropThroughATopic(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "pipeline"), ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build pipeline: %v\n%s", err, out)
 	}
+	for _, backend := range []string{"native", "broker"} {
+		t.Run(backend, func(t *testing.T) { avroInterop(t, py, bin, backend) })
+	}
+}
+
+func avroInterop(t *testing.T, py, bin, backend string) {
 	addr := testkit.StartBroker(t, "-partitions", "1")
 	sr := srtest.New(t)
 	ordersID, _ := sr.Register("orders-value", "AVRO", interopOrdersSchema)
@@ -57,6 +65,10 @@ func TestAvroInteropThroughATopic(t *testing.T) {
 	spec, err := os.ReadFile("testdata/e2e-avro/main.hcl")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if backend == "broker" {
+		spec = []byte(strings.NewReplacer("where = record.amount >= 100", "where   = record.amount >= 100\n  backend = \"broker\"",
+			"  input  = filter.big\n", "  input   = filter.big\n  backend = \"broker\"\n").Replace(string(spec)) + "\nbackend \"broker\" {}\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), spec, 0o644); err != nil {
 		t.Fatal(err)
@@ -67,17 +79,22 @@ func TestAvroInteropThroughATopic(t *testing.T) {
 	}
 	script, _ := filepath.Abs("testdata/e2e-avro/interop.py")
 	vars := []string{"-var", "broker=" + addr, "-var", "registry=" + sr.URL}
-	pipeline := func(args ...string) {
+	pipeline := func(args ...string) string {
 		t.Helper()
-		if out, err := exec.Command(filepath.Join(bin, "pipeline"), args...).CombinedOutput(); err != nil {
+		out, err := exec.Command(filepath.Join(bin, "pipeline"), args...).CombinedOutput()
+		if err != nil {
 			t.Fatalf("pipeline %s: %v\n%s", args[0], err, out)
 		}
+		return string(out)
 	}
 	pipeline(append(append([]string{"schemas", "pull"}, vars...), dir)...)
 	if out, err := exec.Command(py, script, "produce", addr, "orders", schemaFile, strconv.Itoa(ordersID)).CombinedOutput(); err != nil {
 		t.Fatalf("python produce: %v\n%s", err, out)
 	}
-	pipeline(append(append([]string{"run", "-exit-when-idle", "2s", "-state-dir", t.TempDir()}, vars...), dir)...)
+	ran := pipeline(append(append([]string{"run", "-exit-when-idle", "2s", "-state-dir", t.TempDir()}, vars...), dir)...)
+	if backend == "broker" && !strings.Contains(ran, "broker.1") {
+		t.Fatalf("pipeline run ran no broker stage:\n%s", ran)
+	}
 
 	out, err := exec.Command(py, script, "consume", addr, "big", sr.URL, "2").Output()
 	if err != nil {
