@@ -132,8 +132,7 @@ func (f *Field) Aliases() []string { return f.aliases }
 func (f *Field) Type() Schema      { return f.typ }
 func (f *Field) HasDefault() bool  { return f.hasDefault }
 
-// Default is the field's default, converted for its type as hamba/avro
-// does: nil for null, bool, int (int), int64 (long), float32, float64,
+// Default is the field's default, converted for its type: nil for null, bool, int (int), int64 (long), float32, float64,
 // string, []byte (bytes, fixed), []any, map[string]any.
 func (f *Field) Default() any { return f.def }
 
@@ -486,7 +485,8 @@ func deref(s Schema) Schema {
 }
 
 // convertDefault converts a default as JSON parsed it (numbers as
-// json.Number) to the Go value hamba/avro would hold for schema s.
+// json.Number) to the Go value ir/eval's default conversion takes for
+// schema s (the kinds hamba/avro produces).
 func convertDefault(s Schema, v any) (any, error) {
 	if v == nil {
 		return nil, nil
