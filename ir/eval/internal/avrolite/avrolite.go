@@ -143,12 +143,11 @@ type RecordSchema struct {
 	fields  []*Field
 }
 
-func (s *RecordSchema) Type() Type {
-	if s.isError {
-		return Error
-	}
-	return Record
-}
+// Type is Record for an error too, as in hamba/avro (IsError tells).
+func (s *RecordSchema) Type() Type { return Record }
+
+// IsError reports a record declared as an Avro error.
+func (s *RecordSchema) IsError() bool { return s.isError }
 func (s *RecordSchema) Fields() []*Field { return s.fields }
 func (s *RecordSchema) String() string   { return `"` + s.full + `"` }
 
