@@ -59,6 +59,14 @@ var formatsSchemas = map[string]string{
   {"name":"id","type":"string"},
   {"name":"amount","type":"long"},
   {"name":"note","type":["null","string"],"default":null}]}`,
+	// Order refers to shop.Customer, defined in another subject (a
+	// reference): the customer sits between id and amount, so amount only
+	// reads right if the module resolved it.
+	"avro+ref": `{"type":"record","name":"Order","namespace":"shop","fields":[
+  {"name":"id","type":"string"},
+  {"name":"customer","type":"Customer"},
+  {"name":"amount","type":"long"},
+  {"name":"note","type":["null","string"],"default":null}]}`,
 	"protobuf": "syntax = \"proto3\";\nmessage Order {\n  string id = 1;\n  int64 amount = 2;\n  optional string note = 3;\n}\n",
 }
 
@@ -74,6 +82,9 @@ func TestSchemaFormatsInModule(t *testing.T) {
 	}
 	runner := NewTestRunner()
 	defer runner.Close(context.Background())
+	refs := map[string]map[string]string{
+		"avro+ref": {"shop.Customer": `{"type":"record","name":"Customer","namespace":"shop","fields":[{"name":"name","type":"string"}]}`},
+	}
 	for _, tc := range []struct {
 		format, attrs string
 		records       []string
@@ -82,14 +93,16 @@ func TestSchemaFormatsInModule(t *testing.T) {
 		{format: "avro", records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "b", amount = 50, note = null }`, `{ id = "c", amount = 100, note = null }`}},
 		{format: "avro", records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "x", amount = null, note = null }`, `{ id = "c", amount = 100, note = null }`},
 			dead: []string{"source.orders: decode"}},
+		{format: "avro+ref", records: []string{`{ id = "a", customer = { name = "Zoë" }, amount = 150, note = "gift" }`, `{ id = "b", customer = { name = "" }, amount = 50, note = null }`, `{ id = "c", customer = { name = "Al" }, amount = 100, note = null }`}},
 		{format: "protobuf", attrs: `  message = "Order"`, records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "b", amount = 50, note = null }`, `{ id = "c", amount = 100, note = null }`}},
 	} {
 		t.Run(fmt.Sprintf("%s/%d dead", tc.format, len(tc.dead)), func(t *testing.T) {
+			format, _, _ := strings.Cut(tc.format, "+")
 			lock := schemalock.New()
 			lock.SetSubject("main", "orders-value", &schemalock.Subject{Compatibility: "BACKWARD",
-				Latest: &ir.SchemaDoc{Format: tc.format, Text: formatsSchemas[tc.format], Subject: "orders-value", Version: 1, ID: 7}})
+				Latest: &ir.SchemaDoc{Format: format, Text: formatsSchemas[tc.format], References: refs[tc.format], Subject: "orders-value", Version: 1, ID: 7}})
 			lock.SetSubject("main", "big-value", &schemalock.Subject{Compatibility: "BACKWARD"})
-			src := fmt.Sprintf(formatsSpec, tc.format, tc.attrs, "      "+strings.Join(tc.records, ",\n      ")+",")
+			src := fmt.Sprintf(formatsSpec, format, tc.attrs, "      "+strings.Join(tc.records, ",\n      ")+",")
 			res, diags := lang.LoadFiles(map[string][]byte{"p.hcl": []byte(src)}, lang.Options{Lock: lock})
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
