@@ -41,7 +41,8 @@ const interopOrdersSchema = `{"type":"record","name":"Order","namespace":"shop",
 // with the sink's derived schema, which it registers; a Python consumer
 // reads the sink topic, looks the schema up by the frame's ID and decodes.
 // On "broker" the filter and the map are pinned to the broker, so the
-// transform module (in the local WebAssembly host) decodes and encodes.
+// transform module (in the local WebAssembly host) decodes and encodes; on
+// "beam" to Beam (Prism in pipeline-beam), whose workers decode and encode.
 func TestAvroInteropThroughATopic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -51,7 +52,7 @@ func TestAvroInteropThroughATopic(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "pipeline"), ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build pipeline: %v\n%s", err, out)
 	}
-	for _, backend := range []string{"native", "broker"} {
+	for _, backend := range []string{"native", "broker", "beam"} {
 		t.Run(backend, func(t *testing.T) { avroInterop(t, py, bin, backend) })
 	}
 }
@@ -66,9 +67,10 @@ func avroInterop(t *testing.T, py, bin, backend string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if backend == "broker" {
-		spec = []byte(strings.NewReplacer("where = record.amount >= 100", "where   = record.amount >= 100\n  backend = \"broker\"",
-			"  input  = filter.big\n", "  input   = filter.big\n  backend = \"broker\"\n").Replace(string(spec)) + "\nbackend \"broker\" {}\n")
+	if backend != "native" {
+		pin := "\n  backend = \"" + backend + "\""
+		spec = []byte(strings.NewReplacer("where = record.amount >= 100", "where   = record.amount >= 100"+pin,
+			"  input  = filter.big\n", "  input   = filter.big"+pin+"\n").Replace(string(spec)) + "\nbackend \"" + backend + "\" {}\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), spec, 0o644); err != nil {
 		t.Fatal(err)
@@ -92,8 +94,8 @@ func avroInterop(t *testing.T, py, bin, backend string) {
 		t.Fatalf("python produce: %v\n%s", err, out)
 	}
 	ran := pipeline(append(append([]string{"run", "-exit-when-idle", "2s", "-state-dir", t.TempDir()}, vars...), dir)...)
-	if backend == "broker" && !strings.Contains(ran, "broker.1") {
-		t.Fatalf("pipeline run ran no broker stage:\n%s", ran)
+	if backend != "native" && !strings.Contains(ran, backend+".1") {
+		t.Fatalf("pipeline run ran no %s stage:\n%s", backend, ran)
 	}
 
 	out, err := exec.Command(py, script, "consume", addr, "big", sr.URL, "2").Output()
