@@ -10,7 +10,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// This file parses Avro schemas (with github.com/hamba/avro/v2, used for
+// This file parses Avro schemas (with github.com/hamba/avro/v2, or in the
+// broker module internal/avrolite: see internal/avroschema; used for
 // parsing only: the codec itself reads and writes the binary encoding
 // directly into Records) and maps them to cty types, as the README's
 // "Avro" table says:
