@@ -366,16 +366,28 @@ func (l *loader) checkSinkSchema(d *opDecl, s *ir.Sink, in cty.Type) {
 	if level == "" {
 		level = eval.CompatBackward
 	}
-	problems, err := eval.CheckCompatible(level, pin.Latest, doc)
-	if err != nil {
-		l.errorf(d.block.DefRange, "Cannot check schema compatibility", "%s: %s.", d.op.ID, err)
-		return
-	}
-	for _, p := range problems {
-		what := p.Reason
-		if p.Field != "" {
-			what = "field " + p.Field + " " + p.Reason
+	// A _TRANSITIVE level checks against every pinned version (pull pins
+	// them all for such a subject), the others against the latest only.
+	against := []*ir.SchemaDoc{pin.Latest}
+	if strings.HasSuffix(level, "_TRANSITIVE") {
+		for _, v := range pin.Versions {
+			if v.Format == doc.Format {
+				against = append(against, v)
+			}
 		}
-		l.errorf(d.block.DefRange, "Incompatible schema change", "%s: %s: not %s compatible with %s version %d.", d.op.ID, what, level, s.SchemaSubject, pin.Latest.Version)
+	}
+	for _, prev := range against {
+		problems, err := eval.CheckCompatible(level, prev, doc)
+		if err != nil {
+			l.errorf(d.block.DefRange, "Cannot check schema compatibility", "%s: %s.", d.op.ID, err)
+			return
+		}
+		for _, p := range problems {
+			what := p.Reason
+			if p.Field != "" {
+				what = "field " + p.Field + " " + p.Reason
+			}
+			l.errorf(d.block.DefRange, "Incompatible schema change", "%s: %s: not %s compatible with %s version %d.", d.op.ID, what, level, s.SchemaSubject, prev.Version)
+		}
 	}
 }

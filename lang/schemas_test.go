@@ -33,6 +33,62 @@ func schemaLock() *schemalock.Lock {
 	return l
 }
 
+// ledgerLock pins ledger-value at level, whose version 1 has an integer
+// total and whose latest, version 2, a string total and a note.
+func ledgerLock(level string) *schemalock.Lock {
+	l := schemaLock()
+	l.SetSubject("main", "ledger-value", &schemalock.Subject{
+		Compatibility: level,
+		Latest: &ir.SchemaDoc{Format: "json_schema", Subject: "ledger-value", Version: 2, ID: 42,
+			Text: `{"type":"object","properties":{"customer":{"type":["string","null"]},"total":{"type":["string","null"]},"note":{"type":["string","null"]}}}`},
+		Versions: []*ir.SchemaDoc{{Format: "json_schema", Text: revenueV3, Subject: "ledger-value", Version: 1, ID: 41}},
+	})
+	return l
+}
+
+// TestTransitiveCompatibility: a sink's schema with a string total reads
+// the latest version (string total) but not version 1 (integer total), so
+// BACKWARD accepts it and BACKWARD_TRANSITIVE, which checks every pinned
+// version, rejects it naming version 1.
+func TestTransitiveCompatibility(t *testing.T) {
+	const src = `pipeline "p" {}
+` + registryBlock + `source "orders" {
+  topic          = "orders"
+  format         = "json_schema"
+  schema_subject = "orders-value"
+}
+map "ledger" {
+  input  = source.orders
+  fields = { customer = record.id, total = record.id }
+}
+sink "ledger" {
+  input  = map.ledger
+  topic  = "ledger"
+  format = "json_schema"
+}
+`
+	for _, tt := range []struct {
+		level string
+		want  []string
+	}{
+		{"BACKWARD", nil},
+		{"BACKWARD_TRANSITIVE", []string{"sink.ledger: field total changed from integer to string: not BACKWARD_TRANSITIVE compatible with ledger-value version 1."}},
+	} {
+		t.Run(tt.level, func(t *testing.T) {
+			_, diags := LoadFiles(map[string][]byte{"p.hcl": []byte(src)}, Options{Lock: ledgerLock(tt.level)})
+			var got []string
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError {
+					got = append(got, d.Detail)
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("errors (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
 const registryBlock = `schema_registry "main" {
   url      = "http://registry:8081"
   username = "svc"

@@ -283,7 +283,7 @@ func newEventTimeStamper(config []byte) (kafkaio.Timestamper, error) {
 	if in == nil {
 		return nil, fmt.Errorf("beam: stage %s has no input %s", c.Stage, c.Stream)
 	}
-	codec, err := eval.NewCodec(in.format)
+	codec, err := eval.NewCodecFor(in.codec)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func Sequence(p *ir.Plan, stageID string, feeds []Feed) error {
 	wm, seq, seen := int64(math.MinInt64), int64(0), int64(math.MinInt64)
 	for _, f := range feeds {
 		in := st.inputs[f.Stream]
-		codec, err := eval.NewCodec(in.format)
+		codec, err := eval.NewCodecFor(in.codec)
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ type inputSpec struct {
 	Input
 	opID      string // the source, or the channel's consumer
 	layout    *eval.Layout
-	format    string
+	codec     eval.CodecSpec // a source's format and pinned schemas, as runtime/stateless decodes it
 	eventTime *eval.Program
 }
 
@@ -137,7 +137,7 @@ func newStage(p *ir.Plan, stageID string) (*stage, error) {
 			Input:  Input{Stream: ch.Stream, Channel: ch, Topic: ch.Topic, Table: table},
 			opID:   ch.To,
 			layout: l,
-			format: channelFormat,
+			codec:  eval.CodecSpec{Format: channelFormat},
 		}
 		st.order = append(st.order, ch.Stream)
 		st.layouts[ch.Stream] = l
@@ -177,14 +177,15 @@ func (st *stage) addSource(op *ir.Operator) error {
 		return fmt.Errorf("beam: %s has no source settings", op.ID)
 	}
 	l := eval.NewLayout(op.Schema.Type)
-	if _, err := eval.NewCodec(src.Format); err != nil {
+	spec := eval.SourceCodecSpec(src)
+	if _, err := eval.NewCodecFor(spec); err != nil {
 		return fmt.Errorf("beam: %s: %w", op.ID, err)
 	}
 	in := &inputSpec{
 		Input:  Input{Stream: op.ID, Source: op, Topic: src.Topic, File: src.File, Table: src.Table},
 		opID:   op.ID,
 		layout: l,
-		format: src.Format,
+		codec:  spec,
 	}
 	if !src.EventTime.IsZero() {
 		p, diags := eval.Compile(*src.EventTime, []eval.Root{{Name: "record", Layout: l}}, st.consts)

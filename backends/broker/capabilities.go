@@ -12,11 +12,12 @@ import (
 func Capabilities() optimizer.Capabilities {
 	return optimizer.Capabilities{
 		MaxRouteOutputs: 8, // a transform writes at most eight topics
-		// The module links the Protobuf codec only (compiled descriptors,
-		// no .proto compiler): the Avro and JSON Schema libraries would take
-		// it past Redpanda's 10 MiB default binary limit
-		// (data_transforms_binary_max_size).
-		SchemaFormats: []string{eval.FormatProtobuf},
+		// The module links the Protobuf codec (compiled descriptors, no
+		// .proto compiler) and the Avro codec (schemas parsed by
+		// ir/eval/internal/avrolite, not hamba/avro); the JSON Schema
+		// validator would take it past Redpanda's 10 MiB default binary
+		// limit (data_transforms_binary_max_size).
+		SchemaFormats: []string{eval.FormatAvro, eval.FormatProtobuf},
 		Limit:         "the broker hosts only stateless single-record operators (filter, map, route) reading topics, with at-least-once delivery",
 		Notes: []string{
 			"a transform module built with standard Go needs more than Redpanda's default 2 MiB per-function memory: raise data_transforms_per_function_memory_limit before apply",

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pipeline-compiler/pipeline/internal/schemalock"
@@ -168,7 +169,8 @@ func (c *Client) SchemaByID(ctx context.Context, id int) (*ir.SchemaDoc, error) 
 
 // Pull returns subject's pin: its compatibility level, its latest version
 // (nil for a subject that does not exist yet), and when others is set the
-// newest MaxOtherVersions other versions.
+// newest MaxOtherVersions other versions. A subject at a _TRANSITIVE level
+// pins all its versions, which plan checks a sink's schema against.
 func (c *Client) Pull(ctx context.Context, subject string, others bool) (*schemalock.Subject, error) {
 	level, err := c.Compatibility(ctx, subject)
 	if err != nil {
@@ -176,8 +178,13 @@ func (c *Client) Pull(ctx context.Context, subject string, others bool) (*schema
 	}
 	pin := &schemalock.Subject{Compatibility: level}
 	pin.Latest, err = c.Version(ctx, subject, -1)
-	if err != nil || pin.Latest == nil || !others {
+	transitive := strings.HasSuffix(level, "_TRANSITIVE")
+	if err != nil || pin.Latest == nil || (!others && !transitive) {
 		return pin, err
+	}
+	limit := MaxOtherVersions
+	if transitive {
+		limit = -1
 	}
 	versions, err := c.cl.SubjectVersions(ctx, subject)
 	if err != nil {
@@ -188,7 +195,7 @@ func (c *Client) Pull(ctx context.Context, subject string, others bool) (*schema
 		if v == pin.Latest.Version {
 			continue
 		}
-		if len(pin.Versions) == MaxOtherVersions {
+		if len(pin.Versions) == limit {
 			break
 		}
 		doc, err := c.Version(ctx, subject, v)

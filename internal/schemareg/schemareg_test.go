@@ -32,6 +32,9 @@ func TestPull(t *testing.T) {
 	s.Register("orders-value", "JSON", v1)
 	s.Register("orders-value", "JSON", v2)
 	s.SetCompatibility("orders-value", "FULL")
+	s.Register("ledger-value", "JSON", v1)
+	s.Register("ledger-value", "JSON", v2)
+	s.SetCompatibility("ledger-value", "BACKWARD_TRANSITIVE")
 	c := client(t, s, ir.SchemaRegistry{})
 	ctx := context.Background()
 	tests := []struct {
@@ -54,6 +57,16 @@ func TestPull(t *testing.T) {
 		},
 		{name: "global level, avro", subject: "other-value", want: &schemalock.Subject{Compatibility: "BACKWARD", Latest: &ir.SchemaDoc{Format: "avro", Text: `"string"`, Subject: "other-value", Version: 1, ID: 1}}},
 		{name: "a subject not registered yet", subject: "new-value", others: true, want: &schemalock.Subject{Compatibility: "BACKWARD"}},
+		{
+			// A sink's subject (others unset) at a _TRANSITIVE level: plan
+			// checks against every version, so all are pinned.
+			name: "transitive level pins every version", subject: "ledger-value",
+			want: &schemalock.Subject{
+				Compatibility: "BACKWARD_TRANSITIVE",
+				Latest:        &ir.SchemaDoc{Format: "json_schema", Text: v2, Subject: "ledger-value", Version: 2, ID: 3},
+				Versions:      []*ir.SchemaDoc{{Format: "json_schema", Text: v1, Subject: "ledger-value", Version: 1, ID: 2}},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,3 @@
-//go:build !wasip1
-
 package eval
 
 import (
@@ -10,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hamba/avro/v2"
+	avro "github.com/pipeline-compiler/pipeline/ir/eval/internal/avroschema"
 )
 
 // avroCodec reads and writes Avro records in the Confluent wire format.

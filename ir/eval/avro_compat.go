@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hamba/avro/v2"
 	"github.com/pipeline-compiler/pipeline/ir"
+	avro "github.com/pipeline-compiler/pipeline/ir/eval/internal/avroschema"
 )
 
 // avroCompatible is CheckCompatible for Avro, by the resolution rules the

@@ -1,5 +1,3 @@
-//go:build !wasip1
-
 package eval
 
 import (
@@ -10,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hamba/avro/v2"
+	avro "github.com/pipeline-compiler/pipeline/ir/eval/internal/avroschema"
 	"github.com/zclconf/go-cty/cty"
 )
 

@@ -1,5 +1,3 @@
-//go:build !wasip1
-
 package eval
 
 import (
@@ -7,12 +5,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hamba/avro/v2"
 	"github.com/pipeline-compiler/pipeline/ir"
+	avro "github.com/pipeline-compiler/pipeline/ir/eval/internal/avroschema"
 	"github.com/zclconf/go-cty/cty"
 )
 
-// This file parses Avro schemas (with github.com/hamba/avro/v2, used for
+// This file parses Avro schemas (with github.com/hamba/avro/v2, or in the
+// broker module internal/avrolite: see internal/avroschema; used for
 // parsing only: the codec itself reads and writes the binary encoding
 // directly into Records) and maps them to cty types, as the README's
 // "Avro" table says:

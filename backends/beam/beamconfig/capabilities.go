@@ -1,6 +1,7 @@
 package beamconfig
 
 import (
+	"github.com/pipeline-compiler/pipeline/ir/eval"
 	"github.com/pipeline-compiler/pipeline/optimizer"
 )
 
@@ -14,6 +15,10 @@ func Capabilities() optimizer.Capabilities {
 		Files:         true,
 		ExactlyOnce:   false, // kafkaio: idempotent producer, no transactions; a retried bundle writes again
 		ShufflesByKey: true,
+		// Sources and sinks decode and encode through eval.NewCodecFor with
+		// the schemas the plan pins (writer schemas included), so the
+		// workers need no registry at run time.
+		SchemaFormats: eval.SchemaFormats,
 		Costs: optimizer.Costs{
 			Fixed:          5, // submit a job
 			CPUPerRecord:   optimizer.PerRecord(2e-6, 4e-6, 2e-6),
