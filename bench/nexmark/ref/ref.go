@@ -19,14 +19,14 @@ type Query func(ev generator.Events) []Row
 
 // Queries are the queries the specs express, by name.
 var Queries = map[string]Query{
-	"q0": Q0, "q1": Q1, "q2": Q2, "q3": Q3, "q5": Q5, "q8": Q8, "q10": Q10, "q11": Q11, "q13": Q13,
+	"q0": Q0, "q1": Q1, "q2": Q2, "q3": Q3, "q5": Q5, "q7": Q7, "q8": Q8, "q10": Q10, "q11": Q11, "q13": Q13,
 	"q14": Q14, "q15": Q15, "q16": Q16, "q17": Q17, "q20": Q20, "q21": Q21, "q22": Q22,
 }
 
 // Inputs names the event kinds each query reads ("person", "auction",
 // "bid", "side_input").
 var Inputs = map[string][]string{
-	"q0": {"bid"}, "q1": {"bid"}, "q2": {"bid"}, "q3": {"auction", "person"}, "q5": {"bid"}, "q8": {"person", "auction"},
+	"q0": {"bid"}, "q1": {"bid"}, "q2": {"bid"}, "q3": {"auction", "person"}, "q5": {"bid"}, "q7": {"bid"}, "q8": {"person", "auction"},
 	"q10": {"bid"}, "q11": {"bid"}, "q13": {"bid", "side_input"}, "q14": {"bid"}, "q15": {"bid"},
 	"q16": {"bid"}, "q17": {"bid"}, "q20": {"bid", "auction"}, "q21": {"bid"}, "q22": {"bid"},
 }
@@ -136,6 +136,41 @@ func Q5(ev generator.Events) []Row {
 		for _, auction := range auctions {
 			if counts[start][auction] == most {
 				out = append(out, Row{"auction": auction, "num": most})
+			}
+		}
+	}
+	return out
+}
+
+// Q7: the bids with the highest price of their 10 s tumbling window,
+// every tied bid kept. As the SQL: the maximum price per window joined back
+// to the bids whose dateTime is BETWEEN the window's rowtime (end − 1 ms)
+// − 10 s AND its rowtime, both inclusive. That range is one millisecond
+// wider than the window, at its start: a bid at start − 1 ms (of the
+// previous window) with a price equal to this window's maximum joins it
+// too; such bids are listed once per window they join. Rows come in window
+// order, then bid order.
+func Q7(ev generator.Events) []Row {
+	const size = 10_000
+	maxPrice := map[int64]int64{} // window start -> the highest price
+	for _, b := range ev.Bids {
+		start := b.DateTime - b.DateTime%size
+		if m, ok := maxPrice[start]; !ok || b.Price > m {
+			maxPrice[start] = b.Price
+		}
+	}
+	var starts []int64
+	for start := range maxPrice {
+		starts = append(starts, start)
+	}
+	slices.Sort(starts)
+	var out []Row
+	for _, start := range starts {
+		rowtime := start + size - 1
+		for _, b := range ev.Bids {
+			if b.Price == maxPrice[start] && b.DateTime >= rowtime-size && b.DateTime <= rowtime {
+				out = append(out, Row{"auction": b.Auction, "price": b.Price, "bidder": b.Bidder,
+					"dateTime": ts(b.DateTime), "extra": b.Extra})
 			}
 		}
 	}
