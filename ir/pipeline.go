@@ -362,8 +362,16 @@ type Window struct {
 	SizeMs  int64  `json:"size_ms,omitempty"`  // tumbling, hopping
 	SlideMs int64  `json:"slide_ms,omitempty"` // hopping
 	GapMs   int64  `json:"gap_ms,omitempty"`   // session
-	Range   Range  `json:"range"`
+	// Time is the clock the windows follow: "" (event time, the records'
+	// event_time) or WindowProcessingTime (the wall clock when a record
+	// reaches the operator).
+	Time  string `json:"time,omitempty"`
+	Range Range  `json:"range"`
 }
+
+// WindowProcessingTime is Window.Time for windows over arrival time
+// (an aggregate's window_time = "processing").
+const WindowProcessingTime = "processing"
 
 // Aggregate functions.
 const (

@@ -409,6 +409,18 @@ func (l *loader) decodeAggregate(d *opDecl, attrs hcl.Attributes) {
 	if a := attrs["allowed_lateness"]; a != nil {
 		ag.AllowedLatenessMs, _ = l.constDuration(a)
 	}
+	// window_time picks the windows' clock: "event" (the default) or
+	// "processing", the wall clock when a record arrives. Processing time
+	// only moves forward, so nothing is late and allowed_lateness has no
+	// meaning.
+	if a := attrs["window_time"]; a != nil {
+		if t, ok := l.constEnum(a, "event", ir.WindowProcessingTime); ok && t == ir.WindowProcessingTime {
+			ag.Window.Time = ir.WindowProcessingTime
+			if late := attrs["allowed_lateness"]; late != nil {
+				l.errorf(late.Expr.Range(), "Invalid allowed_lateness", "Processing-time windows (window_time = \"processing\" at %s) close when the wall clock passes their end; no record is late, so allowed_lateness does not apply: remove it.", a.Expr.Range())
+			}
+		}
+	}
 	var keys, fields []fieldItem
 	if a := attrs["key"]; a != nil {
 		keys, _ = l.objectItems(a, true)

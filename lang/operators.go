@@ -70,7 +70,7 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 	ir.KindAggregate: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "window", Required: true}, hcl.AttributeSchema{Name: "allowed_lateness"},
-		hcl.AttributeSchema{Name: "fields", Required: true}),
+		hcl.AttributeSchema{Name: "window_time"}, hcl.AttributeSchema{Name: "fields", Required: true}),
 	ir.KindTop: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "order_by", Required: true}, hcl.AttributeSchema{Name: "limit", Required: true},

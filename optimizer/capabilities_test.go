@@ -79,3 +79,28 @@ func TestHostsUnsupportedKind(t *testing.T) {
 		}
 	}
 }
+
+// TestHostsProcessingTime: a stateful backend without a clock does not host
+// a processing-time aggregate, and says why; event-time aggregates stay.
+func TestHostsProcessingTime(t *testing.T) {
+	agg := func(id, clock string) *ir.Operator {
+		return &ir.Operator{ID: id, Kind: ir.KindAggregate, Aggregate: &ir.Aggregate{
+			Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 10_000, Time: clock}}}
+	}
+	tests := []struct {
+		caps   Capabilities
+		op     *ir.Operator
+		ok     bool
+		reason string
+	}{
+		{Capabilities{Stateful: true}, agg("aggregate.p", ir.WindowProcessingTime), false, "aggregate.p has processing-time windows, which the backend does not run"},
+		{Capabilities{Stateful: true}, agg("aggregate.e", ""), true, ""},
+		{Capabilities{Stateful: true, ProcessingTime: true}, agg("aggregate.p", ir.WindowProcessingTime), true, ""},
+	}
+	for _, tt := range tests {
+		ok, reason := tt.caps.Hosts(tt.op)
+		if diff := cmp.Diff([]any{tt.ok, tt.reason}, []any{ok, reason}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.op.ID, diff)
+		}
+	}
+}

@@ -16,6 +16,8 @@ func Capabilities() optimizer.Capabilities {
 		Stateful:    true,
 		Files:       true,
 		ExactlyOnce: true,
+		// Aggregates read the engine's clock (native.WithClock).
+		ProcessingTime: true,
 		// Sources and sinks decode and encode through eval.NewCodecFor.
 		SchemaFormats: eval.SchemaFormats,
 		Costs: optimizer.Costs{

@@ -94,6 +94,20 @@ func TestQueries(t *testing.T) {
 			},
 		},
 		{
+			// Bidder 9 bids at 1 s, 9.9 s and 10 s, bidder 8 at 12 s: 10 s
+			// starts the second window.
+			name:  "q12 counts bids per bidder and 10 s window",
+			query: Q12,
+			ev: generator.Events{Bids: []generator.Bid{
+				bid(1, 9, 1, 1), bid(1, 9, 1, 9.9), bid(1, 9, 1, 10), bid(1, 8, 1, 12),
+			}},
+			want: []Row{
+				{"bidder": int64(9), "bid_count": int64(2), "starttime": "2026-01-01T00:00:00Z", "endtime": "2026-01-01T00:00:10Z"},
+				{"bidder": int64(8), "bid_count": int64(1), "starttime": "2026-01-01T00:00:10Z", "endtime": "2026-01-01T00:00:20Z"},
+				{"bidder": int64(9), "bid_count": int64(1), "starttime": "2026-01-01T00:00:10Z", "endtime": "2026-01-01T00:00:20Z"},
+			},
+		},
+		{
 			// Person 1 enters at 3 s and sells at 9.999 s (window [0,10)); person 2
 			// enters at 5 s but sells at 10 s, in the next window.
 			name:  "q8 matches person and seller in the same 10 s window",
