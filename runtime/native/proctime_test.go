@@ -16,7 +16,7 @@ type procStep struct {
 }
 
 func arrive(clock float64, in Input) procStep { return procStep{clock: clock, rec: &in} }
-func tick(clock float64) procStep               { return procStep{clock: clock} }
+func tick(clock float64) procStep             { return procStep{clock: clock} }
 
 // TestProcessingTimeWindows: windows follow the injected clock, not the
 // records' event times, and fire at the first Advance at or after their
