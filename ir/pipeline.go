@@ -463,6 +463,11 @@ type Sink struct {
 	Format   string `json:"format"`
 	Key      *Expr  `json:"key,omitempty"`
 	Delivery string `json:"delivery"` // at_least_once | exactly_once
+	// PartitionBy names fields of the sink's input: a file sink writes each
+	// record to File's name inside the Hive-style directories of their
+	// values under File's directory (out/dt=2026-01-01/hm=10%3A15/part.jsonl
+	// for file = "out/part.jsonl"). Empty: one file.
+	PartitionBy []string `json:"partition_by,omitempty"`
 
 	// Schema-format settings: the writer's schema, derived from the input's
 	// type (eval.DeriveSchema), registered under SchemaSubject of

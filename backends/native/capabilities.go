@@ -18,6 +18,8 @@ func Capabilities() optimizer.Capabilities {
 		ExactlyOnce: true,
 		// Aggregates read the engine's clock (native.WithClock).
 		ProcessingTime: true,
+		// The worker writes partition_by directories (runtime/worker).
+		PartitionedFiles: true,
 		// Sources and sinks decode and encode through eval.NewCodecFor.
 		SchemaFormats: eval.SchemaFormats,
 		Costs: optimizer.Costs{

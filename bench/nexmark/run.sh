@@ -63,11 +63,21 @@ if [ "$(cat "$data/.generated" 2>/dev/null)" != "$stamp" ]; then
 	echo "$stamp" >"$data/.generated"
 fi
 
+# outputs DIR: every record the spec in DIR wrote: out.jsonl, or the
+# part.jsonl files of a partitioned sink (q10) under out/.
+outputs() {
+	if [ -f "$1/out.jsonl" ]; then
+		cat "$1/out.jsonl"
+	elif [ -d "$1/out" ]; then
+		find "$1/out" -name part.jsonl -type f -exec cat {} +
+	fi
+}
+
 # run_one QUERY BACKEND DIR: runs the spec in DIR and prints its JSON line.
 run_one() {
 	local q=$1 be=$2 dir=$3 tf
 	tf=$(mktemp)
-	rm -f "$dir/out.jsonl"
+	rm -rf "$dir/out.jsonl" "$dir/out"
 	rm -rf "$dir/.pipeline"
 	if ! /usr/bin/time -o "$tf" -f "%U %S %e" "$bin/pipeline" run "$dir" >"$dir/run.log" 2>&1; then
 		echo "$q on $be failed; see $dir/run.log" >&2
@@ -77,7 +87,7 @@ run_one() {
 	local user sys wall out
 	read -r user sys wall <"$tf"
 	rm -f "$tf"
-	out=$(wc -l <"$dir/out.jsonl")
+	out=$(outputs "$dir" | wc -l)
 	awk -v q="$q" -v be="$be" -v ev="$events" -v u="$user" -v s="$sys" -v w="$wall" -v o="$out" 'BEGIN {
 		cpu = u + s
 		printf "{\"query\":\"%s\",\"backend\":\"%s\",\"events\":%d,\"cpu_seconds\":%.2f,\"wall_seconds\":%.2f,\"events_per_core_second\":%d,\"output_records\":%d}\n", q, be, ev, cpu, w, (cpu > 0 ? ev / cpu : 0), o
@@ -105,7 +115,7 @@ for q in ${queries//,/ }; do
 		bdir=$(beam_copy "$q")
 		run_one "$q" beam "$bdir" || { status=1; continue; }
 		if [ "$backend" = both ]; then
-			if ! cmp -s <(sort "$here/$q/out.jsonl") <(sort "$bdir/out.jsonl"); then
+			if ! cmp -s <(outputs "$here/$q" | sort) <(outputs "$bdir" | sort); then
 				echo "$q: native and beam wrote different records" >&2
 				status=1
 			fi

@@ -69,6 +69,9 @@ type Output struct {
 	// TimestampMs is the record's event time. A window result carries its
 	// window's end minus one millisecond, so it stays inside the window.
 	TimestampMs int64
+	// Partition is, for a partitioned file sink (ir.Sink.PartitionBy), the
+	// record's directory below the sink's: "dt=2026-01-01/hm=10%3A15".
+	Partition string
 }
 
 // DeadLetter is an input record that failed to decode or evaluate, or
