@@ -50,6 +50,7 @@ func init() {
 		"min":         numFoldFunc(func(c int) bool { return c < 0 }, math.Inf(1)),
 		"max":         numFoldFunc(func(c int) bool { return c > 0 }, math.Inf(-1)),
 		"format_time": nativeFormatTime,
+		"formatdate":  nativeFormatDate, // funcs_formatdate.go
 		"parse_time":  nativeParseTime,
 		"tostring":    toFunc(cty.String),
 		"tonumber":    toFunc(cty.Number),
