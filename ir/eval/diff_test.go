@@ -139,7 +139,7 @@ var diffExprs = []string{
 	`split_index(record.name, "a", 1)`, `split_index(record.ts, "-", record.qty)`, `split_index(record.any, "1", 0)`,
 	`substr(record.name, 1, 2)`, `substr(record.name, -2, -1)`, `substr(record.name, record.qty, 2)`,
 	`substr(record.name, -1, 0)`, `substr(record.name, 0, 0)`, `substr(record.name, 10, 1)`,
-	`strlen(record.name)`, `strlen(record.any)`, `strlen(record.code)`, `split(",", record.name)`,
+	`strlen(record.name)`, `strlen(record.any)`, `strlen(record.code)`, `split(",", record.name)`, `length(split("c", record.name))`, `length(split(",", record.any))`, `length(split("c", record.code)) - 1`,
 	`join("-", record.tags)`, `format("%s=%d", record.name, record.qty)`, `chomp(record.name)`,
 	`trimspace(record.any)`, `upper(record.code)`,
 	// number functions

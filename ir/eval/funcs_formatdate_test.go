@@ -55,3 +55,41 @@ func TestFormatDateNative(t *testing.T) {
 		}
 	}
 }
+
+// TestLengthOfSplit: length(split(sep, s)) counts without building the
+// list and agrees with cty, by hand and on combining characters (cty
+// splits the NFC form: "c\u0327" is one "ç").
+func TestLengthOfSplit(t *testing.T) {
+	l := NewLayout(cty.Object(map[string]cty.Type{"s": cty.String}))
+	tests := []struct {
+		expr, s string
+		want    int64
+	}{
+		{`length(split("c", record.s))`, "", 1},
+		{`length(split("c", record.s))`, "abcabc", 3},
+		{`length(split("c", record.s)) - 1`, "cc", 2},
+		{`length(split("ab", record.s))`, "aababab", 4},
+		{`length(split("c", record.s))`, "c\u0327c", 2},
+		{`length((split(("c"), record.s)))`, "xcx", 2},
+	}
+	fn := Functions()
+	for _, tt := range tests {
+		p, diags := Compile(ir.Expr{Source: tt.expr}, []Root{{Name: "record", Layout: l}}, Consts{})
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", tt.expr, diags)
+		}
+		r := NewRecord(l)
+		r.Values[0] = String(tt.s)
+		got, err := p.Eval(Frame{r})
+		if err != nil || got.Kind != KindNumber {
+			t.Fatalf("%s on %q: %v, %v", tt.expr, tt.s, got, err)
+		}
+		if n, _ := got.Int64(); n != tt.want {
+			t.Errorf("%s on %q = %d, want %d", tt.expr, tt.s, n, tt.want)
+		}
+		list, _ := fn["split"].Call([]cty.Value{cty.StringVal("c"), cty.StringVal(tt.s)})
+		if tt.expr == `length(split("c", record.s))` && int64(list.LengthInt()) != tt.want {
+			t.Errorf("cty's split(\"c\", %q) has %d pieces, want %d", tt.s, list.LengthInt(), tt.want)
+		}
+	}
+}
