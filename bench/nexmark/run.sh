@@ -100,18 +100,22 @@ beam_copy() {
 	local q=$1 dir="$here/.beam-$1"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	sed -E 's/^((source|filter|map|join|aggregate|dedupe|route|sink) "[^"]*" \{)$/\1\n  backend = "beam"/' "$here/$q/main.hcl" >"$dir/main.hcl"
+	sed -E 's/^((source|filter|map|join|aggregate|top|dedupe|route|sink) "[^"]*" \{)$/\1\n  backend = "beam"/' "$here/$q/main.hcl" >"$dir/main.hcl"
 	printf 'backend "beam" {}\n' >"$dir/beam.hcl"
 	echo "$dir"
 }
 
+# Queries whose features Beam does not run (bench/nexmark/nexmark_test.go's nativeOnly).
+native_only="q10 q12"
 status=0
 for q in ${queries//,/ }; do
 	[ -f "$here/$q/main.hcl" ] || { echo "$q: no spec at $here/$q/main.hcl" >&2; status=1; continue; }
 	if [ "$backend" != beam ]; then
 		run_one "$q" native "$here/$q" || { status=1; continue; }
 	fi
-	if [ "$backend" != native ]; then
+	if [ "$backend" != native ] && [[ " $native_only " == *" $q "* ]]; then
+		echo "$q: native only (q10's partitioned file sink, q12's processing-time windows): not run on beam" >&2
+	elif [ "$backend" != native ]; then
 		bdir=$(beam_copy "$q")
 		run_one "$q" beam "$bdir" || { status=1; continue; }
 		if [ "$backend" = both ]; then
