@@ -376,8 +376,16 @@ type Window struct {
 	SizeMs  int64  `json:"size_ms,omitempty"`  // tumbling, hopping
 	SlideMs int64  `json:"slide_ms,omitempty"` // hopping
 	GapMs   int64  `json:"gap_ms,omitempty"`   // session
-	Range   Range  `json:"range"`
+	// Time is the clock the windows follow: "" (event time, the records'
+	// event_time) or WindowProcessingTime (the wall clock when a record
+	// reaches the operator).
+	Time  string `json:"time,omitempty"`
+	Range Range  `json:"range"`
 }
+
+// WindowProcessingTime is Window.Time for windows over arrival time
+// (an aggregate's window_time = "processing").
+const WindowProcessingTime = "processing"
 
 // Aggregate functions.
 const (
@@ -478,6 +486,11 @@ type Sink struct {
 	Format   string `json:"format"`
 	Key      *Expr  `json:"key,omitempty"`
 	Delivery string `json:"delivery"` // at_least_once | exactly_once
+	// PartitionBy names fields of the sink's input: a file sink writes each
+	// record to File's name inside the Hive-style directories of their
+	// values under File's directory (out/dt=2026-01-01/hm=10%3A15/part.jsonl
+	// for file = "out/part.jsonl"). Empty: one file.
+	PartitionBy []string `json:"partition_by,omitempty"`
 
 	// Schema-format settings: the writer's schema, derived from the input's
 	// type (eval.DeriveSchema), registered under SchemaSubject of

@@ -159,8 +159,15 @@ func fieldChanges(was, now []string) string {
 	return strings.Join(parts, "; ")
 }
 
-// String renders a window as the spec writes it: tumbling(1m).
+// String renders a window as the spec writes it: tumbling(1m), with
+// " in processing time" for processing-time windows (so a change of clock
+// is a window change, which resets the state).
 func (w Window) String() string {
+	if w.Time == WindowProcessingTime {
+		ev := w
+		ev.Time = ""
+		return ev.String() + " in processing time"
+	}
 	switch w.Kind {
 	case WindowTumbling:
 		return fmt.Sprintf("tumbling(%s)", FormatMs(w.SizeMs))

@@ -412,6 +412,18 @@ func (l *loader) decodeAggregate(d *opDecl, attrs hcl.Attributes) {
 			l.errorf(a.NameRange, "allowed_lateness without a window", "An aggregate without a window is continuous: it updates its rows as records arrive and never closes a window, so no record is late. Remove allowed_lateness, or add a window.")
 		}
 	}
+	// window_time picks the windows' clock: "event" (the default) or
+	// "processing", the wall clock when a record arrives. Processing time
+	// only moves forward, so nothing is late and allowed_lateness has no
+	// meaning.
+	if a := attrs["window_time"]; a != nil {
+		if t, ok := l.constEnum(a, "event", ir.WindowProcessingTime); ok && t == ir.WindowProcessingTime {
+			ag.Window.Time = ir.WindowProcessingTime
+			if late := attrs["allowed_lateness"]; late != nil {
+				l.errorf(late.Expr.Range(), "Invalid allowed_lateness", "Processing-time windows (window_time = \"processing\" at %s) close when the wall clock passes their end; no record is late, so allowed_lateness does not apply: remove it.", a.Expr.Range())
+			}
+		}
+	}
 	var keys, fields []fieldItem
 	if a := attrs["key"]; a != nil {
 		keys, _ = l.objectItems(a, true)

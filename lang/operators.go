@@ -70,7 +70,7 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 	ir.KindAggregate: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "window"}, hcl.AttributeSchema{Name: "allowed_lateness"},
-		hcl.AttributeSchema{Name: "fields", Required: true}),
+		hcl.AttributeSchema{Name: "window_time"}, hcl.AttributeSchema{Name: "fields", Required: true}),
 	ir.KindTop: opSchema(nil,
 		hcl.AttributeSchema{Name: "input", Required: true}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "order_by", Required: true}, hcl.AttributeSchema{Name: "limit", Required: true},
@@ -80,7 +80,8 @@ var opSchemas = map[ir.Kind]*hcl.BodySchema{
 		hcl.AttributeSchema{Name: "topic"}, hcl.AttributeSchema{Name: "file"},
 		hcl.AttributeSchema{Name: "format"}, hcl.AttributeSchema{Name: "key"},
 		hcl.AttributeSchema{Name: "delivery"}, hcl.AttributeSchema{Name: "schema_subject"},
-		hcl.AttributeSchema{Name: "subject_strategy"}, hcl.AttributeSchema{Name: "schema_registry"}),
+		hcl.AttributeSchema{Name: "subject_strategy"}, hcl.AttributeSchema{Name: "schema_registry"},
+		hcl.AttributeSchema{Name: "partition_by"}),
 }
 
 var statsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -483,8 +484,58 @@ func (l *loader) decodeSink(d *opDecl, attrs hcl.Attributes) {
 			l.checkExpr(a.Expr, record(in[0]))
 		}
 		l.checkSinkSchema(d, s, in[0])
+		if a := attrs["partition_by"]; a != nil {
+			l.decodePartitionBy(d, a, s, in[0])
+		}
 		// A sink emits nothing; its schema is what it writes, which is what
 		// a test's expect on the sink compares against.
 		return in[0]
+	}
+}
+
+// decodePartitionBy reads a file sink's partition_by: a list of the input's
+// fields (record.dt), each a directory level name=value (README,
+// "Partitioned file sinks").
+func (l *loader) decodePartitionBy(d *opDecl, a *hcl.Attribute, s *ir.Sink, in cty.Type) {
+	if s.File == "" {
+		l.errorf(a.NameRange, "Attribute not allowed here", "partition_by splits a file sink into directories; %s writes a topic (key the records instead to spread them over partitions).", d.op.ID)
+		return
+	}
+	var fields []string
+	if in.IsObjectType() {
+		fields = sortedKeys(in.AttributeTypes())
+	}
+	seen := map[string]bool{}
+	for _, item := range l.exprList(a) {
+		trav, diags := hcl.AbsTraversalForExpr(unwrapParens(item))
+		name := ""
+		if !diags.HasErrors() && len(trav) == 2 && trav.RootName() == "record" {
+			if attr, ok := trav[1].(hcl.TraverseAttr); ok {
+				name = attr.Name
+			}
+		}
+		if name == "" {
+			l.errorf(item.Range(), "Invalid partition_by", "A partition_by item is a field of the record, as in record.dt: it names the directory level (dt=…). Compute other values in a map before the sink.")
+			continue
+		}
+		if in.IsObjectType() && !in.HasAttribute(name) {
+			l.errorf(item.Range(), "Invalid partition_by", "The sink's input has no field %q.%s", name, didYouMean(name, fields))
+			continue
+		}
+		if seen[name] {
+			l.errorf(item.Range(), "Invalid partition_by", "%s is listed twice.", name)
+			continue
+		}
+		seen[name] = true
+		if in.IsObjectType() {
+			if t := in.AttributeType(name); t != cty.String && t != cty.Number && t != cty.Bool && t != cty.DynamicPseudoType {
+				l.errorf(item.Range(), "Invalid partition_by", "A partition field is a string, number or bool (its value names a directory); %s is %s.", name, t.FriendlyName())
+				continue
+			}
+		}
+		s.PartitionBy = append(s.PartitionBy, name)
+	}
+	if len(s.PartitionBy) > 0 && strings.HasSuffix(s.File, "/") {
+		l.errorf(d.block.DefRange, "Invalid file", "With partition_by, file is the name each partition's file gets under its directory (file = \"out/part.jsonl\" writes out/dt=…/part.jsonl), not a directory.")
 	}
 }

@@ -25,6 +25,12 @@ type Capabilities struct {
 	// aggregate, dedupe and stream–stream join they host. The zero value
 	// is the safe one: repartition.
 	ShufflesByKey bool
+	// PartitionedFiles: writes a file sink with partition_by as Hive-style
+	// directories.
+	PartitionedFiles bool
+	// ProcessingTime: runs windows over the wall clock (an aggregate's
+	// window_time = "processing"), which needs a clock and timers on it.
+	ProcessingTime bool
 	// Unsupported are operator kinds the backend does not run (yet) although
 	// its other capabilities would allow them.
 	Unsupported []ir.Kind
@@ -81,10 +87,14 @@ func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " reads a file"
 	case !c.Files && op.Sink != nil && op.Sink.File != "":
 		return false, op.ID + " writes a file"
+	case !c.PartitionedFiles && op.Sink != nil && op.Sink.File != "" && len(op.Sink.PartitionBy) > 0:
+		return false, op.ID + " writes a partitioned file sink, which the backend does not write"
 	case !c.ExactlyOnce && props.Delivery == ir.ExactlyOnce:
 		return false, op.ID + " asks for exactly-once delivery"
 	case !c.Changelogs && op.Changelog:
 		return false, op.ID + " emits or reads a changelog (an aggregate or top without a window updates its rows), which the backend does not run"
+	case !c.ProcessingTime && op.Aggregate != nil && op.Aggregate.Window.Time == ir.WindowProcessingTime:
+		return false, op.ID + " has processing-time windows, which the backend does not run"
 	case slices.Contains(c.Unsupported, op.Kind):
 		return false, op.ID + " is a " + string(op.Kind) + " operator, which the backend does not run yet"
 	case op.Source != nil && schemaFormat(op.Source.Format) && !slices.Contains(c.SchemaFormats, op.Source.Format):

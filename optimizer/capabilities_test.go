@@ -79,3 +79,34 @@ func TestHostsUnsupportedKind(t *testing.T) {
 		}
 	}
 }
+
+// TestHostsProcessingTime: a stateful backend without a clock does not host
+// a processing-time aggregate, and says why; event-time aggregates stay.
+// Likewise a backend that does not write partition directories and a
+// partitioned file sink.
+func TestHostsProcessingTimeAndPartitions(t *testing.T) {
+	agg := func(id, clock string) *ir.Operator {
+		return &ir.Operator{ID: id, Kind: ir.KindAggregate, Aggregate: &ir.Aggregate{
+			Window: ir.Window{Kind: ir.WindowTumbling, SizeMs: 10_000, Time: clock}}}
+	}
+	tests := []struct {
+		caps   Capabilities
+		op     *ir.Operator
+		ok     bool
+		reason string
+	}{
+		{Capabilities{Stateful: true}, agg("aggregate.p", ir.WindowProcessingTime), false, "aggregate.p has processing-time windows, which the backend does not run"},
+		{Capabilities{Stateful: true}, agg("aggregate.e", ""), true, ""},
+		{Capabilities{Stateful: true, ProcessingTime: true}, agg("aggregate.p", ir.WindowProcessingTime), true, ""},
+		{Capabilities{Stateful: true, Files: true}, &ir.Operator{ID: "sink.p", Kind: ir.KindSink, Sink: &ir.Sink{File: "out/p.jsonl", PartitionBy: []string{"dt"}}},
+			false, "sink.p writes a partitioned file sink, which the backend does not write"},
+		{Capabilities{Stateful: true, Files: true}, &ir.Operator{ID: "sink.f", Kind: ir.KindSink, Sink: &ir.Sink{File: "out.jsonl"}}, true, ""},
+		{Capabilities{Stateful: true, Files: true, PartitionedFiles: true}, &ir.Operator{ID: "sink.p", Kind: ir.KindSink, Sink: &ir.Sink{File: "out/p.jsonl", PartitionBy: []string{"dt"}}}, true, ""},
+	}
+	for _, tt := range tests {
+		ok, reason := tt.caps.Hosts(tt.op)
+		if diff := cmp.Diff([]any{tt.ok, tt.reason}, []any{ok, reason}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.op.ID, diff)
+		}
+	}
+}

@@ -17,6 +17,10 @@ func Capabilities() optimizer.Capabilities {
 		Files:       true,
 		ExactlyOnce: true,
 		Changelogs:  true, // continuous aggregates and tops (issue 13)
+		// Aggregates read the engine's clock (native.WithClock).
+		ProcessingTime: true,
+		// The worker writes partition_by directories (runtime/worker).
+		PartitionedFiles: true,
 		// Sources and sinks decode and encode through eval.NewCodecFor.
 		SchemaFormats: eval.SchemaFormats,
 		Costs: optimizer.Costs{

@@ -63,11 +63,21 @@ if [ "$(cat "$data/.generated" 2>/dev/null)" != "$stamp" ]; then
 	echo "$stamp" >"$data/.generated"
 fi
 
+# outputs DIR: every record the spec in DIR wrote: out.jsonl, or the
+# part.jsonl files of a partitioned sink (q10) under out/.
+outputs() {
+	if [ -f "$1/out.jsonl" ]; then
+		cat "$1/out.jsonl"
+	elif [ -d "$1/out" ]; then
+		find "$1/out" -name part.jsonl -type f -exec cat {} +
+	fi
+}
+
 # run_one QUERY BACKEND DIR: runs the spec in DIR and prints its JSON line.
 run_one() {
 	local q=$1 be=$2 dir=$3 tf
 	tf=$(mktemp)
-	rm -f "$dir/out.jsonl"
+	rm -rf "$dir/out.jsonl" "$dir/out"
 	rm -rf "$dir/.pipeline"
 	if ! /usr/bin/time -o "$tf" -f "%U %S %e" "$bin/pipeline" run "$dir" >"$dir/run.log" 2>&1; then
 		echo "$q on $be failed; see $dir/run.log" >&2
@@ -77,7 +87,7 @@ run_one() {
 	local user sys wall out
 	read -r user sys wall <"$tf"
 	rm -f "$tf"
-	out=$(wc -l <"$dir/out.jsonl")
+	out=$(outputs "$dir" | wc -l)
 	awk -v q="$q" -v be="$be" -v ev="$events" -v u="$user" -v s="$sys" -v w="$wall" -v o="$out" 'BEGIN {
 		cpu = u + s
 		printf "{\"query\":\"%s\",\"backend\":\"%s\",\"events\":%d,\"cpu_seconds\":%.2f,\"wall_seconds\":%.2f,\"events_per_core_second\":%d,\"output_records\":%d}\n", q, be, ev, cpu, w, (cpu > 0 ? ev / cpu : 0), o
@@ -90,22 +100,26 @@ beam_copy() {
 	local q=$1 dir="$here/.beam-$1"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	sed -E 's/^((source|filter|map|join|aggregate|dedupe|route|sink) "[^"]*" \{)$/\1\n  backend = "beam"/' "$here/$q/main.hcl" >"$dir/main.hcl"
+	sed -E 's/^((source|filter|map|join|aggregate|top|dedupe|route|sink) "[^"]*" \{)$/\1\n  backend = "beam"/' "$here/$q/main.hcl" >"$dir/main.hcl"
 	printf 'backend "beam" {}\n' >"$dir/beam.hcl"
 	echo "$dir"
 }
 
+# Queries whose features Beam does not run (bench/nexmark/nexmark_test.go's nativeOnly).
+native_only="q10 q12"
 status=0
 for q in ${queries//,/ }; do
 	[ -f "$here/$q/main.hcl" ] || { echo "$q: no spec at $here/$q/main.hcl" >&2; status=1; continue; }
 	if [ "$backend" != beam ]; then
 		run_one "$q" native "$here/$q" || { status=1; continue; }
 	fi
-	if [ "$backend" != native ]; then
+	if [ "$backend" != native ] && [[ " $native_only " == *" $q "* ]]; then
+		echo "$q: native only (q10's partitioned file sink, q12's processing-time windows): not run on beam" >&2
+	elif [ "$backend" != native ]; then
 		bdir=$(beam_copy "$q")
 		run_one "$q" beam "$bdir" || { status=1; continue; }
 		if [ "$backend" = both ]; then
-			if ! cmp -s <(sort "$here/$q/out.jsonl") <(sort "$bdir/out.jsonl"); then
+			if ! cmp -s <(outputs "$here/$q" | sort) <(outputs "$bdir" | sort); then
 				echo "$q: native and beam wrote different records" >&2
 				status=1
 			fi

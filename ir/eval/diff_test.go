@@ -139,7 +139,7 @@ var diffExprs = []string{
 	`split_index(record.name, "a", 1)`, `split_index(record.ts, "-", record.qty)`, `split_index(record.any, "1", 0)`,
 	`substr(record.name, 1, 2)`, `substr(record.name, -2, -1)`, `substr(record.name, record.qty, 2)`,
 	`substr(record.name, -1, 0)`, `substr(record.name, 0, 0)`, `substr(record.name, 10, 1)`,
-	`strlen(record.name)`, `strlen(record.any)`, `strlen(record.code)`, `split(",", record.name)`,
+	`strlen(record.name)`, `strlen(record.any)`, `strlen(record.code)`, `split(",", record.name)`, `length(split("c", record.name))`, `length(split(",", record.any))`, `length(split("c", record.code)) - 1`,
 	`join("-", record.tags)`, `format("%s=%d", record.name, record.qty)`, `chomp(record.name)`,
 	`trimspace(record.any)`, `upper(record.code)`,
 	// number functions
@@ -182,7 +182,8 @@ var diffExprs = []string{
 	`try(record.code + 1, 0)`, `try(record.tags[0], "none")`, `try(record.any.x, record.any, 7)`,
 	`can(tonumber(record.code))`, `can(record.any.x)`, `try(record.nope, 1)`,
 	// time
-	`formatdate("YYYY-MM-DD", record.ts)`, `timeadd(record.ts, "1h")`, `parse_time(record.ts)`,
+	`formatdate("YYYY-MM-DD", record.ts)`, `formatdate("EEE DD MMM YY HH:mm:ss aa 'at' h", record.ts)`, `formatdate("ZZZZZ", record.ts)`, `formatdate("hh:mm", record.code)`,
+	`timeadd(record.ts, "1h")`, `parse_time(record.ts)`,
 	`format_time(record.ms)`, `format_time(parse_time(record.ts))`, `format_time(record.amount)`,
 	// mixed forms and error propagation
 	`record.flag ? 1 : tostring(record.tags[9])`, `record.flag ? 1 : record.tags[9]`,

@@ -50,6 +50,7 @@ func init() {
 		"min":         numFoldFunc(func(c int) bool { return c < 0 }, math.Inf(1)),
 		"max":         numFoldFunc(func(c int) bool { return c > 0 }, math.Inf(-1)),
 		"format_time": nativeFormatTime,
+		"formatdate":  nativeFormatDate, // funcs_formatdate.go
 		"parse_time":  nativeParseTime,
 		"tostring":    toFunc(cty.String),
 		"tonumber":    toFunc(cty.Number),
@@ -69,6 +70,9 @@ func (c *compiler) call(e *hclsyntax.FunctionCallExpr) (node, bool) {
 	fn, ok := c.funcs[e.Name]
 	if !ok || e.ExpandFinal {
 		return node{}, false
+	}
+	if n, ok := c.lengthOfSplit(e); ok {
+		return n, true
 	}
 	args := make([]node, len(e.Args))
 	for i, a := range e.Args {
@@ -667,4 +671,58 @@ func appendJSON(b []byte, v Value, t cty.Type) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, out.Str...), nil
+}
+
+// lengthOfSplit compiles length(split(sep, s)) with a constant, non-empty
+// sep, the idiom for counting a substring (Nexmark q14's count_char), as
+// strings.Count(s, sep) + 1 without building the list: what cty computes,
+// since it splits the NFC form of s (cty.StringVal normalizes) at every sep
+// and the pieces' normalization does not change their number. Anything
+// else (another sep, a non-string s) takes the general path, with cty's
+// errors.
+func (c *compiler) lengthOfSplit(e *hclsyntax.FunctionCallExpr) (node, bool) {
+	if e.Name != "length" || len(e.Args) != 1 {
+		return node{}, false
+	}
+	in, ok := unparen(e.Args[0]).(*hclsyntax.FunctionCallExpr)
+	if !ok || in.Name != "split" || in.ExpandFinal || len(in.Args) != 2 {
+		return node{}, false
+	}
+	if _, ok := c.funcs["split"]; !ok {
+		return node{}, false
+	}
+	sepExpr, ok := unparen(in.Args[0]).(*hclsyntax.TemplateExpr)
+	if !ok || !sepExpr.IsStringLiteral() {
+		return node{}, false
+	}
+	sepVal, diags := sepExpr.Value(nil)
+	if diags.HasErrors() || sepVal.Type() != cty.String || sepVal.IsNull() || sepVal.AsString() == "" {
+		return node{}, false
+	}
+	sep := sepVal.AsString() // cty.StringVal: already NFC
+	general := c.compile(e.Args[0])
+	s := c.compile(in.Args[1])
+	if s.typ != cty.String {
+		return node{}, false
+	}
+	slow := ctyCall("length", c.funcs["length"], []node{general})
+	return node{eval: func(f Frame) (Value, error) {
+		v, err := s.eval(f)
+		if err != nil || v.Kind != KindString {
+			out, _, err := slow(f)
+			return out, err
+		}
+		return Int(int64(strings.Count(nfc(v.Str), sep) + 1)), nil
+	}}, true
+}
+
+// unparen strips the parentheses around an expression.
+func unparen(e hclsyntax.Expression) hclsyntax.Expression {
+	for {
+		p, ok := e.(*hclsyntax.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expression
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -194,6 +195,7 @@ func nativeRegexExtract(args []node) (evalFn, bool) {
 		return nil, false
 	}
 	a := args[0]
+	lit := requiredLiteral(args[1].val.Str)
 	return func(f Frame) (Value, error) {
 		v, err := a.eval(f)
 		if err != nil {
@@ -205,6 +207,9 @@ func nativeRegexExtract(args []node) (evalFn, bool) {
 		s, err := strArg(a, v)
 		if err != nil {
 			return Null, err
+		}
+		if lit != "" && !strings.Contains(s, lit) {
+			return Null, nil // no match can exist: skip the regexp engine
 		}
 		out, ok := regexExtract(re, g, s)
 		if !ok {
@@ -248,4 +253,37 @@ func nativeSplitIndex(args []node) (evalFn, bool) {
 		}
 		return String(nfc(out)), nil
 	}, true
+}
+
+// requiredLiteral is a string that every match of pattern contains, or ""
+// when it finds none: the longest case-sensitive literal among the
+// top-level parts of a concatenation (groups around a literal included),
+// as "channel_id=" in "(&|^)channel_id=([^&]*)". A string without it
+// cannot match, which strings.Contains tells far faster than the regexp
+// engine.
+func requiredLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	lit := func(r *syntax.Regexp) string {
+		for r.Op == syntax.OpCapture {
+			r = r.Sub[0]
+		}
+		if r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase == 0 {
+			return string(r.Rune)
+		}
+		return ""
+	}
+	if re.Op != syntax.OpConcat {
+		return lit(re)
+	}
+	best := ""
+	for _, sub := range re.Sub {
+		if l := lit(sub); len(l) > len(best) {
+			best = l
+		}
+	}
+	return best
 }

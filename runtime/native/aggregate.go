@@ -210,6 +210,9 @@ func (n *aggNode) push(e *Engine, _ int, x rec) error {
 	}
 	n.kbuf = kb
 
+	if n.window.Time == ir.WindowProcessingTime && !e.cfg.eventClock {
+		x.ts = e.cfg.clock() // the record's time in this operator is its arrival
+	}
 	n.wbuf = eval.AssignWindows(n.window, x.ts, n.wbuf[:0])
 	if len(n.wbuf) == 0 {
 		return nil // a hopping window with slide > size leaves gaps

@@ -47,6 +47,10 @@ type config struct {
 	idleMs     int64
 	cacheLimit int
 	counters   *stateless.Counters
+	// clock is processing time in epoch milliseconds; eventClock makes
+	// processing time the event time (see WithEventTimeClock).
+	clock      func() int64
+	eventClock bool
 }
 
 // WithStateDir keeps operator state in an embedded key-value store in dir
@@ -78,9 +82,21 @@ func WithCacheEntries(n int) Option { return func(c *config) { c.cacheLimit = n 
 // Default: nothing is counted.
 func WithCounters(c *stateless.Counters) Option { return func(cfg *config) { cfg.counters = c } }
 
+// WithClock sets the clock processing-time windows follow (epoch
+// milliseconds). Default: the system's wall clock. Windows open and fire on
+// it: at each Advance, every processing-time window whose end the clock
+// has passed fires.
+func WithClock(now func() int64) Option { return func(c *config) { c.clock = now } }
+
+// WithEventTimeClock simulates the clock for tests, which must not depend
+// on when they run: a record arrives at its event time, and the clock
+// reads the stage watermark when windows fire. Processing-time windows
+// then group and fire as event-time windows without allowed_lateness.
+func WithEventTimeClock() Option { return func(c *config) { c.eventClock = true } }
+
 // New builds the engine for stage stageID of plan.
 func New(plan *ir.Plan, stageID string, opts ...Option) (*Engine, error) {
-	cfg := config{idleMs: 30_000}
+	cfg := config{idleMs: 30_000, clock: func() int64 { return time.Now().UnixMilli() }}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -43,7 +43,11 @@
 // on. An aggregate fires a window exactly once, when its input watermark
 // minus allowed_lateness reaches the window's end, in window-end order
 // across keys; a record whose windows have all fired goes to the
-// dead-letter queue as "late". A record further than its source's
+// dead-letter queue as "late". An aggregate with processing-time windows
+// (window_time = "processing") assigns a record by the engine's clock
+// (WithClock) when it arrives and fires by that clock at every Advance;
+// WithEventTimeClock, the test runner's, makes it event time instead. A
+// record further than its source's
 // max_future ahead of the greatest event time seen (or the wall clock) goes
 // there as "future" and does not move the watermark.
 // Stream–stream joins expire buffered records (emitting a left join's

@@ -284,6 +284,9 @@ func (e *Engine) propagate() error {
 		if in == math.MaxInt64 {
 			in = e.wm
 		}
+		if wallClocked(n.operator()) && !e.cfg.eventClock {
+			in = e.cfg.clock() // processing-time windows fire by the clock
+		}
 		if err := n.advance(e, in); err != nil {
 			return err
 		}
@@ -354,7 +357,32 @@ func (e *Engine) advanceWall(wallMs int64) error {
 	if err := e.updateWatermark(); err != nil {
 		return err
 	}
+	if e.hasWallClocked() {
+		// The clock moved although the watermark may not have:
+		// processing-time windows that ended fire now.
+		if err := e.propagate(); err != nil {
+			return err
+		}
+	}
 	return e.st.maybeFlush()
+}
+
+// wallClocked reports an operator whose windows follow the wall clock
+// (processing time) rather than event time.
+func wallClocked(op *ir.Operator) bool {
+	return op.Aggregate != nil && op.Aggregate.Window.Time == ir.WindowProcessingTime
+}
+
+func (e *Engine) hasWallClocked() bool {
+	if e.cfg.eventClock {
+		return false
+	}
+	for _, n := range e.nodes {
+		if wallClocked(n.operator()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) drain() error {

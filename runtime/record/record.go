@@ -75,6 +75,10 @@ type Output struct {
 	// Kind is the row kind (eval.RowKind) of a changelog stream's record
 	// leaving the stage on a channel; 0 (insert) for append-only streams.
 	Kind uint8
+
+	// Partition is, for a partitioned file sink (ir.Sink.PartitionBy), the
+	// record's directory below the sink's: "dt=2026-01-01/hm=10%3A15".
+	Partition string
 }
 
 // DeadLetter is an input record that failed to decode or evaluate, or

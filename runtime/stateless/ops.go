@@ -136,6 +136,14 @@ type sinkNode struct {
 	byRow     bool // the whole row is the changelog key
 	ckey      []int
 	cnames    []string
+	parts     []sinkPart // partition_by, in order
+	pbuf      []byte
+}
+
+// sinkPart is one partition_by field: its name and slot in the input.
+type sinkPart struct {
+	name string
+	slot int
 }
 
 func (n *sinkNode) Push(_ int, x Rec) error {
@@ -166,6 +174,17 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 			p.kbuf = AppendKey(p.kbuf[:0], v)
 			o.Key = nonNil(p.kbuf)
 		}
+	}
+	if len(n.parts) > 0 {
+		pb := n.pbuf[:0]
+		for i, part := range n.parts {
+			if i > 0 {
+				pb = append(pb, '/')
+			}
+			pb = AppendPartitionDir(pb, part.name, x.R.Values[part.slot])
+		}
+		n.pbuf = pb
+		o.Partition = string(pb)
 	}
 	buf, err := eval.AppendRecord(n.codec, p.buf[:0], x.R)
 	if err != nil {
@@ -259,4 +278,50 @@ func AppendChannelKey(dst []byte, key []*eval.Program, f eval.Frame) ([]byte, er
 		dst = eval.AppendValueJSON(dst, v)
 	}
 	return append(dst, ']'), nil
+}
+
+// DefaultPartition is the directory value of a null or empty partition
+// field (Flink's and Hive's default partition name).
+const DefaultPartition = "__DEFAULT_PARTITION__"
+
+// AppendPartitionDir appends the Hive-style directory name of partition
+// field name with value v: name=value, the value as AppendKey renders it
+// (a string raw, anything else as JSON) with the characters Hive and Flink
+// escape percent-encoded ('/', ':', '=', '%', control characters, …).
+// Since '/' is escaped and the name is an identifier, the directory is one
+// path element that is never "." or "..": no value leaves the sink's
+// directory.
+func AppendPartitionDir(dst []byte, name string, v eval.Value) []byte {
+	dst = append(append(dst, name...), '=')
+	if v.Kind == eval.KindNull || (v.Kind == eval.KindString && v.Str == "") {
+		return append(dst, DefaultPartition...)
+	}
+	start := len(dst)
+	dst = AppendKey(dst, v)
+	raw := string(dst[start:]) // copied: dst is rewritten below
+	dst = dst[:start]
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if escapePartitionByte(c) {
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// escapePartitionByte reports a byte Hive's and Flink's partition paths
+// escape (FileUtils.escapePathName): control characters, DEL, and
+// " # % ' * / : = ? \ { [ ] ^.
+func escapePartitionByte(c byte) bool {
+	if c < 0x20 || c == 0x7f {
+		return true
+	}
+	switch c {
+	case '"', '#', '%', '\'', '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^':
+		return true
+	}
+	return false
 }

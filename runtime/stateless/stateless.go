@@ -421,6 +421,13 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 				n.ckey, n.cnames = append(n.ckey, i), append(n.cnames, k)
 			}
 		}
+		for _, name := range op.Sink.PartitionBy {
+			i, ok := in[0].Index(name)
+			if !ok {
+				return nil, fmt.Errorf("stateless: %s: partition_by field %q is not in its input", op.ID, name)
+			}
+			n.parts = append(n.parts, sinkPart{name: name, slot: i})
+		}
 		if !op.Sink.Key.IsZero() {
 			prog, diags := eval.Compile(*op.Sink.Key, record, c)
 			if err := diagErr(op, "key", diags); err != nil {

@@ -198,7 +198,9 @@ func (r nativeRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps 
 		stage.Operators = append(stage.Operators, op.ID)
 	}
 	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{stage}}
-	eng, err := native.New(plan, stageID, append(r.engine, native.WithTaps(taps...))...)
+	// Tests are deterministic: processing-time windows run on a clock
+	// that reads each record's event time (README, "Processing-time windows").
+	eng, err := native.New(plan, stageID, append(r.engine, native.WithTaps(taps...), native.WithEventTimeClock())...)
 	if err != nil {
 		return Outputs{}, err
 	}

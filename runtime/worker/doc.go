@@ -56,6 +56,8 @@
 // A stage whose inputs are files (bounded) reads them once, tables first,
 // into one engine, drains it and finishes; it may not also read topics. Its
 // topic outputs are at-least-once: re-running a bounded run produces again.
+// A partitioned file sink (partition_by) writes each record to the sink's
+// file name inside its Hive-style partition directories (partitionPath).
 //
 // # Checkpoints
 //

@@ -11,8 +11,6 @@ source "bid" {
   event_time = record.dateTime
 }
 
-# Flink writes files partitioned by dt and hm; this writes one file with the
-# partition columns (partitioned file sinks are not in the language yet).
 map "q10" {
   input = source.bid
   fields = {
@@ -26,8 +24,12 @@ map "q10" {
   }
 }
 
+# As Flink's filesystem sink PARTITIONED BY (dt, hm): out/dt=2026-01-01/hm=23%3A59/part.jsonl
+# (':' escaped as Hive and Flink escape it). The records keep dt and hm, so
+# the files' union is the SQL's rows and each file says where it belongs.
 sink "out" {
-  input  = map.q10
-  file   = "out.jsonl"
-  format = "json"
+  input        = map.q10
+  file         = "out/part.jsonl"
+  partition_by = [record.dt, record.hm]
+  format       = "json"
 }

@@ -76,6 +76,38 @@ func TestQueries(t *testing.T) {
 			},
 		},
 		{
+			// Window [0,10) has prices 5, 7, 7 (a tie) and [10,20) prices 7
+			// and 3. The SQL's range for [10,20) is 9.999 s to 19.999 s, so
+			// the 7 at 9.999 s joins both windows; the 7 at 20 s is in
+			// [20,30), whose maximum it is, and not in [10,20)'s range.
+			name:  "q7 keeps every bid with its window's highest price, with the SQL's 1 ms overlap",
+			query: Q7,
+			ev: generator.Events{Bids: []generator.Bid{
+				bid(1, 9, 5, 1), bid(2, 8, 7, 2), bid(3, 7, 7, 9.999), bid(4, 6, 7, 10.5), bid(5, 6, 3, 12), bid(6, 6, 7, 20),
+			}},
+			want: []Row{
+				{"auction": int64(2), "bidder": int64(8), "price": int64(7), "dateTime": "2026-01-01T00:00:02.000Z", "extra": "ccx"},
+				{"auction": int64(3), "bidder": int64(7), "price": int64(7), "dateTime": "2026-01-01T00:00:09.999Z", "extra": "ccx"},
+				{"auction": int64(3), "bidder": int64(7), "price": int64(7), "dateTime": "2026-01-01T00:00:09.999Z", "extra": "ccx"},
+				{"auction": int64(4), "bidder": int64(6), "price": int64(7), "dateTime": "2026-01-01T00:00:10.500Z", "extra": "ccx"},
+				{"auction": int64(6), "bidder": int64(6), "price": int64(7), "dateTime": "2026-01-01T00:00:20.000Z", "extra": "ccx"},
+			},
+		},
+		{
+			// Bidder 9 bids at 1 s, 9.9 s and 10 s, bidder 8 at 12 s: 10 s
+			// starts the second window.
+			name:  "q12 counts bids per bidder and 10 s window",
+			query: Q12,
+			ev: generator.Events{Bids: []generator.Bid{
+				bid(1, 9, 1, 1), bid(1, 9, 1, 9.9), bid(1, 9, 1, 10), bid(1, 8, 1, 12),
+			}},
+			want: []Row{
+				{"bidder": int64(9), "bid_count": int64(2), "starttime": "2026-01-01T00:00:00Z", "endtime": "2026-01-01T00:00:10Z"},
+				{"bidder": int64(8), "bid_count": int64(1), "starttime": "2026-01-01T00:00:10Z", "endtime": "2026-01-01T00:00:20Z"},
+				{"bidder": int64(9), "bid_count": int64(1), "starttime": "2026-01-01T00:00:10Z", "endtime": "2026-01-01T00:00:20Z"},
+			},
+		},
+		{
 			// Person 1 enters at 3 s and sells at 9.999 s (window [0,10)); person 2
 			// enters at 5 s but sells at 10 s, in the next window.
 			name:  "q8 matches person and seller in the same 10 s window",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -32,6 +33,28 @@ func (m *Meta) showResults(ctx context.Context, p *ir.Plan, s *session) error {
 	defer cl.Close()
 	for _, op := range p.Pipeline.Operators {
 		if op.Sink == nil {
+			continue
+		}
+		if op.Sink.File != "" && len(op.Sink.PartitionBy) > 0 {
+			// Partitioned: the files are the sink's name under name=value
+			// directories (runtime/worker.partitionPath).
+			pattern := filepath.Dir(op.Sink.File)
+			for _, f := range op.Sink.PartitionBy {
+				pattern = filepath.Join(pattern, f+"=*")
+			}
+			paths, err := filepath.Glob(filepath.Join(pattern, filepath.Base(op.Sink.File)))
+			if err != nil {
+				return err
+			}
+			total := 0
+			for _, path := range paths {
+				n, err := countLines(path)
+				if err != nil {
+					return err
+				}
+				total += n
+			}
+			fmt.Fprintf(m.Stdout, "\n%s: %s in %d partition files under %s\n", op.ID, records(total), len(paths), filepath.Dir(op.Sink.File))
 			continue
 		}
 		if op.Sink.File != "" {
