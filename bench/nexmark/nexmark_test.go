@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -40,20 +39,19 @@ func load(t *testing.T, q string) *ir.Pipeline {
 	return res.Pipeline
 }
 
-// TestTestsUpToDate regenerates every tests.hcl (generator + reference) and
-// compares it with the checked-in file.
+// TestTestsUpToDate regenerates every tests.hcl and given-records file
+// (generator + reference) and compares them with the checked-in files.
 func TestTestsUpToDate(t *testing.T) {
 	for _, q := range testgen.Queries() {
-		want, err := testgen.Render(q)
+		files, err := testgen.Render(q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := os.ReadFile(filepath.Join(q, "tests.hcl"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("%s/tests.hcl is out of date: run go generate ./bench/nexmark", q)
+		for path, want := range files {
+			got, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(want, got) {
+				t.Errorf("%s is out of date (%v): run go generate ./bench/nexmark", path, err)
+			}
 		}
 	}
 }

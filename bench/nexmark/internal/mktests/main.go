@@ -1,5 +1,6 @@
-// Command mktests writes each Nexmark query's tests.hcl (see package
-// testgen). It runs from bench/nexmark: `go generate ./bench/nexmark`.
+// Command mktests writes each Nexmark query's tests.hcl and the given
+// records they share (see package testgen). It runs from bench/nexmark:
+// `go generate ./bench/nexmark`.
 package main
 
 import (
@@ -12,9 +13,14 @@ import (
 
 func main() {
 	for _, q := range testgen.Queries() {
-		b, err := testgen.Render(q)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(q, "tests.hcl"), b, 0o644)
+		files, err := testgen.Render(q)
+		for path, b := range files {
+			if err == nil {
+				err = os.MkdirAll(filepath.Dir(path), 0o755)
+			}
+			if err == nil {
+				err = os.WriteFile(path, b, 0o644)
+			}
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "mktests:", err)
