@@ -25,7 +25,7 @@ func TestChangelogQueries(t *testing.T) {
 	}
 	bids := []generator.Bid{
 		bid(1, 7, 100, 1), bid(1, 8, 300, 2), bid(1, 7, 900, 11), // 900 comes after auction 1 closed
-		bid(2, 7, 50, 5), // at the expiry: BETWEEN includes it
+		bid(2, 7, 50, 5),                 // at the expiry: BETWEEN includes it
 		bid(3, 9, 5, 3), bid(3, 9, 5, 3), // tied on price and time
 	}
 	row := func(b generator.Bid) Row { return bidOut(b) }
