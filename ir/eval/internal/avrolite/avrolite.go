@@ -147,7 +147,7 @@ type RecordSchema struct {
 func (s *RecordSchema) Type() Type { return Record }
 
 // IsError reports a record declared as an Avro error.
-func (s *RecordSchema) IsError() bool { return s.isError }
+func (s *RecordSchema) IsError() bool    { return s.isError }
 func (s *RecordSchema) Fields() []*Field { return s.fields }
 func (s *RecordSchema) String() string   { return `"` + s.full + `"` }
 
