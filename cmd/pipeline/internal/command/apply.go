@@ -207,7 +207,17 @@ func (c *ApplyCommand) Run(args []string) int {
 			c.showDiags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "-reset-state has no effect here",
 				Detail: "With a broker block, native stages run on `pipeline worker` processes: start those with -reset-state to let a stage with a damaged checkpoint start empty."}}, nil)
 		}
-		return c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
+		code := c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
+		if code == 0 {
+			// The workers created their topics by now: record them as
+			// they are, for plan -refresh.
+			recordTopics(ctx, s.clientOpts, next)
+			if err := state.Write(stDir, next); err != nil {
+				c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
+				return 1
+			}
+		}
+		return code
 	}
 	runErr := c.execute(ctx, transforms.local(plan), s, &rf, filepath.Join(stDir, "run"), beams)
 	if runErr != nil {
@@ -304,7 +314,7 @@ func (m *Meta) verifySaved(p *ir.Plan, v *varFlags) (*ir.Plan, hcl.Diagnostics) 
 func samePlan(saved, fresh *ir.Plan) bool {
 	norm := func(p *ir.Plan) []byte {
 		c := *p
-		c.Changes, c.StateChanges, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, nil, 0
+		c.Changes, c.StateChanges, c.Explain, c.CostProfile, c.StateSerial, c.Drift = nil, nil, nil, nil, 0, nil
 		b, err := c.Encode()
 		if err != nil {
 			return nil

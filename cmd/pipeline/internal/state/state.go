@@ -48,6 +48,20 @@ type State struct {
 	// (ir.Operator.Identity). Kept across applies, so a moved block may be
 	// removed once applied.
 	Identities map[string]string `json:"identities,omitempty"`
+	// TopicDetails are the topics as apply last saw them on the broker
+	// (partitions, configs set on the topic), for plan -refresh to tell
+	// what changed outside apply. Topics apply did not find (a worker
+	// creates them later) are missing here.
+	TopicDetails []TopicDetail `json:"topic_details,omitempty"`
+}
+
+// TopicDetail is a topic as apply saw it on the broker.
+type TopicDetail struct {
+	Name       string `json:"name"`
+	Partitions int32  `json:"partitions"`
+	// Configs are the configs set on the topic itself (not the broker's
+	// defaults), by key.
+	Configs map[string]string `json:"configs,omitempty"`
 }
 
 // Stateful is a stateful operator (aggregate, dedupe, join) as applied.
@@ -92,7 +106,17 @@ type Transform struct {
 	Name     string `json:"name"`
 	SHA256   string `json:"sha256"`    // of the module: unchanged modules are not redeployed
 	AdminURL string `json:"admin_url"` // where it was deployed (no credentials)
+	// InputTopic, OutputTopics and Env are what it was deployed with, for
+	// plan -refresh; Env holds SensitiveEnv instead of the value of a
+	// variable that carries a secret. Empty in states written before.
+	InputTopic   string            `json:"input_topic,omitempty"`
+	OutputTopics []string          `json:"output_topics,omitempty"`
+	Env          map[string]string `json:"env,omitempty"`
 }
+
+// SensitiveEnv stands for the value of a transform's environment variable
+// that carries a secret: the state never holds it.
+const SensitiveEnv = "(sensitive)"
 
 // Dir returns the state directory of the spec at specPath (a directory or a
 // file): .pipeline beside it.
