@@ -107,6 +107,20 @@ func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 	}
 	// Channels carry the exact event time in a header (runtime/worker).
 	cfg.EventTimeHeader = record.HeaderEventTime
+	// A source topic starts where its start_from says (a job commits no
+	// offsets, so every partition is one without a committed offset); a
+	// table or a channel topic starts at its beginning.
+	if src := in.Source; !in.Table && src != nil && src.Source != nil && src.Source.Topic == in.Topic {
+		switch pos := src.Source.StartPosition(); pos {
+		case ir.StartEarliest:
+		case ir.StartLatest:
+			cfg.StartLatest = true
+		default:
+			if ms, err := eval.ParseTimestamp(pos); err == nil { // validated when planned
+				cfg.StartAfterMs = &ms
+			}
+		}
+	}
 	if !in.Table {
 		cfg.MaxFutureMs = k.Plan.Pipeline.ChannelMaxFuture()
 		if in.Source != nil && in.Source.Source != nil {
