@@ -100,6 +100,10 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 
+	if c.getenv(pauseEnv) != "" {
+		state.BeforeRename = func() { c.pauseAt(pauseStateRename) }
+		defer func() { state.BeforeRename = nil }()
+	}
 	stDir := state.Dir(plan.SpecPath)
 	unlock, err := state.LockAs(stDir, "apply "+path, *lockTimeout)
 	if err != nil {
@@ -107,6 +111,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer unlock()
+	c.pauseAt(pauseLocked)
 	serial, err := state.Serial(stDir)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
@@ -187,6 +192,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
 		return 1
 	}
+	c.pauseAt(pauseStateWritten)
 	beams, err := c.submitBeam(ctx, plan, s, &rf)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot submit the beam stages: %v", err)), nil)
@@ -208,6 +214,7 @@ func (c *ApplyCommand) Run(args []string) int {
 				Detail: "With a broker block, native stages run on `pipeline worker` processes: start those with -reset-state to let a stage with a damaged checkpoint start empty."}}, nil)
 		}
 		code := c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
+		c.pauseAt(pauseRolledOut)
 		if code == 0 {
 			// The workers created their topics by now: record them as
 			// they are, for plan -refresh.
@@ -417,4 +424,28 @@ func deployed(p *ir.Plan, s *session, serial int64) *state.State {
 	st.ChannelTopics = channelTopics(p)
 	recordState(p, st)
 	return st
+}
+
+// Test-only pause points of apply (PIPELINE_TEST_PAUSE_AT), in the order
+// apply reaches them: the lock taken; the new state written to its
+// temporary file, before the rename; the state recorded, before the plan
+// is published to the workers; the rollout over, before the state records
+// the topics as they are.
+const (
+	pauseEnv          = "PIPELINE_TEST_PAUSE_AT"
+	pauseLocked       = "locked"
+	pauseStateRename  = "state-rename"
+	pauseStateWritten = "state-written"
+	pauseRolledOut    = "rolled-out"
+)
+
+// pauseAt is a test-only hook: when PIPELINE_TEST_PAUSE_AT names phase,
+// apply says so on stderr and sleeps, so that a test can kill it right
+// there (cmd/pipeline's TestKillDuringApply). Nothing else sets it.
+func (m *Meta) pauseAt(phase string) {
+	if m.getenv(pauseEnv) != phase {
+		return
+	}
+	fmt.Fprintf(m.Stderr, "%s: paused at %s (pid %d)\n", pauseEnv, phase, os.Getpid())
+	time.Sleep(10 * time.Minute)
 }

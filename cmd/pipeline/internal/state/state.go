@@ -157,8 +157,18 @@ func Serial(dir string) (int64, error) {
 	return s.Serial, nil
 }
 
-// Write replaces the state in dir atomically, creating dir (0700) and the
-// file (0600).
+// BeforeRename, when set, runs in Write once the new state is written and
+// synced to its temporary file, just before the rename that makes it the
+// state. Test-only: apply sets it for PIPELINE_TEST_PAUSE_AT=state-rename,
+// so a test can kill apply there.
+var BeforeRename func()
+
+// Write replaces the state in dir atomically and durably, creating dir
+// (0700) and the file (0600): the new state goes to a temporary file in
+// dir, which is synced, renamed over state.json, and dir synced, so that a
+// process killed (or a machine that loses power) at any point leaves the
+// old state or the new one, never a torn file. A temporary file left by a
+// killed Write is removed by the next lock holder.
 func Write(dir string, s *State) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write state: %w", err)
@@ -188,8 +198,28 @@ func Write(dir string, s *State) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
+	if BeforeRename != nil {
+		BeforeRename()
+	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, "state.json")); err != nil {
 		return fmt.Errorf("write state: %w", err)
+	}
+	// The rename is durable once the directory is.
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// syncDir flushes dir's entries (a rename into it) to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some filesystems cannot sync a directory
+		return err
 	}
 	return nil
 }
