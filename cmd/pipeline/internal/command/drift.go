@@ -89,7 +89,7 @@ func (m *Meta) refresh(ctx context.Context, p *ir.Plan, st *state.State) ([]ir.D
 func refreshWarning(what string, err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagWarning,
 		Summary: "Cannot refresh " + what,
-		Detail:  fmt.Sprintf("%v. What it holds is not compared with the state; the plan is made as without -refresh.", err)}
+		Detail:  fmt.Sprintf("%v. Its objects are not compared with the state; the rest of the plan is as without -refresh.", err)}
 }
 
 // liveTopic is a topic as the broker describes it now.

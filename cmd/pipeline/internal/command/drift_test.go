@@ -210,3 +210,33 @@ func TestEnvDiffsHideSensitiveValues(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanRefreshWithTheBrokerDown: a broker that refuses connections is a
+// warning naming it (for the topics and for the status topic), not a
+// failure, and there is no drift to report.
+func TestPlanRefreshWithTheBrokerDown(t *testing.T) {
+	dir := writeSpec(t, `pipeline "p" {}
+
+broker "main" {
+  brokers = ["127.0.0.1:1"]
+}
+
+source "orders" {
+  topic  = "orders"
+  schema = object({ id = string })
+}
+
+sink "out" {
+  input = source.orders
+  topic = "out"
+}
+`)
+	if err := state.Write(state.Dir(dir), &state.State{Serial: 1, Pipeline: "p", Broker: []string{"127.0.0.1:1"}, Topics: []string{"orders", "out"}}); err != nil {
+		t.Fatal(err)
+	}
+	res := runEnv(t, "plan", "-refresh", "-json", dir)
+	check{code: 0, outLacks: []string{`"drift"`}, errHas: []string{
+		"Cannot refresh the topics on broker 127.0.0.1:1",
+		"Cannot refresh the workers' status topic _pipeline-status on broker 127.0.0.1:1",
+	}}.verify(t, res)
+}
