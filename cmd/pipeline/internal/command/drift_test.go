@@ -26,7 +26,8 @@ import (
 // TestPlanRefreshReportsDrift applies two broker stages to a test broker
 // and a fake Admin API, changes things behind apply's back (a topic
 // deleted, partitions added, a topic config set, a transform deleted,
-// another's environment changed), and checks that plan -refresh reports
+// another's environment changed, a worker reporting another version), and
+// checks that plan -refresh reports
 // exactly those, and that plan without -refresh contacts nothing.
 func TestPlanRefreshReportsDrift(t *testing.T) {
 	rp := &redpanda{broker: testkit.EmbeddedBroker(t, embedded.Partitions(2)),
@@ -71,6 +72,16 @@ func TestPlanRefreshReportsDrift(t *testing.T) {
 		}
 	}
 
+	// A live worker reports running a version another apply published.
+	report, err := json.Marshal(control.Report{FormatVersion: 1, Worker: "w9", Host: "h", ReportedAt: time.Now(), IntervalMs: time.Minute.Milliseconds(),
+		Pipelines: []control.PipelineStatus{{Name: "shop", Version: 2, Running: 2, State: "running"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: control.StatusTopic, Key: []byte("w9"), Value: report}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+
 	requests := len(rp.admin.Requests())
 	offline := runEnv(t, "plan", "-json", dir)
 	if offline.code != 0 {
@@ -100,6 +111,7 @@ func TestPlanRefreshReportsDrift(t *testing.T) {
 		{Address: "transform.shop-broker.source.clicks", Kind: "transform", Change: "removed",
 			Detail: "the last apply deployed it (stage broker.1); the cluster at " + rp.admin.URL + " does not have it"},
 		{Address: "transform.shop-broker.source.orders", Kind: "transform", Change: "changed", Detail: "environment EXTRA added"},
+		{Address: "worker.w9", Kind: "worker", Change: "changed", Detail: "runs version 2 of pipeline shop (ordered 2); the state says 1"},
 	}
 	if diff := cmp.Diff(want, got.Drift); diff != "" {
 		t.Errorf("drift (-want +got):\n%s", diff)
