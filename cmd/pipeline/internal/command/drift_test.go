@@ -27,8 +27,8 @@ import (
 // and a fake Admin API, changes things behind apply's back (a topic
 // deleted, partitions added, a topic config set, a transform deleted,
 // another's environment changed, a worker reporting another version), and
-// checks that plan -refresh reports
-// exactly those, and that plan without -refresh contacts nothing.
+// checks that plan -refresh reports exactly those, and that plan without
+// -refresh contacts nothing.
 func TestPlanRefreshReportsDrift(t *testing.T) {
 	rp := &redpanda{broker: testkit.EmbeddedBroker(t, embedded.Partitions(2)),
 		admin: admintest.NewServer(t, admintest.RequireBasicAuth("svc", "pw-from-env"))}
