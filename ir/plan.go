@@ -52,6 +52,29 @@ type Plan struct {
 	// Rewrites are the changes the optimizer made to the pipeline before
 	// placing it, in the order made; Pipeline is the rewritten pipeline.
 	Rewrites []Rewrite `json:"rewrites,omitempty"`
+	// Drift is what plan -refresh found changed or removed outside apply
+	// (topics, transforms, beam jobs, workers' versions), compared with
+	// the local state; empty without -refresh. Not part of what apply
+	// checks a saved plan against: it describes the world, not the spec.
+	Drift []Drift `json:"drift,omitempty"`
+}
+
+// Drift changes.
+const (
+	DriftRemoved = "removed"
+	DriftChanged = "changed"
+)
+
+// Drift is one object the last apply recorded that is gone or differs now.
+type Drift struct {
+	// Address names the object: "topic.orders",
+	// "transform.shop-broker.source.orders", "beam_job.beam.aggregate.revenue",
+	// "worker.w1".
+	Address string `json:"address"`
+	Kind    string `json:"kind"`   // topic | transform | beam_job | worker
+	Change  string `json:"change"` // removed | changed
+	// Detail says what differs, for people: "partitions 1 → 3".
+	Detail string `json:"detail"`
 }
 
 // CostProfile identifies a calibration profile (pipeline calibrate).

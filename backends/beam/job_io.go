@@ -89,6 +89,29 @@ type stamperConfig struct {
 	Stream string `json:"stream"`
 }
 
+// startFrom says where the read of in starts: a source topic where its
+// start_from says (a job commits no offsets, so every partition is one
+// without a committed offset), at its end (latest) or at a time; a table
+// or a channel topic at its beginning (neither).
+func startFrom(in Input) (latest bool, afterMs *int64) {
+	src := in.Source
+	if in.Table || src == nil || src.Source == nil || src.Source.Topic != in.Topic {
+		return false, nil
+	}
+	switch pos := src.Source.StartPosition(); pos {
+	case ir.StartEarliest:
+		return false, nil
+	case ir.StartLatest:
+		return true, nil
+	default:
+		ms, err := eval.ParseTimestamp(pos)
+		if err != nil { // validated when planned
+			return false, nil
+		}
+		return false, &ms
+	}
+}
+
 func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 	if in.File != "" {
 		return beam.ParDo(s, &fileReadFn{Path: in.File, TimestampMs: k.FileTimeMs, Limit: int(in.Source.Source.RecordLimit())}, beam.Impulse(s))
@@ -107,6 +130,7 @@ func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 	}
 	// Channels carry the exact event time in a header (runtime/worker).
 	cfg.EventTimeHeader = record.HeaderEventTime
+	cfg.StartLatest, cfg.StartAfterMs = startFrom(in)
 	if !in.Table {
 		cfg.MaxFutureMs = k.Plan.Pipeline.ChannelMaxFuture()
 		if in.Source != nil && in.Source.Source != nil {

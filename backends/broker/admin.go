@@ -137,6 +137,36 @@ type TransformMetadata struct {
 	InputTopic   string
 	OutputTopics []string
 	Environment  map[string]string
+	// From is where the transform starts reading its input when first
+	// deployed (nil: where Redpanda starts it). Redpanda ignores it when
+	// the transform exists: it resumes at its own committed offsets.
+	From *StartOffset
+}
+
+// StartOffset is the deploy request's offset: Format says from what Value
+// counts (rpk transform deploy --from-offset: +N, -N, @T).
+type StartOffset struct {
+	Format string `json:"format"`
+	Value  int64  `json:"value"`
+}
+
+// StartOffset formats.
+const (
+	OffsetFromStart = "from_start" // Value records after each partition's start
+	OffsetFromEnd   = "from_end"   // Value records before each partition's end
+	OffsetTimestamp = "timestamp"  // the first record stamped at or after Value (epoch ms)
+)
+
+// RPK is the offset as rpk transform deploy --from-offset (and
+// transform.yaml's from-offset) writes it: +N, -N or @T.
+func (o StartOffset) RPK() string {
+	switch o.Format {
+	case OffsetFromStart:
+		return fmt.Sprintf("+%d", o.Value)
+	case OffsetFromEnd:
+		return fmt.Sprintf("-%d", o.Value)
+	}
+	return fmt.Sprintf("@%d", o.Value)
 }
 
 // Transform is a transform deployed on the cluster, as List reports it.
@@ -166,12 +196,14 @@ type envVar struct {
 
 // deployRequest is the admin API's deploy_transform_request model. The
 // broker validates it against a schema with additionalProperties false, so
-// nothing else may be sent.
+// nothing else may be sent. offset is what rpk transform deploy
+// --from-offset sends (rpadmin's TransformMetadata.FromOffset).
 type deployRequest struct {
-	Name         string   `json:"name"`
-	InputTopic   string   `json:"input_topic"`
-	OutputTopics []string `json:"output_topics"`
-	Environment  []envVar `json:"environment,omitempty"`
+	Name         string       `json:"name"`
+	InputTopic   string       `json:"input_topic"`
+	OutputTopics []string     `json:"output_topics"`
+	Environment  []envVar     `json:"environment,omitempty"`
+	Offset       *StartOffset `json:"offset,omitempty"`
 }
 
 // transformJSON is the admin API's transform_metadata model.
@@ -188,7 +220,7 @@ type transformJSON struct {
 // Environment variables are sorted by key, so the same transform gives the
 // same bytes.
 func DeployBody(meta TransformMetadata, module []byte) ([]byte, error) {
-	req := deployRequest{Name: meta.Name, InputTopic: meta.InputTopic, OutputTopics: meta.OutputTopics}
+	req := deployRequest{Name: meta.Name, InputTopic: meta.InputTopic, OutputTopics: meta.OutputTopics, Offset: meta.From}
 	if req.OutputTopics == nil {
 		req.OutputTopics = []string{}
 	}

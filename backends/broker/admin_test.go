@@ -83,6 +83,16 @@ func TestAdminRequestsAreExactlyAsDocumented(t *testing.T) {
 			Body: `{"name":"t","input_topic":"in","output_topics":["out"]}` + string(wasm),
 		},
 	}, {
+		name: "deploy with a start offset sends it as rpk's --from-offset does",
+		call: func(c *AdminClient) error {
+			return c.Deploy(context.Background(), TransformMetadata{Name: "t", InputTopic: "in", OutputTopics: []string{"out"},
+				From: &StartOffset{Format: OffsetTimestamp, Value: 1767225600000}}, wasm)
+		},
+		want: recorded{
+			Method: "POST", RawPath: "/v1/transform/deploy", ContentType: "application/json+wasm", Accept: "application/json",
+			Body: `{"name":"t","input_topic":"in","output_topics":["out"],"offset":{"format":"timestamp","value":1767225600000}}` + string(wasm),
+		},
+	}, {
 		name: "list with a bearer token",
 		opts: []AdminOption{WithBearerToken("tok")},
 		call: func(c *AdminClient) error { _, err := c.List(context.Background()); return err },

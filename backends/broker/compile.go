@@ -56,6 +56,10 @@ type Artifact struct {
 	Targets map[string]string
 	// DeadLetterTopic is the output topic of rejected records.
 	DeadLetterTopic string
+	// From is where the transform starts reading InputTopic when first
+	// deployed: its source's start_from (a channel topic: its start).
+	// Redpanda keeps a transform's own offsets across redeploys.
+	From *StartOffset
 
 	channels map[string]bool // output topics that are channel topics
 	// config is the stage's module configuration; Module and SHA256
@@ -114,6 +118,9 @@ func compile(p *ir.Plan, stageID string, o compileOptions) (*Artifact, error) {
 	}
 	for s, t := range ins {
 		a.InputStream, a.InputTopic = s, t
+	}
+	if a.From, err = startOffset(pl, a.InputStream, a.InputTopic); err != nil {
+		return nil, fmt.Errorf("broker: stage %s: %w", st.ID, err)
 	}
 	taps := map[string]string{}
 	for _, t := range o.taps {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/ir/eval"
 )
 
 // CompileStages compiles every broker stage of p, in plan order.
@@ -31,7 +32,28 @@ func CompileStages(p *ir.Plan) ([]*Artifact, error) {
 
 // Metadata is what a deploy request says about the artifact's transform.
 func (a *Artifact) Metadata() TransformMetadata {
-	return TransformMetadata{Name: a.Name, InputTopic: a.InputTopic, OutputTopics: a.OutputTopics, Environment: a.Env}
+	return TransformMetadata{Name: a.Name, InputTopic: a.InputTopic, OutputTopics: a.OutputTopics, Environment: a.Env, From: a.From}
+}
+
+// startOffset is where a new transform reading topic (stream's topic)
+// starts: where the source's start_from says, or the start of a channel
+// topic, which only the pipeline writes.
+func startOffset(pl *ir.Pipeline, stream, topic string) (*StartOffset, error) {
+	pos := ir.StartEarliest
+	if op := pl.Operator(stream); op != nil && op.Source != nil && op.Source.Topic == topic {
+		pos = op.Source.StartPosition()
+	}
+	switch pos {
+	case ir.StartEarliest:
+		return &StartOffset{Format: OffsetFromStart, Value: 0}, nil
+	case ir.StartLatest:
+		return &StartOffset{Format: OffsetFromEnd, Value: 0}, nil
+	}
+	ms, err := eval.ParseTimestamp(pos)
+	if err != nil {
+		return nil, fmt.Errorf("%s: start_from: %w", stream, err)
+	}
+	return &StartOffset{Format: OffsetTimestamp, Value: ms}, nil
 }
 
 // Describe adds to every broker stage of p a note with its module's size

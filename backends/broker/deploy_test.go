@@ -213,11 +213,36 @@ func TestDescribeStatesModuleSizeAndMemory(t *testing.T) {
 	}
 }
 
+// TestStartOffsetFromSpec checks the deploy offset each start_from gives,
+// written as rpk's --from-offset.
+func TestStartOffsetFromSpec(t *testing.T) {
+	pl := &ir.Pipeline{Operators: []*ir.Operator{
+		{ID: "source.a", Kind: ir.KindSource, Source: &ir.Source{Topic: "a"}},
+		{ID: "source.b", Kind: ir.KindSource, Source: &ir.Source{Topic: "b", StartFrom: "latest"}},
+		{ID: "source.c", Kind: ir.KindSource, Source: &ir.Source{Topic: "c", StartFrom: "2026-01-01T00:00:01Z"}},
+	}}
+	for _, tt := range []struct{ stream, topic, want string }{
+		{"source.a", "a", "+0"},
+		{"source.b", "b", "-0"},
+		{"source.c", "c", "@1767225601000"},
+		{"filter.x", "p.filter.x", "+0"}, // a channel topic: from its start
+	} {
+		got, err := startOffset(pl, tt.stream, tt.topic)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.stream, err)
+		}
+		if got.RPK() != tt.want {
+			t.Errorf("%s: offset %s, want %s", tt.stream, got.RPK(), tt.want)
+		}
+	}
+}
+
 func TestTransformYAML(t *testing.T) {
 	f := TransformFile{
 		TransformMetadata: TransformMetadata{
 			Name: "lognorm-broker.1", InputTopic: "raw-logs", OutputTopics: []string{"logs-errors", "lognorm.dlq"},
 			Environment: map[string]string{"PIPELINE_STAGE": "broker.1", "PIPELINE_NAME": "lognorm", "ODD": "a: \"b\"\n#c"},
+			From:        &StartOffset{Format: OffsetTimestamp, Value: 1767225600000},
 		},
 		Pipeline: "lognorm", Stage: "broker.1", MemoryBytes: 10 << 20,
 	}
@@ -240,6 +265,7 @@ env:
   "ODD": "a: \"b\"\n#c"
   "PIPELINE_NAME": "lognorm"
   "PIPELINE_STAGE": "broker.1"
+from-offset: "@1767225600000"
 `
 	if diff := cmp.Diff(want, string(f.YAML())); diff != "" {
 		t.Errorf("transform.yaml (-want +got):\n%s", diff)

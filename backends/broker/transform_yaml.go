@@ -40,7 +40,7 @@ type TransformFile struct {
 func (f TransformFile) ModuleFile() string { return f.Name + ".wasm" }
 
 // YAML renders the file in rpk's transform.yaml schema (name, input-topic,
-// output-topics, language, env), headed by comments saying it is
+// output-topics, language, env, from-offset), headed by comments saying it is
 // generated. Strings are double-quoted JSON strings, which YAML reads
 // unchanged whatever they contain; env keys are sorted.
 func (f TransformFile) YAML() []byte {
@@ -83,6 +83,9 @@ func (f TransformFile) YAML() []byte {
 		for _, k := range keys {
 			fmt.Fprintf(&b, "  %s: %s\n", yamlString(k), yamlString(f.Environment[k]))
 		}
+	}
+	if f.From != nil {
+		fmt.Fprintf(&b, "from-offset: %s\n", yamlString(f.From.RPK()))
 	}
 	return b.Bytes()
 }

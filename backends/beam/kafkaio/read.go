@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -71,24 +73,33 @@ type ReadConfig struct {
 	MaxFutureMs int64 `json:",omitempty"`
 	// PollMs bounds one fetch (default 250).
 	PollMs int64 `json:",omitempty"`
+	// StartLatest and StartAfterMs say where each partition is read from
+	// (the spec's start_from; Beam commits no offsets, so no partition has
+	// a committed offset to resume at): its end, or its first record
+	// stamped at or after StartAfterMs (epoch ms). Neither: its start.
+	StartLatest  bool   `json:",omitempty"`
+	StartAfterMs *int64 `json:",omitempty"`
 }
 
-// Read reads cfg.Topic from the earliest offset of each partition, with
+// Read reads cfg.Topic from the earliest offset of each partition (or
+// where StartLatest or StartAfterMs say), with
 // read_committed isolation, and returns a PCollection of Record stamped
 // with their event times. It runs unbounded unless cfg.StopWhenIdleMs is
 // set.
 func Read(s beam.Scope, cfg ReadConfig) beam.PCollection {
 	s = s.Scope("kafkaio.Read(" + cfg.Topic + ")")
 	imp := beam.Impulse(s)
-	parts := beam.ParDo(s, &partitionsFn{Conn: cfg.Conn, Topic: cfg.Topic}, imp)
+	parts := beam.ParDo(s, &partitionsFn{Conn: cfg.Conn, Topic: cfg.Topic, StartLatest: cfg.StartLatest, StartAfterMs: cfg.StartAfterMs}, imp)
 	return beam.ParDo(s, &readFn{Config: cfg}, parts)
 }
 
 // partitionsFn lists the topic's partitions when the pipeline runs (not
 // when it is built), so that a job reads the partitions the topic has.
 type partitionsFn struct {
-	Conn  Conn
-	Topic string
+	Conn         Conn
+	Topic        string
+	StartLatest  bool
+	StartAfterMs *int64
 }
 
 func (fn *partitionsFn) ProcessElement(ctx context.Context, _ []byte, emit func(Partition)) error {
@@ -101,17 +112,60 @@ func (fn *partitionsFn) ProcessElement(ctx context.Context, _ []byte, emit func(
 		return fmt.Errorf("kafkaio: client: %w", err)
 	}
 	defer cl.Close()
-	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, fn.Topic)
+	starts, err := startOffsets(ctx, kadm.NewClient(cl), fn.Topic, fn.StartLatest, fn.StartAfterMs)
 	if err != nil {
-		return fmt.Errorf("kafkaio: list partitions of %s: %w", fn.Topic, err)
+		return err
 	}
-	if err := starts.Error(); err != nil {
-		return fmt.Errorf("kafkaio: list partitions of %s: %w", fn.Topic, err)
+	for _, o := range starts {
+		emit(Partition{Topic: fn.Topic, Partition: o.Partition, Start: o.Offset})
 	}
-	starts.Each(func(o kadm.ListedOffset) {
-		emit(Partition{Topic: o.Topic, Partition: o.Partition, Start: o.Offset})
-	})
 	return nil
+}
+
+// startOffsets lists the offset each partition of topic is read from: its
+// start, its end (latest), or its first record stamped at or after afterMs
+// (its end when it has none), sorted by partition.
+func startOffsets(ctx context.Context, adm *kadm.Client, topic string, latest bool, afterMs *int64) ([]kadm.ListedOffset, error) {
+	list := func(f func(context.Context, ...string) (kadm.ListedOffsets, error)) (map[int32]kadm.ListedOffset, error) {
+		l, err := f(ctx, topic)
+		if err == nil {
+			err = l.Error()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("kafkaio: list partitions of %s: %w", topic, err)
+		}
+		return l[topic], nil
+	}
+	var got map[int32]kadm.ListedOffset
+	var err error
+	switch {
+	case latest:
+		got, err = list(adm.ListEndOffsets)
+	case afterMs != nil:
+		got, err = list(func(ctx context.Context, topics ...string) (kadm.ListedOffsets, error) {
+			return adm.ListOffsetsAfterMilli(ctx, *afterMs, topics...)
+		})
+		if err == nil && slices.ContainsFunc(slices.Collect(maps.Values(got)), func(o kadm.ListedOffset) bool { return o.Offset < 0 }) {
+			// A broker that answers -1 for "no record at or after the
+			// time": the partition starts at its end.
+			var ends map[int32]kadm.ListedOffset
+			if ends, err = list(adm.ListEndOffsets); err == nil {
+				for p, o := range got {
+					if o.Offset < 0 {
+						got[p] = ends[p]
+					}
+				}
+			}
+		}
+	default:
+		got, err = list(adm.ListStartOffsets)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Collect(maps.Values(got))
+	slices.SortFunc(out, func(a, b kadm.ListedOffset) int { return int(a.Partition - b.Partition) })
+	return out, nil
 }
 
 // readFn is the splittable DoFn: the element is a partition, the

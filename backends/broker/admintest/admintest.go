@@ -37,6 +37,11 @@ type Transform struct {
 	Module       []byte
 	// SHA256 is the hex digest of Module.
 	SHA256 string
+	// Offset is the deploy request's offset ("from_start 0",
+	// "from_end 0", "timestamp 1767225600000"), "" when it had none. As
+	// Redpanda does, a redeploy of an existing transform keeps the offset
+	// it was first deployed with.
+	Offset string
 }
 
 // Request is one request the server received.
@@ -207,7 +212,7 @@ func (s *Server) deploy(w http.ResponseWriter, r *http.Request) {
 	}
 	for k := range doc {
 		switch k {
-		case "name", "input_topic", "output_topics", "environment":
+		case "name", "input_topic", "output_topics", "environment", "offset":
 		default:
 			fail("invalid JSON request body: additional property %q", k)
 			return
@@ -244,11 +249,37 @@ func (s *Server) deploy(w http.ResponseWriter, r *http.Request) {
 			t.Environment[k] = v
 		}
 	}
+	if raw, ok := doc["offset"]; ok {
+		var off struct {
+			Format *string `json:"format"`
+			Value  *int64  `json:"value"`
+		}
+		if err := strictUnmarshal(raw, &off); err != nil || off.Format == nil || off.Value == nil {
+			fail("invalid JSON request body: offset is {\"format\": string, \"value\": integer}, got %s", raw)
+			return
+		}
+		switch *off.Format {
+		case "from_start", "from_end", "timestamp":
+		default:
+			fail("invalid JSON request body: offset format %q, want from_start, from_end or timestamp", *off.Format)
+			return
+		}
+		if *off.Value < 0 {
+			fail("invalid JSON request body: offset value %d is negative", *off.Value)
+			return
+		}
+		t.Offset = fmt.Sprintf("%s %d", *off.Format, *off.Value)
+	}
 	if t.Name == "" || t.InputTopic == "" || len(t.OutputTopics) == 0 {
 		writeError(w, http.StatusBadRequest, "invalid transform metadata")
 		return
 	}
 	t.Module = append([]byte(nil), module...)
+	s.mu.Lock()
+	if old, ok := s.transforms[t.Name]; ok {
+		t.Offset = old.Offset // only a first deploy's offset counts
+	}
+	s.mu.Unlock()
 	s.Put(t)
 	w.WriteHeader(http.StatusOK)
 }

@@ -100,6 +100,10 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 
+	if c.getenv(pauseEnv) != "" {
+		state.BeforeRename = func() { c.pauseAt(pauseStateRename) }
+		defer func() { state.BeforeRename = nil }()
+	}
 	stDir := state.Dir(plan.SpecPath)
 	unlock, err := state.LockAs(stDir, "apply "+path, *lockTimeout)
 	if err != nil {
@@ -107,6 +111,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer unlock()
+	c.pauseAt(pauseLocked)
 	serial, err := state.Serial(stDir)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot apply: %v", err)), nil)
@@ -187,6 +192,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
 		return 1
 	}
+	c.pauseAt(pauseStateWritten)
 	beams, err := c.submitBeam(ctx, plan, s, &rf)
 	if err != nil {
 		c.showDiags(diagsOf(errorDiag("Cannot submit the beam stages: %v", err)), nil)
@@ -207,7 +213,18 @@ func (c *ApplyCommand) Run(args []string) int {
 			c.showDiags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "-reset-state has no effect here",
 				Detail: "With a broker block, native stages run on `pipeline worker` processes: start those with -reset-state to let a stage with a damaged checkpoint start empty."}}, nil)
 		}
-		return c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
+		code := c.rollout(ctx, plan, s, next.Serial, *wait, *waitTimeout)
+		c.pauseAt(pauseRolledOut)
+		if code == 0 {
+			// The workers created their topics by now: record them as
+			// they are, for plan -refresh.
+			recordTopics(ctx, s.clientOpts, next)
+			if err := state.Write(stDir, next); err != nil {
+				c.showDiags(diagsOf(errorDiag("Cannot record the state: %v", err)), nil)
+				return 1
+			}
+		}
+		return code
 	}
 	runErr := c.execute(ctx, transforms.local(plan), s, &rf, filepath.Join(stDir, "run"), beams)
 	if runErr != nil {
@@ -304,7 +321,7 @@ func (m *Meta) verifySaved(p *ir.Plan, v *varFlags) (*ir.Plan, hcl.Diagnostics) 
 func samePlan(saved, fresh *ir.Plan) bool {
 	norm := func(p *ir.Plan) []byte {
 		c := *p
-		c.Changes, c.StateChanges, c.Explain, c.CostProfile, c.StateSerial = nil, nil, nil, nil, 0
+		c.Changes, c.StateChanges, c.Explain, c.CostProfile, c.StateSerial, c.Drift = nil, nil, nil, nil, 0, nil
 		b, err := c.Encode()
 		if err != nil {
 			return nil
@@ -407,4 +424,28 @@ func deployed(p *ir.Plan, s *session, serial int64) *state.State {
 	st.ChannelTopics = channelTopics(p)
 	recordState(p, st)
 	return st
+}
+
+// Test-only pause points of apply (PIPELINE_TEST_PAUSE_AT), in the order
+// apply reaches them: the lock taken; the new state written to its
+// temporary file, before the rename; the state recorded, before the plan
+// is published to the workers; the rollout over, before the state records
+// the topics as they are.
+const (
+	pauseEnv          = "PIPELINE_TEST_PAUSE_AT"
+	pauseLocked       = "locked"
+	pauseStateRename  = "state-rename"
+	pauseStateWritten = "state-written"
+	pauseRolledOut    = "rolled-out"
+)
+
+// pauseAt is a test-only hook: when PIPELINE_TEST_PAUSE_AT names phase,
+// apply says so on stderr and sleeps, so that a test can kill it right
+// there (cmd/pipeline's TestKillDuringApply). Nothing else sets it.
+func (m *Meta) pauseAt(phase string) {
+	if m.getenv(pauseEnv) != phase {
+		return
+	}
+	fmt.Fprintf(m.Stderr, "%s: paused at %s (pid %d)\n", pauseEnv, phase, os.Getpid())
+	time.Sleep(10 * time.Minute)
 }

@@ -220,7 +220,7 @@ Channels:
 
 State and offsets:
     new      dedupe.once
-    new      consumer broker.source.orders: a new transform starts where Redpanda starts new transforms (start_from is not passed to it)
+    new      consumer broker.source.orders: reads from earliest
     new      consumer native.dedupe.once (group orders.native.dedupe.once): reads from earliest
 `)}},
 		{"plan -detailed-exitcode", ok(), []string{"plan", "-detailed-exitcode", dir}, check{code: 2, outHas: []string{"Plan: 2 stages"}}},

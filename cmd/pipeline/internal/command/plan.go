@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/diagfmt"
 	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/planfmt"
+	"github.com/pipeline-compiler/pipeline/cmd/pipeline/internal/state"
 	"github.com/pipeline-compiler/pipeline/ir"
 	"github.com/pipeline-compiler/pipeline/optimizer"
 )
@@ -34,11 +37,21 @@ delete.
 
 With -detailed-exitcode the exit status is 0 when there is nothing to deploy
 (the last apply recorded the same spec, variable values and stages), 1 on
-error and 2 when the plan has changes.`,
+error and 2 when the plan has changes.
+
+Without -refresh plan contacts nothing. With -refresh it also compares what
+exists with what the last apply recorded: topics (gone, or their partition
+count or topic configs changed), Redpanda transforms (gone, or other topics
+or environment), beam jobs (gone, failed, cancelled or finished at their job
+service) and live workers running another version than the state's. These
+objects changed outside pipeline are listed first under "Drift" (plan -json:
+drift), and -detailed-exitcode exits 2 when there are any. An endpoint that
+cannot be reached gives a warning naming it.`,
 		append([]string{
 			"-json", "Print the plan as JSON with sensitive values redacted.",
 			"-out FILE", "Save the plan to FILE (mode 0600) for show and apply; sensitive values are kept only as salted hashes.",
-			"-detailed-exitcode", "Exit 2 when the plan has changes (see above).",
+			"-detailed-exitcode", "Exit 2 when the plan has changes, or -refresh found drift (see above).",
+			"-refresh", "Compare what exists (topics, transforms, beam jobs, workers) with the state (see above).",
 			"-explain", "Also show, per operator, every backend it could run on, its cost there and why it lost.",
 			"-cost-profile FILE", "Price the backends with this cost profile instead of the one beside the spec.",
 		}, varOptions...)...)
@@ -50,6 +63,7 @@ func (c *PlanCommand) Run(args []string) int {
 	out := fs.String("out", "", "")
 	detailed := fs.Bool("detailed-exitcode", false, "")
 	explain := fs.Bool("explain", false, "")
+	refresh := fs.Bool("refresh", false, "")
 	var v varFlags
 	v.register(fs)
 	fs.StringVar(&v.costProfile, "cost-profile", "", "")
@@ -73,8 +87,11 @@ func (c *PlanCommand) Run(args []string) int {
 		return 1
 	}
 	diags = append(diags, staleSchemaPins(ld.spec)...) // best effort, never fails offline
-	c.showDiags(diags, ld.files)                       // warnings
 	plan := ld.plan
+	if *refresh {
+		diags = append(diags, c.refreshPlan(plan)...)
+	}
+	c.showDiags(diags, ld.files) // warnings
 	if *explain {
 		// Planning is deterministic: the same pipeline planned again with
 		// explanations gives the same stages, plus the alternatives.
@@ -100,10 +117,24 @@ func (c *PlanCommand) Run(args []string) int {
 			fmt.Fprintf(c.Stdout, "\nSaved the plan to: %s\n\nTo deploy exactly this plan, run:\n  pipeline apply %s\n", *out, *out)
 		}
 	}
-	if *detailed && hasChanges(plan) {
+	if *detailed && (hasChanges(plan) || len(plan.Drift) > 0) {
 		return 2
 	}
 	return 0
+}
+
+// refreshPlan fills plan.Drift (plan -refresh) from the state beside the
+// spec, returning warnings for what could not be asked.
+func (c *PlanCommand) refreshPlan(plan *ir.Plan) hcl.Diagnostics {
+	st, err := state.Read(state.Dir(plan.SpecPath))
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot refresh", Detail: err.Error()}}
+	}
+	ctx, stop := c.signalContext()
+	defer stop()
+	drift, diags := c.refresh(ctx, plan, st)
+	plan.Drift = drift
+	return diags
 }
 
 // hasChanges reports whether applying the plan would change anything: it
@@ -160,6 +191,10 @@ func writeFileAtomic(path string, b []byte, perm fs.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

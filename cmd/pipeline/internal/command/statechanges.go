@@ -385,19 +385,17 @@ func consumerChanges(p *ir.Plan, st *state.State, fresh string) []ir.StateChange
 			sc.State, sc.Reason, sc.Offsets = ir.StateNew, fresh, start
 		case w != nil && stg.Backend == ir.BackendBeam:
 			w.matched = true
-			sc.State, sc.Offsets = ir.StateReset, "reads from earliest"
-			sc.Reason = "beam commits no offsets: the new job reads its topics again from the start"
+			sc.State, sc.Offsets = ir.StateReset, start
+			sc.Reason = "beam commits no offsets: the new job reads its topics again, from where start_from says"
 		case w != nil:
 			w.matched = true
 			sc.State, sc.Offsets = ir.StateKept, "resumes at committed offsets"
 		default:
+			// Every backend starts a new consumer at start_from: native
+			// stages per partition without a committed offset, a broker
+			// transform through its deploy request's offset, a beam job
+			// per partition when it starts.
 			sc.State, sc.Offsets = ir.StateNew, start
-			if stg.Backend == ir.BackendBroker {
-				sc.Offsets = "a new transform starts where Redpanda starts new transforms (start_from is not passed to it)"
-			}
-			if stg.Backend == ir.BackendBeam {
-				sc.Offsets = "reads from earliest"
-			}
 			// A consumer whose identity changed (its first operator was
 			// renamed without a moved block, or the stages were regrouped)
 			// replaces one that read the same topics: its offsets

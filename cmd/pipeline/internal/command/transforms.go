@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -150,7 +151,7 @@ func (d *transformDeploy) record(st *state.State) {
 	for i := range st.Stages {
 		for _, a := range d.done {
 			if a.Stage == st.Stages[i].ID {
-				st.Stages[i].Transform = &state.Transform{Name: a.Name, SHA256: a.SHA256(), AdminURL: d.client.URL()}
+				st.Stages[i].Transform = recordedTransform(a, d.client.URL())
 			}
 		}
 	}
@@ -159,6 +160,19 @@ func (d *transformDeploy) record(st *state.State) {
 			st.Stages = append(st.Stages, k)
 		}
 	}
+}
+
+// recordedTransform is what the state records of a transform deployed from
+// a: the values of its secret-carrying variables are left out.
+func recordedTransform(a *broker.Artifact, adminURL string) *state.Transform {
+	env := maps.Clone(a.Env)
+	for _, se := range a.SecretEnv() {
+		if _, ok := env[se.Env]; ok {
+			env[se.Env] = state.SensitiveEnv
+		}
+	}
+	return &state.Transform{Name: a.Name, SHA256: a.SHA256(), AdminURL: adminURL,
+		InputTopic: a.InputTopic, OutputTopics: slices.Clone(a.OutputTopics), Env: env}
 }
 
 // createTopics creates the topics that do not exist yet on the session's

@@ -104,10 +104,29 @@ func Write(w io.Writer, p *ir.Plan) error {
 			}
 		}
 	}
+	writeDrift(&b, p.Drift)
 	writeStateChanges(&b, p.StateChanges)
 	writeChanges(&b, p.Changes, len(p.StateResets()))
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeDrift lists the objects plan -refresh found changed outside apply,
+// before what the plan changes, as Terraform notes "Objects have changed
+// outside of Terraform".
+func writeDrift(b *bytes.Buffer, drift []ir.Drift) {
+	if len(drift) == 0 {
+		return
+	}
+	b.WriteString("\nDrift: objects have changed outside of Pipeline\n\n")
+	b.WriteString("Pipeline detected these changes made outside of apply since the last apply. What follows is computed from the state, not from them:\n")
+	for _, d := range drift {
+		mark := "~"
+		if d.Change == ir.DriftRemoved {
+			mark = "-"
+		}
+		fmt.Fprintf(b, "  %s %s %s: %s\n", mark, d.Address, d.Change, d.Detail)
+	}
 }
 
 // decodeLine says which fields of an input a stage decodes:

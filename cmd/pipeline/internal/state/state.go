@@ -48,6 +48,20 @@ type State struct {
 	// (ir.Operator.Identity). Kept across applies, so a moved block may be
 	// removed once applied.
 	Identities map[string]string `json:"identities,omitempty"`
+	// TopicDetails are the topics as apply last saw them on the broker
+	// (partitions, configs set on the topic), for plan -refresh to tell
+	// what changed outside apply. Topics apply did not find (a worker
+	// creates them later) are missing here.
+	TopicDetails []TopicDetail `json:"topic_details,omitempty"`
+}
+
+// TopicDetail is a topic as apply saw it on the broker.
+type TopicDetail struct {
+	Name       string `json:"name"`
+	Partitions int32  `json:"partitions"`
+	// Configs are the configs set on the topic itself (not the broker's
+	// defaults), by key.
+	Configs map[string]string `json:"configs,omitempty"`
 }
 
 // Stateful is a stateful operator (aggregate, dedupe, join) as applied.
@@ -92,7 +106,17 @@ type Transform struct {
 	Name     string `json:"name"`
 	SHA256   string `json:"sha256"`    // of the module: unchanged modules are not redeployed
 	AdminURL string `json:"admin_url"` // where it was deployed (no credentials)
+	// InputTopic, OutputTopics and Env are what it was deployed with, for
+	// plan -refresh; Env holds SensitiveEnv instead of the value of a
+	// variable that carries a secret. Empty in states written before.
+	InputTopic   string            `json:"input_topic,omitempty"`
+	OutputTopics []string          `json:"output_topics,omitempty"`
+	Env          map[string]string `json:"env,omitempty"`
 }
+
+// SensitiveEnv stands for the value of a transform's environment variable
+// that carries a secret: the state never holds it.
+const SensitiveEnv = "(sensitive)"
 
 // Dir returns the state directory of the spec at specPath (a directory or a
 // file): .pipeline beside it.
@@ -133,8 +157,18 @@ func Serial(dir string) (int64, error) {
 	return s.Serial, nil
 }
 
-// Write replaces the state in dir atomically, creating dir (0700) and the
-// file (0600).
+// BeforeRename, when set, runs in Write once the new state is written and
+// synced to its temporary file, just before the rename that makes it the
+// state. Test-only: apply sets it for PIPELINE_TEST_PAUSE_AT=state-rename,
+// so a test can kill apply there.
+var BeforeRename func()
+
+// Write replaces the state in dir atomically and durably, creating dir
+// (0700) and the file (0600): the new state goes to a temporary file in
+// dir, which is synced, renamed over state.json, and dir synced, so that a
+// process killed (or a machine that loses power) at any point leaves the
+// old state or the new one, never a torn file. A temporary file left by a
+// killed Write is removed by the next lock holder.
 func Write(dir string, s *State) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write state: %w", err)
@@ -164,8 +198,28 @@ func Write(dir string, s *State) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
+	if BeforeRename != nil {
+		BeforeRename()
+	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, "state.json")); err != nil {
 		return fmt.Errorf("write state: %w", err)
+	}
+	// The rename is durable once the directory is.
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// syncDir flushes dir's entries (a rename into it) to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some filesystems cannot sync a directory
+		return err
 	}
 	return nil
 }
