@@ -109,7 +109,7 @@ func TestPlanRefreshReportsDrift(t *testing.T) {
 		{Address: "topic.orders", Kind: "topic", Change: "changed", Detail: "partitions 2 → 3"},
 		{Address: "topic.pages", Kind: "topic", Change: "removed", Detail: "the state of apply 1 names it; the broker does not have it"},
 		{Address: "transform.shop-broker.source.clicks", Kind: "transform", Change: "removed",
-			Detail: "the last apply deployed it (stage broker.1); the cluster at " + rp.admin.URL + " does not have it"},
+			Detail: "the last apply deployed it (stage broker.source.clicks); the cluster at " + rp.admin.URL + " does not have it"},
 		{Address: "transform.shop-broker.source.orders", Kind: "transform", Change: "changed", Detail: "environment EXTRA added"},
 		{Address: "worker.w9", Kind: "worker", Change: "changed", Detail: "runs version 2 of pipeline shop (ordered 2); the state says 1"},
 	}
@@ -123,7 +123,7 @@ func TestPlanRefreshReportsDrift(t *testing.T) {
 		"  - topic.pages removed: the state of apply 1 names it",
 		"  ~ topic.orders changed: partitions 2 → 3",
 	}}.verify(t, human)
-	if d, s := strings.Index(human.stdout, "Drift:"), strings.Index(human.stdout, "Stage broker.1"); d < s {
+	if d, s := strings.Index(human.stdout, "Drift:"), strings.Index(human.stdout, "Stage broker.source.clicks"); s < 0 || d < s {
 		t.Errorf("the Drift section is not after the stages and before the changes:\n%s", human.stdout)
 	}
 
