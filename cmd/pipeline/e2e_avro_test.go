@@ -94,7 +94,7 @@ func avroInterop(t *testing.T, py, bin, backend string) {
 		t.Fatalf("python produce: %v\n%s", err, out)
 	}
 	ran := pipeline(append(append([]string{"run", "-exit-when-idle", "2s", "-state-dir", t.TempDir()}, vars...), dir)...)
-	if backend != "native" && !strings.Contains(ran, backend+".1") {
+	if backend != "native" && !strings.Contains(ran, backend+".source.orders") {
 		t.Fatalf("pipeline run ran no %s stage:\n%s", backend, ran)
 	}
 
