@@ -9,8 +9,8 @@ import (
 )
 
 // specHash identifies the spec sources (sorted names and contents) and the
-// resolved variable values, so apply can refuse a plan made from anything
-// else. Lengths are written before contents so that no two inputs collide
+// resolved values of the variables that are not sensitive, so apply can
+// refuse a plan made from anything else. Lengths are written before contents so that no two inputs collide
 // by concatenation.
 func (l *loader) specHash() string {
 	var b []byte
@@ -24,8 +24,15 @@ func (l *loader) specHash() string {
 	}
 	put("vars")
 	for _, n := range sortedKeys(l.vars) {
-		v, _ := l.vars[n].UnmarkDeep()
 		put(n)
+		if mv := l.vars[n]; mv.IsMarked() || mv.ContainsMarked() {
+			// A sensitive value stays out: the hash is in saved plans and
+			// the state, and a digest of a weak secret can be guessed. A
+			// saved plan checks sensitive values by their salted HMACs.
+			put("(sensitive)")
+			continue
+		}
+		v := l.vars[n]
 		if !v.IsWhollyKnown() {
 			put("(unknown)")
 			continue

@@ -876,6 +876,21 @@ func TestSpecHash(t *testing.T) {
 	if h1 == hash(map[string][]byte{"x.hcl": []byte(varSpec + "\n")}, Options{Vars: []string{"s=1"}}) {
 		t.Error("hash ignores file contents")
 	}
+	// A sensitive value stays out of the hash, which saved plans and the
+	// state carry: a digest of a weak secret could be guessed.
+	secret := map[string][]byte{"x.hcl": []byte(varSpec + `
+variable "token" {
+  type      = string
+  sensitive = true
+}
+`)}
+	h2 := hash(secret, Options{Vars: []string{"s=1", "token=hunter2"}})
+	if h2 == "" || h2 != hash(secret, Options{Vars: []string{"s=1", "token=letmein"}}) {
+		t.Error("hash depends on a sensitive variable's value")
+	}
+	if h2 == hash(secret, Options{Vars: []string{"s=2", "token=hunter2"}}) {
+		t.Error("hash ignores the other variables next to a sensitive one")
+	}
 }
 
 // TestMissingTestAttributesDeterministic: a test record missing several
