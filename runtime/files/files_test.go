@@ -17,50 +17,74 @@ func TestSource(t *testing.T) {
 	ln := func(off int64, s string) Line { return Line{Offset: off, Value: []byte(s), Size: int64(len(s))} }
 	// cut is a line of size bytes of which the first limit were kept.
 	cut := func(off int64, s string, size int64) Line { return Line{Offset: off, Value: []byte(s), Size: size} }
+	text := func(s string) func() io.Reader { return func() io.Reader { return strings.NewReader(s) } }
 	tests := []struct {
 		name  string
-		in    io.Reader
+		in    func() io.Reader // a fresh reader for each pass
 		limit int
 		want  []Line
 	}{
-		{"empty", strings.NewReader(""), 0, nil},
-		{"one without newline", strings.NewReader(`{"a":1}`), 0, []Line{ln(0, `{"a":1}`)}},
-		{"blank lines counted", strings.NewReader("{\"a\":1}\n\n  \n{\"a\":2}\n"), 0, []Line{ln(0, `{"a":1}`), ln(3, `{"a":2}`)}},
-		{"crlf", strings.NewReader("{}\r\n{}\r\n"), 0, []Line{ln(0, `{}`), ln(1, `{}`)}},
-		{"huge line", strings.NewReader(`"` + huge + "\"\n{}"), 0, []Line{ln(0, `"`+huge+`"`), ln(1, `{}`)}},
+		{"empty", text(""), 0, nil},
+		{"one without newline", text(`{"a":1}`), 0, []Line{ln(0, `{"a":1}`)}},
+		{"blank lines counted", text("{\"a\":1}\n\n  \n{\"a\":2}\n"), 0, []Line{ln(0, `{"a":1}`), ln(3, `{"a":2}`)}},
+		{"crlf", text("{}\r\n{}\r\n"), 0, []Line{ln(0, `{}`), ln(1, `{}`)}},
+		{"huge line", text(`"` + huge + "\"\n{}"), 0, []Line{ln(0, `"`+huge+`"`), ln(1, `{}`)}},
 		// With a limit, a line at it is whole; a longer one keeps the
 		// limit's worth and its size, and reading goes on after it.
-		{"at the limit", strings.NewReader("12345\r\n{}\n"), 5, []Line{ln(0, "12345"), ln(1, "{}")}},
-		{"over the limit", strings.NewReader("123456\n{}\n"), 5, []Line{cut(0, "12345", 6), ln(1, "{}")}},
-		{"huge line over the limit", strings.NewReader(`"` + huge + "\"\r\n{}"), 1000, []Line{cut(0, `"`+huge[:999], int64(len(huge))+2), ln(1, `{}`)}},
-		{"blank but over the limit", strings.NewReader(strings.Repeat(" ", 10) + "\n{}"), 5, []Line{cut(0, "     ", 10), ln(1, `{}`)}},
+		{"at the limit", text("12345\r\n{}\n"), 5, []Line{ln(0, "12345"), ln(1, "{}")}},
+		{"over the limit", text("123456\n{}\n"), 5, []Line{cut(0, "12345", 6), ln(1, "{}")}},
+		{"huge line over the limit", text(`"` + huge + "\"\r\n{}"), 1000, []Line{cut(0, `"`+huge[:999], int64(len(huge))+2), ln(1, `{}`)}},
+		{"blank but over the limit", text(strings.Repeat(" ", 10) + "\n{}"), 5, []Line{cut(0, "     ", 10), ln(1, `{}`)}},
 		// /dev/zero as a line: 50 MiB without a newline, read in bounded
 		// memory (zeros is no buffer: its bytes exist only as read).
-		{"endless line", io.MultiReader(io.LimitReader(zeros{}, 50<<20), strings.NewReader("\n{}\n")), 1 << 20,
+		{"endless line", func() io.Reader { return io.MultiReader(io.LimitReader(zeros{}, 50<<20), strings.NewReader("\n{}\n")) }, 1 << 20,
 			[]Line{cut(0, string(make([]byte, 1<<20)), 50<<20), ln(1, `{}`)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := NewSource(tt.name, tt.in)
-			s.SetLimit(tt.limit)
-			var got []Line
-			for {
-				l, err := s.Next()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if l.Truncated() != (l.Size > int64(tt.limit) && tt.limit > 0) {
-					t.Errorf("line %d: Truncated() = %v with size %d and limit %d", l.Offset, l.Truncated(), l.Size, tt.limit)
-				}
-				got = append(got, l)
+		for _, view := range []bool{false, true} {
+			name := tt.name
+			if view {
+				name += " (NextView)"
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("lines (-want +got):\n%s", diff)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				testSource(t, tt.in(), tt.limit, view, tt.want)
+			})
+		}
+	}
+}
+
+func testSource(t *testing.T, in io.Reader, limit int, view bool, want []Line) {
+	t.Helper()
+	s := NewSource("test", in)
+	s.SetLimit(limit)
+	var got []Line
+	next := s.Next
+	if view {
+		next = func() (Line, error) {
+			// A view is valid until the next call: keep a copy.
+			l, err := s.NextView()
+			l.Value = append([]byte(nil), l.Value...)
+			return l, err
+		}
+	}
+	for {
+		l, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Truncated() != (l.Size > int64(limit) && limit > 0) {
+			t.Errorf("line %d: Truncated() = %v with size %d and limit %d", l.Offset, l.Truncated(), l.Size, limit)
+		}
+		got = append(got, l)
+	}
+	if len(got) == 0 {
+		got = nil
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
 	}
 }
 
@@ -101,6 +125,15 @@ func TestSinkRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A framed batch, larger than the buffer: it bypasses it, after what
+	// the buffer holds.
+	big := strings.Repeat(`{"b":3}`+"\n", 40000)
+	if err := s.WriteLines([]byte(big), 40000); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteLines([]byte("{\"c\":4}\n"), 1); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +141,10 @@ func TestSinkRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("{\"a\":1}\n{\"a\":2}\n", string(b)); diff != "" {
+	if diff := cmp.Diff("{\"a\":1}\n{\"a\":2}\n"+big+"{\"c\":4}\n", string(b)); diff != "" {
 		t.Errorf("file (-want +got):\n%s", diff)
 	}
-	if got := s.Records(); got != 2 {
-		t.Errorf("Records() = %d, want 2", got)
+	if got := s.Records(); got != 40003 {
+		t.Errorf("Records() = %d, want 40003", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 )
 
 // Line is one record read from a JSON-lines file.
@@ -15,9 +16,10 @@ type Line struct {
 	// dead letter names the line an operator can find with `sed -n`
 	// (line Offset+1).
 	Offset int64
-	// Value is the line without its line terminator. It is a fresh slice
-	// that the caller may keep. For a line longer than the source's limit
-	// it holds the limit's worth of bytes from the line's start.
+	// Value is the line without its line terminator: from Next, a fresh
+	// slice that the caller may keep; from NextView, a view valid until
+	// the next call. For a line longer than the source's limit it holds
+	// the limit's worth of bytes from the line's start.
 	Value []byte
 	// Size is the line's length, also past the limit; Size > len(Value)
 	// only for a line longer than the limit (Truncated).
@@ -39,6 +41,8 @@ type Source struct {
 	r     *bufio.Reader
 	next  int64
 	limit int
+	// shared: the last line read aliases r's buffer.
+	shared bool
 }
 
 // SetLimit bounds the bytes of a line kept in memory (0: no bound); see
@@ -62,6 +66,18 @@ func NewSource(name string, r io.Reader) *Source {
 // Next returns the next non-blank line, or io.EOF after the last one. A
 // final line without a terminator is returned like any other.
 func (s *Source) Next() (Line, error) {
+	l, err := s.NextView()
+	if err == nil && s.shared {
+		l.Value = bytes.Clone(l.Value)
+	}
+	return l, err
+}
+
+// NextView is Next without the copy: Line.Value may alias the reader's
+// buffer and is valid only until the next call. A reader that hands each
+// line on and forgets it (the native worker, whose engine keeps no input
+// bytes; see runtime/record) saves a copy and an allocation per line.
+func (s *Source) NextView() (Line, error) {
 	for {
 		b, size, cr, err := s.readLine()
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -79,7 +95,7 @@ func (s *Source) Next() (Line, error) {
 		if s.limit > 0 && size > int64(s.limit) {
 			return Line{Offset: off, Value: b[:s.limit], Size: size}, nil
 		}
-		if len(bytes.TrimSpace(b)) == 0 {
+		if blank(b) {
 			if err != nil {
 				return Line{}, io.EOF
 			}
@@ -89,15 +105,41 @@ func (s *Source) Next() (Line, error) {
 	}
 }
 
+// blank reports whether b holds only white space (bytes.TrimSpace's ASCII
+// set). It stops at the first other byte, the line's first for a record.
+func blank(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+		default:
+			if c >= utf8.RuneSelf {
+				return len(bytes.TrimSpace(b)) == 0 // Unicode spaces
+			}
+			return false
+		}
+	}
+	return true
+}
+
 // readLine reads through the next '\n' (or the end of the input) and
 // returns the line without the '\n', of which it keeps at most limit+1
 // bytes, the line's full size, and whether it ends in '\r' (counted in
-// size). err is nil when a '\n' ended the line.
+// size). err is nil when a '\n' ended the line. A line that fits in the
+// reader's buffer is returned as a view into it (s.shared), any other one
+// in a fresh slice.
 func (s *Source) readLine() (b []byte, size int64, cr bool, err error) {
-	for {
+	s.shared = false
+	for first := true; ; first = false {
 		chunk, err := s.r.ReadSlice('\n')
 		if err == nil {
 			chunk = chunk[:len(chunk)-1]
+		}
+		if first && !errors.Is(err, bufio.ErrBufferFull) {
+			// The whole line is in the buffer: no copy.
+			s.shared = true
+			size = int64(len(chunk))
+			cr = size > 0 && chunk[size-1] == '\r'
+			return chunk, size, cr, err
 		}
 		if len(chunk) > 0 {
 			cr = chunk[len(chunk)-1] == '\r'

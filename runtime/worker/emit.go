@@ -10,10 +10,11 @@ import (
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
-// fileWrite is one record for a file sink, written after the batch.
+// fileWrite is one record for a file sink, written after the batch: its
+// line (the value and its '\n') is batch.fileData[start:end].
 type fileWrite struct {
-	path  string
-	value []byte
+	path       string
+	start, end int
 }
 
 // batch collects what one partition group's engine emits during one
@@ -23,9 +24,12 @@ type batch struct {
 	r       *stageRunner
 	records []*kgo.Record
 	files   []fileWrite
-	out     map[string]int64    // by target
-	dead    map[[2]string]int64 // by operator, reason
-	origin  int32               // the partition group, marked on channel records
+	// fileData holds the lines of files, back to back: one buffer for the
+	// batch instead of a copy per record, and written in runs.
+	fileData []byte
+	out      map[string]int64    // by target
+	dead     map[[2]string]int64 // by operator, reason
+	origin   int32               // the partition group, marked on channel records
 	// cur is the input being processed, nil while windows fire (Advance,
 	// Drain): a too_large dead letter names its origin.
 	cur *record.Input
@@ -33,6 +37,14 @@ type batch struct {
 
 func newBatch(r *stageRunner) *batch {
 	return &batch{r: r, out: map[string]int64{}, dead: map[[2]string]int64{}}
+}
+
+// next returns an empty batch for the iteration after b, once b has been
+// written: it reuses b's file buffers, whose lines are in the files now.
+func (b *batch) next() *batch {
+	n := newBatch(b.r)
+	n.files, n.fileData = b.files[:0], b.fileData[:0]
+	return n
 }
 
 var _ record.Emitter = (*batch)(nil)
@@ -57,12 +69,17 @@ func (b *batch) Emit(o record.Output) error {
 		}
 		dests = one
 	}
-	key := clone(o.Key)
-	value := clone(o.Value)
+	var key, value []byte
+	cloned := false
 	for _, d := range dests {
 		if d.file != "" {
-			b.files = append(b.files, fileWrite{path: partitionPath(d.file, o.Partition), value: value})
+			start := len(b.fileData)
+			b.fileData = append(append(b.fileData, o.Value...), '\n')
+			b.files = append(b.files, fileWrite{path: partitionPath(d.file, o.Partition), start: start, end: len(b.fileData)})
 			continue
+		}
+		if !cloned {
+			key, value, cloned = clone(o.Key), clone(o.Value), true
 		}
 		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value, Headers: b.r.originHeader(d.topic, b.origin), Timestamp: RecordTimestamp(o.TimestampMs)}
 		if b.r.origins.out[d.topic] {
@@ -133,21 +150,31 @@ func clone(b []byte) []byte {
 	return append([]byte(nil), b...)
 }
 
-// account adds a finished batch's counts to the runner's counters and
-// metrics, and writes its file records.
+// writeFiles writes a finished batch's file records.
 func (r *stageRunner) writeFiles(b *batch) error {
-	for _, w := range b.files {
+	// Consecutive lines for one file are adjacent in fileData: each run
+	// is one write.
+	for i := 0; i < len(b.files); {
+		w := b.files[i]
+		j, end := i+1, w.end
+		for j < len(b.files) && b.files[j].path == w.path && b.files[j].start == end {
+			end = b.files[j].end
+			j++
+		}
 		s, err := r.fileSink(w.path)
 		if err != nil {
 			return err
 		}
-		if err := s.Write(w.value); err != nil {
+		if err := s.WriteLines(b.fileData[w.start:end], int64(j-i)); err != nil {
 			return err
 		}
+		i = j
 	}
 	return nil
 }
 
+// account adds a finished batch's counts to the runner's counters and
+// metrics.
 func (r *stageRunner) account(b *batch) {
 	for target, n := range b.out {
 		r.out.Add(n)

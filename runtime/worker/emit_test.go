@@ -1,11 +1,14 @@
 package worker
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pipeline-compiler/pipeline/ir"
+	"github.com/pipeline-compiler/pipeline/runtime/files"
 	"github.com/pipeline-compiler/pipeline/runtime/native"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
@@ -78,5 +81,48 @@ func TestDeadLetterHeaders(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("dead letter (-want +got):\n%s", diff)
+	}
+}
+
+// TestBatchFileLines emits records for two file sinks, interleaved, from
+// one reused value buffer (as the engine emits them), and checks that each
+// file gets its own records, in order, whole.
+func TestBatchFileLines(t *testing.T) {
+	dir := t.TempDir()
+	a, c := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "c.jsonl")
+	r := &stageRunner{
+		stage:   &ir.Stage{ID: "s"},
+		targets: map[string][]target{"sink.a": {{file: a}}, "sink.c": {{file: c}}},
+		sinks:   map[string]*files.Sink{},
+	}
+	emits := []struct{ target, value string }{
+		{"sink.a", `{"n":1}`}, {"sink.a", `{"n":2}`}, {"sink.c", `{"n":3}`}, {"sink.a", `{"n":4}`}, {"sink.c", `{}`},
+	}
+	b := newBatch(r)
+	var buf []byte
+	for _, e := range emits {
+		buf = append(buf[:0], e.value...)
+		if err := b.Emit(native.Output{Target: e.target, Value: buf}); err != nil {
+			t.Fatal(err)
+		}
+		copy(buf, "XXXXXXX") // the engine reuses its buffer after Emit
+	}
+	if err := r.writeFiles(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.closeFiles(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range []string{a, c} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[filepath.Base(p)] = string(data)
+	}
+	want := map[string]string{"a.jsonl": "{\"n\":1}\n{\"n\":2}\n{\"n\":4}\n", "c.jsonl": "{\"n\":3}\n{}\n"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -163,7 +164,9 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 		src.SetLimit(int(limit))
 		counter := r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, fi.stream)
 		for {
-			line, err := src.Next()
+			// A view: the engine keeps no input bytes (runtime/record), and
+			// what the batch keeps it copies.
+			line, err := src.NextView()
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -174,7 +177,7 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 			in := native.Input{Stream: fi.stream, Offset: line.Offset, Value: line.Value, TimestampMs: startMs}
 			if line.Truncated() {
 				// Only its start was read: dead-letter that much.
-				b.addDead(&kgo.Record{Topic: r.dlqTopic, Value: line.Value, Timestamp: RecordTimestamp(startMs),
+				b.addDead(&kgo.Record{Topic: r.dlqTopic, Value: bytes.Clone(line.Value), Timestamp: RecordTimestamp(startMs),
 					Headers: append([]kgo.RecordHeader{
 						{Key: record.HeaderError, Value: fmt.Appendf(nil, "%s line %d is %d bytes long, more than the source's max_record_bytes (%d); reading goes on after it", fi.path, line.Offset+1, line.Size, limit)},
 						{Key: record.HeaderReason, Value: []byte(record.ReasonTooLarge)},
@@ -195,7 +198,7 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 					src.Close()
 					return err
 				}
-				b = newBatch(r)
+				b = b.next()
 				if err := ctx.Err(); err != nil {
 					src.Close()
 					return err
