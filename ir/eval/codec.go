@@ -510,11 +510,44 @@ func (d *Decoder) arenaString(start int) string {
 
 // str reads a JSON string at d.pos as an NFC-normalized Go string.
 func (d *Decoder) str() (string, error) {
+	v, err := d.strValue()
+	return v.Str, err
+}
+
+// jsonStrClass classifies the bytes of a string for strValue's scan: 0 for
+// printable ASCII that jsonAppendString writes as it is, strHTML for <, >
+// and & (printable, but escaped on output), strStop for the rest (the
+// quote, the backslash, control characters, non-ASCII), which end the
+// plain run.
+var jsonStrClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case !jsonStrPlain[c]:
+			t[c] = strStop
+		case !jsonSafe[c]:
+			t[c] = strHTML
+		}
+	}
+	return t
+}()
+
+const (
+	strHTML = 1
+	strStop = 2
+)
+
+// strValue reads a JSON string at d.pos as a string Value. A string of
+// printable ASCII without escapes is marked safe (see Value), so that
+// reading it skips NFC and encoding it copies it: the common case of
+// pass-through fields.
+func (d *Decoder) strValue() (Value, error) {
 	start := d.pos + 1
 	ascii := true
+	var html uint8
 	for i := start; i < len(d.data); i++ {
 		c := d.data[i]
-		if jsonStrPlain[c] {
+		if k := jsonStrClass[c]; k != strStop {
+			html |= k
 			continue
 		}
 		switch {
@@ -525,9 +558,9 @@ func (d *Decoder) str() (string, error) {
 				d.reserve(len(b))
 				s := len(d.arena)
 				d.arena = append(d.arena, b...)
-				return d.arenaString(s), nil
+				return Value{Kind: KindString, Str: d.arenaString(s), safe: html == 0}, nil
 			}
-			return d.normalized(b), nil
+			return String(d.normalized(b)), nil
 		case c == '\\':
 			// Escapes only shrink the text; U+FFFD may grow an invalid byte
 			// to three.
@@ -537,21 +570,21 @@ func (d *Decoder) str() (string, error) {
 			d.arena, err = d.unescape(d.arena, start)
 			if err != nil {
 				d.arena = d.arena[:s]
-				return "", err
+				return Null, err
 			}
 			if asciiBytes(d.arena[s:]) {
-				return d.arenaString(s), nil
+				return String(d.arenaString(s)), nil
 			}
 			b := d.arena[s:]
 			d.arena = d.arena[:s]
-			return d.normalized(b), nil
+			return String(d.normalized(b)), nil
 		case c < 0x20:
-			return "", d.errAt(i, "invalid control character in string")
+			return Null, d.errAt(i, "invalid control character in string")
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
-	return "", d.eof()
+	return Null, d.eof()
 }
 
 // normalized stores non-ASCII text as valid UTF-8 in NFC, as cty.StringVal
@@ -667,8 +700,7 @@ func (d *Decoder) value(t cty.Type, nested *Layout) (Value, error) {
 	case t == cty.String:
 		switch {
 		case c == '"':
-			s, err := d.str()
-			return String(s), err
+			return d.strValue()
 		case c == 't':
 			return String("true"), d.literal("true")
 		case c == 'f':
@@ -988,8 +1020,7 @@ func (d *Decoder) dynamic() (Value, error) {
 	case c == 'f':
 		return Bool(false), d.literal("false")
 	case c == '"':
-		s, err := d.str()
-		return String(s), err
+		return d.strValue()
 	case c == '-' || jsonDigit(c):
 		lit, err := d.number()
 		if err != nil {
@@ -1102,6 +1133,7 @@ func newLayoutOf(t cty.Type, names []string, types []cty.Type, nested []*Layout)
 	for i, n := range names {
 		l.index[n] = i
 	}
+	l.initJSONKeys()
 	return l
 }
 
@@ -1239,12 +1271,17 @@ func appendRecordJSON(dst []byte, r *Record, canonical bool) []byte {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, '{')
+	keys := r.Layout.jsonKeys
 	for i, name := range r.Layout.Names {
-		if i > 0 {
-			dst = append(dst, ',')
+		if len(keys) == len(r.Layout.Names) {
+			dst = append(dst, keys[i]...)
+		} else {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = jsonAppendString(dst, name)
+			dst = append(dst, ':')
 		}
-		dst = jsonAppendString(dst, name)
-		dst = append(dst, ':')
 		if i < len(r.Values) {
 			dst = appendValueJSON(dst, r.Values[i], canonical)
 		} else {
@@ -1267,6 +1304,12 @@ func appendValueJSON(dst []byte, v Value, canonical bool) []byte {
 		}
 		return jsonAppendNumber(dst, v.Float())
 	case KindString:
+		if v.safe {
+			// Nothing to escape or replace: the decoder checked.
+			dst = append(dst, '"')
+			dst = append(dst, v.Str...)
+			return append(dst, '"')
+		}
 		return jsonAppendString(dst, v.Str)
 	case KindList:
 		dst = append(dst, '[')

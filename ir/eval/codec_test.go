@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
 // plain turns a Value into plain Go data (nil, bool, float64, bigInt for an
@@ -520,4 +522,64 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCodecSafeStrings: a decoded string is marked safe exactly when it is
+// printable ASCII with nothing JSON escapes, and whether marked or not it
+// encodes as encoding/json encodes its text. Strings built from it are not
+// marked.
+func TestCodecSafeStrings(t *testing.T) {
+	l := NewLayout(cty.Object(map[string]cty.Type{"s": cty.String, "d": cty.DynamicPseudoType, "l": cty.List(cty.String)}))
+	tests := []struct {
+		in   string // a JSON string literal
+		safe bool
+	}{
+		{`""`, true},
+		{`"plain text, with 'quotes' and symbols: ~!@#$%^*()_+={}[]|:;?/.,"`, true},
+		{`"https://www.nexmark.com/a/item.htm?query=1&channel_id=3"`, false}, // & is escaped on output
+		{`"a<b"`, false},
+		{`"a>b"`, false},
+		{`"a\"b"`, false},
+		{`"a\/b"`, false}, // an escape: decoded through unescape
+		{`"a\u0041"`, false},
+		{`"café"`, false},
+		{"\"bad \xff\"", false},
+		{`"\u2028"`, false},
+	}
+	for _, tt := range tests {
+		var text string
+		if err := json.Unmarshal([]byte(tt.in), &text); err != nil {
+			t.Fatalf("encoding/json %s: %v", tt.in, err)
+		}
+		want, _ := json.Marshal(text)
+		r, err := DecodeJSON(l, []byte(`{"s":`+tt.in+`,"d":`+tt.in+`,"l":[`+tt.in+`]}`))
+		if err != nil {
+			t.Fatalf("DecodeJSON %s: %v", tt.in, err)
+		}
+		for name, v := range map[string]Value{"s": r.Values[2], "d": r.Values[0], "l[0]": r.Values[1].List[0]} {
+			if v.safe != tt.safe {
+				t.Errorf("%s in %s: safe = %v, want %v", tt.in, name, v.safe, tt.safe)
+			}
+			if got := AppendValueJSON(nil, v); string(got) != string(want) {
+				t.Errorf("%s in %s: encodes as %s, want %s", tt.in, name, got, want)
+			}
+		}
+	}
+	// A string made from a safe one by a function is a new string.
+	o, diags := CompileObject([]ir.Field{{Name: "u", Expr: exprAt(`upper(record.s)`)}, {Name: "s", Expr: exprAt(`record.s`)}},
+		[]Root{{Name: "record", Layout: l}}, Consts{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	r, err := DecodeJSON(l, []byte(`{"s":"abc"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := o.Eval(Frame{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := [2]bool{out.Values[0].safe, out.Values[1].safe}; got != [2]bool{true, false} {
+		t.Errorf("safe of record.s, upper(record.s) = %v, want [true false]", got)
+	}
 }

@@ -234,6 +234,30 @@ func (o *ObjectProgram) Eval(f Frame) (*Record, error) {
 	return r, nil
 }
 
+// EvalInto is Eval building the record in r, which it gives the program's
+// layout, reusing r.Values when it has the capacity: an operator that owns
+// its output record (runtime/stateless's map) builds each record without
+// allocating. The fields are evaluated before r is written, field by field,
+// so r must not be a record of f. On error r holds a partial record.
+func (o *ObjectProgram) EvalInto(f Frame, r *Record) error {
+	n := len(o.fields)
+	if cap(r.Values) < n {
+		r.Values = make([]Value, n)
+	}
+	r.Layout, r.Values = o.layout, r.Values[:n]
+	for i, p := range o.fields {
+		v, err := p.Eval(f)
+		if err == nil {
+			err = Finite(v)
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %w", o.layout.Names[i], err)
+		}
+		r.Values[i] = v
+	}
+	return nil
+}
+
 // Records of up to 16 attributes are allocated with their values in one
 // allocation.
 type (

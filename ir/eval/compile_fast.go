@@ -55,7 +55,7 @@ func rootAttrFast(idx, slot int, l *Layout) fastPath {
 		},
 		str: func(f Frame) (string, bool) {
 			if r := f[idx]; r != nil && r.Layout == l {
-				if v := &r.Values[slot]; v.Kind == KindString && isASCII(v.Str) {
+				if v := &r.Values[slot]; v.Kind == KindString && (v.safe || isASCII(v.Str)) {
 					return v.Str, true
 				}
 			}

@@ -59,7 +59,7 @@ func errNoAttr(name string) error {
 // readValue normalizes a value read from a record: cty holds strings in NFC,
 // so a record string compares as its NFC form would.
 func readValue(v Value) Value {
-	if v.Kind >= KindString {
+	if v.Kind >= KindString && !v.safe {
 		return normValue(v)
 	}
 	return v

@@ -187,11 +187,42 @@ func TestCompileObject(t *testing.T) {
 		t.Errorf("record (-want +got):\n%s", diff)
 	}
 
+	// EvalInto builds the same record into one it is given: one of
+	// another layout and too small, then the same record again for a
+	// second input, whose values replace the first's.
+	reused := &Record{Layout: in.Layout, Values: make([]Value, 1)}
+	for _, tc := range []struct {
+		amount float64
+		want   map[string]any
+	}{
+		{150, want},
+		{20, map[string]any{"id": "o1", "amount": 40.0, "country": "us", "big": false}},
+	} {
+		i, _ := in.Layout.Index("amount")
+		in.Values[i] = Number(tc.amount)
+		if err := o.EvalInto(Frame{in}, reused); err != nil {
+			t.Fatal(err)
+		}
+		if reused.Layout != o.Layout() {
+			t.Errorf("EvalInto: layout not the program's")
+		}
+		got := map[string]any{}
+		for i, name := range reused.Layout.Names {
+			got[name] = plainValue(reused.Values[i])
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("EvalInto, amount %v (-want +got):\n%s", tc.amount, diff)
+		}
+	}
+
 	// An error names the field.
 	i, _ := in.Layout.Index("amount")
 	in.Values[i] = Null
 	if _, err := o.Eval(Frame{in}); err == nil || !strings.Contains(err.Error(), `"amount"`) {
 		t.Errorf("null amount: error %v, want one naming the field", err)
+	}
+	if err := o.EvalInto(Frame{in}, reused); err == nil || !strings.Contains(err.Error(), `"amount"`) {
+		t.Errorf("null amount, EvalInto: error %v, want one naming the field", err)
 	}
 
 	// Duplicate fields are diagnosed.

@@ -40,10 +40,18 @@ type Value struct {
 	// isInt marks a number whose num holds an int64's bits; otherwise num
 	// holds a float64's bits. Read both through Float and Int64.
 	isInt bool
-	num   uint64
-	Str   string
-	List  []Value
-	Obj   *Record
+	// safe marks a string known to be printable ASCII with nothing JSON
+	// escapes (no quote, backslash, control character, <, > or &): it is
+	// NFC and valid UTF-8 already, and encodes as itself between quotes.
+	// Only the JSON decoder sets it, on strings it has just scanned; every
+	// other string has it false, which only means "not known" (String
+	// builds such values), so a string derived from another never
+	// inherits it.
+	safe bool
+	num  uint64
+	Str  string
+	List []Value
+	Obj  *Record
 }
 
 // Null is the null value.
@@ -111,6 +119,23 @@ type Layout struct {
 	Types  []cty.Type // attribute types, by slot
 	Nested []*Layout  // layout of object-typed attributes, nil otherwise
 	index  map[string]int
+	// jsonKeys[i] is what the JSON encoder writes before slot i's value:
+	// the quoted name and a colon, after a comma but for slot 0.
+	jsonKeys []string
+}
+
+// initJSONKeys sets l.jsonKeys from l.Names.
+func (l *Layout) initJSONKeys() {
+	l.jsonKeys = make([]string, len(l.Names))
+	var b []byte
+	for i, n := range l.Names {
+		b = b[:0]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(jsonAppendString(b, n), ':')
+		l.jsonKeys[i] = string(b)
+	}
 }
 
 // NewLayout returns the layout of an object type. For a type that is not an
@@ -135,6 +160,7 @@ func NewLayout(t cty.Type) *Layout {
 			l.Nested[i] = NewLayout(at)
 		}
 	}
+	l.initJSONKeys()
 	return l
 }
 

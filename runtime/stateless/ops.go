@@ -72,14 +72,16 @@ type mapNode struct {
 	id     string
 	fields *eval.ObjectProgram
 	out    *Route
+	// rec is the output record, rebuilt by every Push: a Rec is valid
+	// during the push only, and a consumer that keeps one copies it.
+	rec eval.Record
 }
 
 func (n *mapNode) Push(_ int, x Rec) error {
-	r, err := n.fields.Eval(eval.Frame{x.R})
-	if err != nil {
+	if err := n.fields.EvalInto(eval.Frame{x.R}, &n.rec); err != nil {
 		return n.p.DeadLetter(n.id, record.ReasonEval, err)
 	}
-	return n.p.Emit(n.out, Rec{R: r, TS: x.TS, Kind: x.Kind})
+	return n.p.Emit(n.out, Rec{R: &n.rec, TS: x.TS, Kind: x.Kind})
 }
 
 type routeOut struct {
