@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -536,6 +537,30 @@ const (
 	strStop = 2
 )
 
+// Scanning strings eight bytes at a time (SWAR): each test below is exact
+// for the word as a whole (a borrow can only mark bytes above a byte that
+// matches), which is all a scan that then goes byte by byte needs.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// swarZero reports whether a byte of x is zero.
+func swarZero(x uint64) bool { return (x-swarOnes)&^x&swarHigh != 0 }
+
+// swarStop reports whether the eight bytes of string text in x hold a
+// byte that ends a plain run (jsonStrPlain): a quote, a backslash, a
+// control character (below 0x20) or a non-ASCII byte.
+func swarStop(x uint64) bool {
+	return (x-swarOnes*0x20)&^x&swarHigh != 0 || x&swarHigh != 0 ||
+		swarZero(x^(swarOnes*'"')) || swarZero(x^(swarOnes*'\\'))
+}
+
+// swarHTML reports whether x holds <, > or &, which the encoder escapes.
+func swarHTML(x uint64) bool {
+	return swarZero(x^(swarOnes*'<')) || swarZero(x^(swarOnes*'>')) || swarZero(x^(swarOnes*'&'))
+}
+
 // strValue reads a JSON string at d.pos as a string Value. A string of
 // printable ASCII without escapes is marked safe (see Value), so that
 // reading it skips NFC and encoding it copies it: the common case of
@@ -544,7 +569,17 @@ func (d *Decoder) strValue() (Value, error) {
 	start := d.pos + 1
 	ascii := true
 	var html uint8
-	for i := start; i < len(d.data); i++ {
+	i := start
+	for ; i+8 <= len(d.data); i += 8 {
+		x := binary.LittleEndian.Uint64(d.data[i:])
+		if swarStop(x) {
+			break
+		}
+		if swarHTML(x) {
+			html = strHTML
+		}
+	}
+	for ; i < len(d.data); i++ {
 		c := d.data[i]
 		if k := jsonStrClass[c]; k != strStop {
 			html |= k
@@ -1216,7 +1251,10 @@ func (d *Decoder) skip() error {
 
 // skipString consumes a string, validating escapes and control characters.
 func (d *Decoder) skipString() error {
-	for i := d.pos + 1; i < len(d.data); i++ {
+	i := d.pos + 1
+	for ; i+8 <= len(d.data) && !swarStop(binary.LittleEndian.Uint64(d.data[i:])); i += 8 {
+	}
+	for ; i < len(d.data); i++ {
 		if jsonStrPlain[d.data[i]] {
 			continue
 		}

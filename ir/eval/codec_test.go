@@ -583,3 +583,61 @@ func TestCodecSafeStrings(t *testing.T) {
 		t.Errorf("safe of record.s, upper(record.s) = %v, want [true false]", got)
 	}
 }
+
+// TestCodecStringScan puts each kind of byte that ends a plain run of
+// string text at every position of strings up to 24 bytes long, so that
+// the eight-byte scan (swarStop, swarHTML) meets it in every lane and in
+// the tail: decoding matches encoding/json (and NFC), encoding matches
+// encoding/json, the safe mark is set exactly for plain text, and a
+// skipped string ends where it should.
+func TestCodecStringScan(t *testing.T) {
+	l := NewLayout(cty.Object(map[string]cty.Type{"a": cty.String, "s": cty.String}))
+	skipS := l.Mask([]string{"a"})
+	specials := []struct {
+		raw  string // as it appears in the JSON text
+		safe bool
+		bad  bool // the string is malformed
+	}{
+		{"", true, false}, {"<", false, false}, {">", false, false}, {"&", false, false},
+		{`\"`, false, false}, {`\n`, false, false}, {`\u00e9`, false, false}, {"é", false, false},
+		{"\xff", false, false}, {"\x01", false, true}, {"\x7f", true, false}, {" ", true, false},
+	}
+	for n := 0; n <= 24; n++ {
+		for pos := 0; pos <= n; pos++ {
+			for _, sp := range specials {
+				lit := `"` + strings.Repeat("x", pos) + sp.raw + strings.Repeat("y", n-pos) + `"`
+				doc := `{"s":` + lit + `,"a":"end"}`
+				r, err := DecodeJSON(l, []byte(doc))
+				if sp.bad {
+					if err == nil {
+						t.Errorf("%q: decoded, want an error", lit)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%q: %v", lit, err)
+				}
+				var text string
+				if err := json.Unmarshal([]byte(lit), &text); err != nil {
+					t.Fatalf("encoding/json %q: %v", lit, err)
+				}
+				v := r.Values[1]
+				if want := cty.StringVal(text).AsString(); v.Str != want {
+					t.Errorf("%q: decoded %q, want %q", lit, v.Str, want)
+				}
+				if v.safe != sp.safe {
+					t.Errorf("%q: safe = %v, want %v", lit, v.safe, sp.safe)
+				}
+				want, _ := json.Marshal(v.Str)
+				if got := AppendValueJSON(nil, v); string(got) != string(want) {
+					t.Errorf("%q: encodes as %s, want %s", lit, got, want)
+				}
+				var d Decoder
+				var rs Record
+				if err := d.DecodeNeeded(l, skipS, []byte(doc), &rs); err != nil || rs.Values[0].Str != "end" || !rs.Values[1].IsNull() {
+					t.Errorf("%q skipped: a = %q, s null %v, err %v; want \"end\", true, nil", lit, rs.Values[0].Str, rs.Values[1].IsNull(), err)
+				}
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unsafe"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -381,6 +382,12 @@ func convertPrim(v Value, t cty.Type, want cty.Type) (Value, error) {
 		case KindNumber:
 			return v, nil
 		case KindString:
+			// A decimal integer within int64 (tonumber(formatdate("h", …)))
+			// is that integer, as big.ParseFloat reads it; anything else
+			// (signs, fractions, exponents, -0, spaces) goes through cty.
+			if i, ok := parseIntLiteral(unsafe.Slice(unsafe.StringData(v.Str), len(v.Str))); ok {
+				return Int(i), nil
+			}
 			n, err := cty.ParseNumberVal(v.Str)
 			if err != nil {
 				return Null, errors.New("a number is required")

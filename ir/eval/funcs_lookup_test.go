@@ -10,8 +10,8 @@ import (
 
 // TestLookupConstNative checks which lookups take the native path: those
 // evaluate without allocating, the cty fallback allocates on every call
-// (and so does converting a string default to a number, natively or not:
-// cty parses it).
+// (and so does converting a string default to a number, natively or not,
+// unless it is a decimal integer: cty parses it).
 // Their results are held to hcl by TestDifferential.
 func TestLookupConstNative(t *testing.T) {
 	l := NewLayout(diffSchema)
@@ -32,7 +32,8 @@ func TestLookupConstNative(t *testing.T) {
 		{`lookup(var.levels, record.name, "def")`, true},                         // hit
 		{`lookup(var.levels, record.code, record.name)`, true},                   // miss
 		{`lookup(var.weights, record.name, 0)`, true},                            // number map
-		{`lookup(var.weights, record.code, "7")`, false},                         // default parsed by cty
+		{`lookup(var.weights, record.code, "7")`, true},                          // a decimal integer default converts without cty
+		{`lookup(var.weights, record.code, "7.5")`, false},                       // default parsed by cty
 		{`lookup(local.mixed, record.name, "d")`, true},                          // object table
 		{`lookup(record.m, record.name, "d")`, false},                            // computed map
 		{`lookup(local.deep, record.name, ["d"])`, false},                        // non-primitive

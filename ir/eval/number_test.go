@@ -320,3 +320,29 @@ func TestValueSize(t *testing.T) {
 		t.Errorf("Value is %d bytes, want 64", n)
 	}
 }
+
+// TestStringToNumber: converting a string to a number (tonumber, or a
+// string operand of arithmetic) gives what cty.ParseNumberVal gives, on the
+// decimal-integer fast path and off it: the same number, held the same way
+// (an exact integer, or a float; -0 stays a float).
+func TestStringToNumber(t *testing.T) {
+	for _, s := range []string{
+		"0", "7", "08", "0000000000000000000000012", "18", "-5", "-0", "-00", "9223372036854775807",
+		"9223372036854775808", "-9223372036854775808", "-9223372036854775809", "12345678901234567890",
+		"1e3", "1.5", "+5", " 5", "5 ", "", "-", "0x10", "١٢",
+	} {
+		want, werr := cty.ParseNumberVal(s)
+		got, gerr := convertPrim(String(s), cty.String, cty.Number)
+		if (werr != nil) != (gerr != nil) {
+			t.Errorf("%q: error %v, cty's %v", s, gerr, werr)
+			continue
+		}
+		if werr != nil {
+			continue
+		}
+		w := numberFromBig(want.AsBigFloat())
+		if showNum(got) != showNum(w) || math.Signbit(got.Float()) != math.Signbit(w.Float()) {
+			t.Errorf("%q: got %s, want %s", s, showNum(got), showNum(w))
+		}
+	}
+}
