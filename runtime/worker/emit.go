@@ -10,10 +10,11 @@ import (
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
-// fileWrite is one record for a file sink, written after the batch.
+// fileWrite is one record for a file sink, written after the batch: its
+// value is fileBuf[start:end].
 type fileWrite struct {
-	path  string
-	value []byte
+	path       string
+	start, end int
 }
 
 // batch collects what one partition group's engine emits during one
@@ -23,6 +24,9 @@ type batch struct {
 	r       *stageRunner
 	records []*kgo.Record
 	files   []fileWrite
+	// fileBuf holds the values of files back to back: one buffer, reused
+	// from batch to batch (reset), instead of a copy of every value.
+	fileBuf []byte
 	out     map[string]int64    // by target
 	dead    map[[2]string]int64 // by operator, reason
 	origin  int32               // the partition group, marked on channel records
@@ -33,6 +37,16 @@ type batch struct {
 
 func newBatch(r *stageRunner) *batch {
 	return &batch{r: r, out: map[string]int64{}, dead: map[[2]string]int64{}}
+}
+
+// reset empties a batch whose contents have been written (write), to be
+// used again: its file buffer is reused, everything else starts afresh.
+func (b *batch) reset() {
+	b.records = nil // handed to the producer
+	b.files, b.fileBuf = b.files[:0], b.fileBuf[:0]
+	clear(b.out)
+	clear(b.dead)
+	b.cur = nil
 }
 
 var _ record.Emitter = (*batch)(nil)
@@ -57,12 +71,19 @@ func (b *batch) Emit(o record.Output) error {
 		}
 		dests = one
 	}
-	key := clone(o.Key)
-	value := clone(o.Value)
+	var key, value []byte
+	fileStart := -1
 	for _, d := range dests {
 		if d.file != "" {
-			b.files = append(b.files, fileWrite{path: partitionPath(d.file, o.Partition), value: value})
+			if fileStart < 0 {
+				fileStart = len(b.fileBuf)
+				b.fileBuf = append(b.fileBuf, o.Value...)
+			}
+			b.files = append(b.files, fileWrite{path: partitionPath(d.file, o.Partition), start: fileStart, end: len(b.fileBuf)})
 			continue
+		}
+		if value == nil {
+			key, value = clone(o.Key), clone(o.Value)
 		}
 		rec := &kgo.Record{Topic: d.topic, Key: key, Value: value, Headers: b.r.originHeader(d.topic, b.origin), Timestamp: RecordTimestamp(o.TimestampMs)}
 		if b.r.origins.out[d.topic] {
@@ -141,7 +162,7 @@ func (r *stageRunner) writeFiles(b *batch) error {
 		if err != nil {
 			return err
 		}
-		if err := s.Write(w.value); err != nil {
+		if err := s.Write(b.fileBuf[w.start:w.end]); err != nil {
 			return err
 		}
 	}

@@ -195,7 +195,7 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 					src.Close()
 					return err
 				}
-				b = newBatch(r)
+				b.reset()
 				if err := ctx.Err(); err != nil {
 					src.Close()
 					return err
