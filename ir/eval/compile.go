@@ -234,6 +234,29 @@ func (o *ObjectProgram) Eval(f Frame) (*Record, error) {
 	return r, nil
 }
 
+// EvalInto is Eval building the record in r, whose Values are reused when
+// they have the capacity: for a caller that hands each record on and
+// keeps none (a stream operator's output). On error r is partly written.
+func (o *ObjectProgram) EvalInto(f Frame, r *Record) error {
+	if n := len(o.fields); cap(r.Values) < n {
+		r.Values = make([]Value, n)
+	} else {
+		r.Values = r.Values[:n]
+	}
+	r.Layout = o.layout
+	for i, p := range o.fields {
+		v, err := p.Eval(f)
+		if err == nil {
+			err = Finite(v)
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %w", o.layout.Names[i], err)
+		}
+		r.Values[i] = v
+	}
+	return nil
+}
+
 // Records of up to 16 attributes are allocated with their values in one
 // allocation.
 type (

@@ -42,6 +42,7 @@ type caggNode struct {
 	// the window bounds Result writes for no window, formatted once.
 	res              [2]eval.Record
 	winStart, winEnd string
+	keyRec           eval.Record // input keys are built here; a new group copies its key
 
 	// pending is the group an input update_before was retracted from: its
 	// change is emitted once the update_after that follows is folded, as
@@ -104,7 +105,7 @@ func (n *caggNode) stateKey(kb string) []byte {
 
 func (n *caggNode) push(e *Engine, _ int, x rec) error {
 	f := eval.Frame{x.r}
-	key, err := n.agg.Key(f)
+	key, err := n.agg.KeyInto(f, &n.keyRec)
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
 	}

@@ -46,6 +46,7 @@ type joinNode struct {
 	prefix    []byte
 	kbuf      []byte
 	out       *route
+	res       eval.Record // joined records are built here: consumers copy what they keep
 
 	// stream–stream state: keys in memory, with timers; stored: the
 	// store may hold keys not in memory; idx: the expiry index of the
@@ -187,11 +188,10 @@ func (n *joinNode) emitPair(e *Engine, l, r *eval.Record, ts int64) (bool, error
 }
 
 func (n *joinNode) emitFields(e *Engine, f eval.Frame, ts int64) error {
-	out, err := n.fields.Eval(f)
-	if err != nil {
+	if err := n.fields.EvalInto(f, &n.res); err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
-	return e.emit(n.out, rec{r: out, ts: ts})
+	return e.emit(n.out, rec{r: &n.res, ts: ts})
 }
 
 func cloneRecord(r *eval.Record) *eval.Record {

@@ -40,6 +40,7 @@ type topNode struct {
 	wins    []eval.Interval
 	kbuf    []byte
 	left    []eval.Ranked // scratch: the rows a continuous offer pushed out
+	vbuf    []eval.Value  // scratch: the order_by values of the record ranked
 }
 
 type topGroup struct {
@@ -81,7 +82,8 @@ func (n *topNode) push(e *Engine, _ int, x rec) error {
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
-	vals, err := n.rk.SortValues(f)
+	vals, err := n.rk.AppendSortValues(f, n.vbuf[:0])
+	n.vbuf = vals
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
@@ -89,7 +91,7 @@ func (n *topNode) push(e *Engine, _ int, x rec) error {
 	if n.rk.Continuous() {
 		return n.offer(e, key, eval.Ranked{Vals: vals, Rec: x.r, TS: x.ts, Seq: n.seq})
 	}
-	row := eval.Ranked{Vals: vals, Rec: eval.CloneRecord(x.r), TS: x.ts, Seq: n.seq}
+	row := eval.Ranked{Vals: slices.Clone(vals), Rec: eval.CloneRecord(x.r), TS: x.ts, Seq: n.seq}
 	if n.rk.OwnWindow() {
 		n.wins = eval.AssignWindows(n.window, x.ts, n.wins[:0])
 		added := false
@@ -133,7 +135,8 @@ func (n *topNode) add(win, key []byte, fireAt int64, row eval.Ranked) {
 // over all time, never fired) and emits the change to the ranking: a
 // delete for each row it pushed out, in arrival order, then an insert for
 // row if it entered. Event times are the arriving record's. row.Rec is
-// the input record, copied only when it enters.
+// the input record and row.Vals scratch: both are copied only when the
+// row enters.
 //
 // This is eval.Ranker.Offer without its allocations: the group's rows are
 // sorted (by the ranker's order, then arrival), and row arrived last, so
@@ -153,7 +156,7 @@ func (n *topNode) offer(e *Engine, key []byte, row eval.Ranked) error {
 	if pos >= limit && n.rk.Compare(rows[limit-1].Vals, row.Vals) != 0 {
 		return nil // ranks below the limit-th row: no change
 	}
-	row.Rec = eval.CloneRecord(row.Rec)
+	row.Rec, row.Vals = keepRow(row.Rec, row.Vals)
 	rows = slices.Insert(rows, pos, row)
 	cut := len(rows)
 	if cut > limit {
@@ -177,6 +180,16 @@ func (n *topNode) offer(e *Engine, key []byte, row eval.Ranked) error {
 	clear(left)
 	n.left = left[:0]
 	return e.emit(n.out, rec{r: row.Rec, ts: row.TS, kind: eval.Insert})
+}
+
+// keepRow copies a record and its order_by values for a group to keep, in
+// one slice of values.
+func keepRow(r *eval.Record, vals []eval.Value) (*eval.Record, []eval.Value) {
+	nv := len(r.Values)
+	buf := make([]eval.Value, nv+len(vals))
+	copy(buf, r.Values)
+	copy(buf[nv:], vals)
+	return &eval.Record{Layout: r.Layout, Values: buf[:nv:nv]}, buf[nv:]
 }
 
 func (n *topNode) advance(e *Engine, wm int64) error {
