@@ -1,7 +1,9 @@
 package files
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,33 +36,46 @@ func TestSource(t *testing.T) {
 		{"over the limit", strings.NewReader("123456\n{}\n"), 5, []Line{cut(0, "12345", 6), ln(1, "{}")}},
 		{"huge line over the limit", strings.NewReader(`"` + huge + "\"\r\n{}"), 1000, []Line{cut(0, `"`+huge[:999], int64(len(huge))+2), ln(1, `{}`)}},
 		{"blank but over the limit", strings.NewReader(strings.Repeat(" ", 10) + "\n{}"), 5, []Line{cut(0, "     ", 10), ln(1, `{}`)}},
-		// /dev/zero as a line: 50 MiB without a newline, read in bounded
-		// memory (zeros is no buffer: its bytes exist only as read).
+		// /dev/zero as a line: 50 MiB without a newline (that memory is
+		// bounded is TestSourceMemoryBounded's to check).
 		{"endless line", io.MultiReader(io.LimitReader(zeros{}, 50<<20), strings.NewReader("\n{}\n")), 1 << 20,
 			[]Line{cut(0, string(make([]byte, 1<<20)), 50<<20), ln(1, `{}`)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := NewSource(tt.name, tt.in)
-			s.SetLimit(tt.limit)
-			var got []Line
-			for {
-				l, err := s.Next()
-				if errors.Is(err, io.EOF) {
-					break
+		// The same lines whether the source gives them or lends them
+		// (LendLines: copied here before the next Next), from the same
+		// bytes.
+		data, err := io.ReadAll(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lend := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/lend=%v", tt.name, lend), func(t *testing.T) {
+				s := NewSource(tt.name, bytes.NewReader(data))
+				s.SetLimit(tt.limit)
+				if lend {
+					s.LendLines()
 				}
-				if err != nil {
-					t.Fatal(err)
+				var got []Line
+				for {
+					l, err := s.Next()
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					if l.Truncated() != (l.Size > int64(tt.limit) && tt.limit > 0) {
+						t.Errorf("line %d: Truncated() = %v with size %d and limit %d", l.Offset, l.Truncated(), l.Size, tt.limit)
+					}
+					l.Value = bytes.Clone(l.Value)
+					got = append(got, l)
 				}
-				if l.Truncated() != (l.Size > int64(tt.limit) && tt.limit > 0) {
-					t.Errorf("line %d: Truncated() = %v with size %d and limit %d", l.Offset, l.Truncated(), l.Size, tt.limit)
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("lines (-want +got):\n%s", diff)
 				}
-				got = append(got, l)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("lines (-want +got):\n%s", diff)
-			}
-		})
+			})
+		}
 	}
 }
 

@@ -16,8 +16,9 @@ type Line struct {
 	// (line Offset+1).
 	Offset int64
 	// Value is the line without its line terminator. It is a fresh slice
-	// that the caller may keep. For a line longer than the source's limit
-	// it holds the limit's worth of bytes from the line's start.
+	// that the caller may keep, unless the source lends its lines
+	// (LendLines). For a line longer than the source's limit it holds the
+	// limit's worth of bytes from the line's start.
 	Value []byte
 	// Size is the line's length, also past the limit; Size > len(Value)
 	// only for a line longer than the limit (Truncated).
@@ -39,11 +40,19 @@ type Source struct {
 	r     *bufio.Reader
 	next  int64
 	limit int
+	lend  bool
+	buf   []byte // a lent line that spans the reader's buffer
 }
 
 // SetLimit bounds the bytes of a line kept in memory (0: no bound); see
 // Line.Truncated.
 func (s *Source) SetLimit(n int) { s.limit = n }
+
+// LendLines makes Next return lines in memory the source reuses: a
+// Line's Value is valid only until the next call to Next. A reader that
+// copies what it keeps (as a stage does with its inputs) then reads a
+// file without allocating per line.
+func (s *Source) LendLines() { s.lend = true }
 
 // Open opens path for reading.
 func Open(path string) (*Source, error) {
@@ -94,6 +103,9 @@ func (s *Source) Next() (Line, error) {
 // bytes, the line's full size, and whether it ends in '\r' (counted in
 // size). err is nil when a '\n' ended the line.
 func (s *Source) readLine() (b []byte, size int64, cr bool, err error) {
+	if s.lend {
+		b = s.buf[:0]
+	}
 	for {
 		chunk, err := s.r.ReadSlice('\n')
 		if err == nil {
@@ -107,8 +119,15 @@ func (s *Source) readLine() (b []byte, size int64, cr bool, err error) {
 		if s.limit > 0 {
 			keep = min(keep, max(s.limit+1-len(b), 0))
 		}
+		if s.lend && size == int64(len(chunk)) && !errors.Is(err, bufio.ErrBufferFull) {
+			// The whole line is in the reader's buffer: lend it from there.
+			return chunk[:keep], size, cr, err
+		}
 		b = append(b, chunk[:keep]...)
 		if !errors.Is(err, bufio.ErrBufferFull) {
+			if s.lend {
+				s.buf = b[:0] // kept for the next line that spans the buffer
+			}
 			return b, size, cr, err
 		}
 	}

@@ -161,6 +161,7 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 		}
 		limit := r.plan.Pipeline.Operator(fi.stream).Source.RecordLimit()
 		src.SetLimit(int(limit))
+		src.LendLines() // the engine keeps no input bytes (package record)
 		counter := r.m.recordsIn.WithLabelValues(r.pipeline, r.stage.ID, fi.stream)
 		for {
 			line, err := src.Next()
@@ -174,7 +175,7 @@ func (r *stageRunner) runFiles(ctx context.Context) error {
 			in := native.Input{Stream: fi.stream, Offset: line.Offset, Value: line.Value, TimestampMs: startMs}
 			if line.Truncated() {
 				// Only its start was read: dead-letter that much.
-				b.addDead(&kgo.Record{Topic: r.dlqTopic, Value: line.Value, Timestamp: RecordTimestamp(startMs),
+				b.addDead(&kgo.Record{Topic: r.dlqTopic, Value: clone(line.Value), Timestamp: RecordTimestamp(startMs),
 					Headers: append([]kgo.RecordHeader{
 						{Key: record.HeaderError, Value: fmt.Appendf(nil, "%s line %d is %d bytes long, more than the source's max_record_bytes (%d); reading goes on after it", fi.path, line.Offset+1, line.Size, limit)},
 						{Key: record.HeaderReason, Value: []byte(record.ReasonTooLarge)},
