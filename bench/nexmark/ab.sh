@@ -6,6 +6,9 @@
 # run with its CPU seconds (user + system, /usr/bin/time), and checks that
 # both binaries wrote byte-identical outputs. On a shared machine,
 # compare the two columns of the same round, not figures of other runs.
+# NEW's last outputs stay in place, so that
+#   go run ./bench/nexmark/internal/check -events N -dir bench/nexmark q4 ...
+# can compare them with the reference afterwards.
 #
 #   bench/nexmark/ab.sh [-runs N] [-queries q4,q9,...] OLD NEW
 set -euo pipefail
@@ -50,7 +53,7 @@ for q in ${queries//,/ }; do
 				printf "{\"query\":\"%s\",\"binary\":\"%s\",\"round\":%d,\"cpu_seconds\":%.2f,\"wall_seconds\":%.2f,\"events_per_core_second\":%d}\n", q, w, r, cpu, wall, ev / cpu
 			}'
 			if [ -f "$dir/out.jsonl" ]; then
-				mv "$dir/out.jsonl" "$out/$which.jsonl"
+				cp "$dir/out.jsonl" "$out/$which.jsonl"
 			else
 				find "$dir/out" -name part.jsonl -type f -print0 | sort -z | xargs -0 cat >"$out/$which.jsonl"
 			fi
