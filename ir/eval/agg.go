@@ -107,6 +107,7 @@ func AggregateSchema(keyTypes map[string]cty.Type, fields []ir.AggField, argType
 type Aggregator struct {
 	window    ir.Window
 	key       func(Frame) (*Record, error)
+	keyProg   *ObjectProgram // nil when there are no key fields
 	keyLayout *Layout
 	fields    []aggField
 	out       *Layout
@@ -139,6 +140,7 @@ func NewAggregator(a *ir.Aggregate, input *Layout, c Consts) (*Aggregator, hcl.D
 	var diags hcl.Diagnostics
 	var key func(Frame) (*Record, error)
 	var keyLayout *Layout
+	var keyProg *ObjectProgram
 	if len(a.Key) == 0 {
 		keyLayout = NewLayout(cty.EmptyObject)
 		empty := NewRecord(keyLayout)
@@ -156,7 +158,7 @@ func NewAggregator(a *ir.Aggregate, input *Layout, c Consts) (*Aggregator, hcl.D
 				Subject:  a.Key[0].Expr.Range.Ptr(),
 			})
 		default:
-			key, keyLayout = op.Eval, op.Layout()
+			key, keyLayout, keyProg = op.Eval, op.Layout(), op
 		}
 	}
 	args := make([]func(Frame) (Value, error), len(a.Fields))
@@ -202,6 +204,9 @@ func NewAggregator(a *ir.Aggregate, input *Layout, c Consts) (*Aggregator, hcl.D
 		return nil, diags
 	}
 	agg, d := newAggregator(a, key, keyLayout, args, types)
+	if agg != nil {
+		agg.keyProg = keyProg
+	}
 	if agg != nil && len(agg.fields) == len(a.Fields) {
 		for i := range a.Fields {
 			agg.fields[i].where = wheres[i]
@@ -337,6 +342,19 @@ func (a *Aggregator) OutputLayout() *Layout { return a.out }
 func (a *Aggregator) Key(f Frame) (*Record, error) {
 	r, err := a.key(f)
 	if err != nil {
+		return nil, fmt.Errorf("aggregate key: %w", err)
+	}
+	return r, nil
+}
+
+// KeyInto is Key building the key record in r (ObjectProgram.EvalInto),
+// for a caller that copies the key it keeps. It returns r, or the shared
+// empty key when the aggregate has no key fields.
+func (a *Aggregator) KeyInto(f Frame, r *Record) (*Record, error) {
+	if a.keyProg == nil {
+		return a.Key(f)
+	}
+	if err := a.keyProg.EvalInto(f, r); err != nil {
 		return nil, fmt.Errorf("aggregate key: %w", err)
 	}
 	return r, nil

@@ -109,18 +109,23 @@ func (r *Ranker) AppendKey(f Frame, dst []byte) ([]byte, error) {
 
 // SortValues evaluates a record's order_by values.
 func (r *Ranker) SortValues(f Frame) ([]Value, error) {
-	vals := make([]Value, len(r.order))
-	for i, p := range r.order {
+	return r.AppendSortValues(f, make([]Value, 0, len(r.order)))
+}
+
+// AppendSortValues is SortValues appending to dst, so that a caller that
+// keeps few records' values can reuse one buffer.
+func (r *Ranker) AppendSortValues(f Frame, dst []Value) ([]Value, error) {
+	for _, p := range r.order {
 		v, err := p.Eval(f)
 		if err != nil {
-			return nil, fmt.Errorf("top order_by: %w", err)
+			return dst, fmt.Errorf("top order_by: %w", err)
 		}
 		if v.Kind != KindNull && v.Kind != KindNumber && v.Kind != KindString {
-			return nil, fmt.Errorf("top order_by: needs a number or a string, got %s", valueKindName(v.Kind))
+			return dst, fmt.Errorf("top order_by: needs a number or a string, got %s", valueKindName(v.Kind))
 		}
-		vals[i] = v
+		dst = append(dst, v)
 	}
-	return vals, nil
+	return dst, nil
 }
 
 // Compare orders two records: negative when a ranks before b, 0 when tied.

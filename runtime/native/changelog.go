@@ -29,9 +29,20 @@ type caggNode struct {
 	out    *route
 	prefix []byte
 	groups map[string]*caggGroup
-	dirty  map[string]bool
-	kbuf   []byte
-	limit  int // groups in memory before they are written out and dropped
+	// changed are the groups changed since the last save, each once (its
+	// dirty flag).
+	changed []*caggGroup
+	kbuf    []byte
+	limit   int // groups in memory before they are written out and dropped
+
+	// res are the records results are built in: res[0] a group's row
+	// before a change (which may wait as pendingOld), res[1] after it.
+	// Emitted records are the consumers' to copy (as the stateless core's
+	// input records), so two serve every change. winStart and winEnd are
+	// the window bounds Result writes for no window, formatted once.
+	res              [2]eval.Record
+	winStart, winEnd string
+	keyRec           eval.Record // input keys are built here; a new group copies its key
 
 	// pending is the group an input update_before was retracted from: its
 	// change is emitted once the update_after that follows is folded, as
@@ -43,9 +54,11 @@ type caggNode struct {
 }
 
 type caggGroup struct {
-	key *eval.Record
-	n   int64 // records folded in, net of retractions: 0 is an empty group
-	acc *eval.Acc
+	kb    string // the key bytes
+	key   *eval.Record
+	n     int64 // records folded in, net of retractions: 0 is an empty group
+	acc   *eval.Acc
+	dirty bool
 }
 
 // State key tags of a continuous aggregate.
@@ -64,10 +77,27 @@ func newContinuousAggregate(e *Engine, op *ir.Operator, in *eval.Layout, c eval.
 		return nil, err
 	}
 	return &caggNode{op: op, agg: agg, out: e.route(op.ID), prefix: opPrefix(op.StateAddress()),
-		groups: map[string]*caggGroup{}, dirty: map[string]bool{}, limit: limit}, nil
+		groups: map[string]*caggGroup{}, limit: limit,
+		winStart: eval.FormatTimestamp(0), winEnd: eval.FormatTimestamp(0)}, nil
 }
 
 func (n *caggNode) operator() *ir.Operator { return n.op }
+
+// result builds g's row in n.res[i] (eval.Aggregator.Result for no
+// window).
+func (n *caggNode) result(i int, g *caggGroup) *eval.Record {
+	r := &n.res[i]
+	n.agg.ResultInto(r, g.key, g.acc, n.winStart, n.winEnd)
+	return r
+}
+
+// touch marks g changed since the last save.
+func (n *caggNode) touch(g *caggGroup) {
+	if !g.dirty {
+		g.dirty = true
+		n.changed = append(n.changed, g)
+	}
+}
 
 func (n *caggNode) stateKey(kb string) []byte {
 	return append(append(append([]byte(nil), n.prefix...), tagCaggGroup), kb...)
@@ -75,7 +105,7 @@ func (n *caggNode) stateKey(kb string) []byte {
 
 func (n *caggNode) push(e *Engine, _ int, x rec) error {
 	f := eval.Frame{x.r}
-	key, err := n.agg.Key(f)
+	key, err := n.agg.KeyInto(f, &n.keyRec)
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, fmt.Errorf("key: %w", err))
 	}
@@ -91,16 +121,18 @@ func (n *caggNode) push(e *Engine, _ int, x rec) error {
 			return err
 		}
 	}
-	g, err := n.group(e, string(n.kbuf), key)
-	if err != nil {
-		return err
+	g := n.groups[string(n.kbuf)]
+	if g == nil {
+		if g, err = n.group(e, string(n.kbuf), key); err != nil {
+			return err
+		}
 	}
 	var old *eval.Record
 	if pairs {
 		old = n.pendingOld
 		n.pending, n.pendingOld = nil, nil
 	} else if g.n > 0 {
-		old = n.agg.Result(g.key, g.acc, eval.Interval{})
+		old = n.result(0, g)
 	}
 	if x.kind.Retracts() {
 		if g.n == 0 {
@@ -116,9 +148,9 @@ func (n *caggNode) push(e *Engine, _ int, x rec) error {
 		}
 		g.n++
 	}
-	n.dirty[string(n.kbuf)] = true
+	n.touch(g)
 	if x.kind == eval.UpdateBefore {
-		n.pending, n.pendingKB, n.pendingOld, n.pendingTS = g, string(n.kbuf), old, x.ts
+		n.pending, n.pendingKB, n.pendingOld, n.pendingTS = g, g.kb, old, x.ts
 		return nil
 	}
 	if err := n.change(e, g, old, x.ts); err != nil {
@@ -159,13 +191,13 @@ func (n *caggNode) change(e *Engine, g *caggGroup, old *eval.Record, ts int64) e
 		x.r, x.kind = old, eval.Delete
 		return e.emit(n.out, x)
 	case old == nil:
-		x.r, x.kind = n.agg.Result(g.key, g.acc, eval.Interval{}), eval.Insert
+		x.r, x.kind = n.result(1, g), eval.Insert
 		return e.emit(n.out, x)
 	}
 	if err := e.emit(n.out, rec{r: old, ts: ts, kind: eval.UpdateBefore}); err != nil {
 		return err
 	}
-	x.r, x.kind = n.agg.Result(g.key, g.acc, eval.Interval{}), eval.UpdateAfter
+	x.r, x.kind = n.result(1, g), eval.UpdateAfter
 	return e.emit(n.out, x)
 }
 
@@ -175,16 +207,19 @@ func (n *caggNode) group(e *Engine, kb string, key *eval.Record) (*caggGroup, er
 	if g := n.groups[kb]; g != nil {
 		return g, nil
 	}
-	g := &caggGroup{key: eval.CloneRecord(key), acc: n.agg.NewAcc()}
 	v, ok, err := e.st.read(n.stateKey(kb))
 	if err != nil {
 		return nil, err
 	}
+	var g *caggGroup
 	if ok {
 		if g, err = n.decode(v); err != nil {
 			return nil, fmt.Errorf("native: %s: continuous aggregate state: %w", n.op.ID, err)
 		}
+	} else {
+		g = &caggGroup{key: eval.CloneRecord(key), acc: n.agg.NewAcc()}
 	}
+	g.kb = kb
 	n.groups[kb] = g
 	return g, nil
 }
@@ -237,9 +272,13 @@ func (n *caggNode) save(e *Engine) error {
 	} else {
 		e.st.del(pk)
 	}
-	for kb := range n.dirty {
-		g := n.groups[kb]
-		if g == nil || g.n == 0 {
+	for _, g := range n.changed {
+		g.dirty = false
+		kb := g.kb
+		if n.groups[kb] != g {
+			continue // replaced since (evicted and read back): not current
+		}
+		if g.n == 0 {
 			e.st.del(n.stateKey(kb))
 			delete(n.groups, kb)
 			continue
@@ -252,14 +291,15 @@ func (n *caggNode) save(e *Engine) error {
 		}
 		e.st.set(n.stateKey(kb), append(b, acc...), nil)
 	}
-	clear(n.dirty)
+	clear(n.changed)
+	n.changed = n.changed[:0]
 	return nil
 }
 
 // load forgets the groups in memory: they are read back from the store
 // as records reach them. A pending update_before is read back.
 func (n *caggNode) load(e *Engine) error {
-	n.groups, n.dirty = map[string]*caggGroup{}, map[string]bool{}
+	n.groups, n.changed = map[string]*caggGroup{}, nil
 	n.pending, n.pendingOld = nil, nil
 	v, ok, err := e.st.read(append(append([]byte(nil), n.prefix...), tagCaggPending))
 	if err != nil || !ok {

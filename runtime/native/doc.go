@@ -17,6 +17,12 @@
 // Output.Kind), emitted as records arrive rather than when windows fire
 // (changelog.go, top.go).
 //
+// A record handed to the next operator is lent for the call, as the
+// stateless core lends its decoded inputs: joins and continuous
+// aggregates build their outputs in reused records, and an operator that
+// keeps a record (a join buffer, a top's ranking, a group's key) copies
+// it.
+//
 // It must not know about HCL, Kafka, files or the CLI. Its feeders hand it
 // record.Inputs and take Outputs and DeadLetters through an Emitter (package
 // runtime/record, which also says who owns the bytes): runtime/worker, which

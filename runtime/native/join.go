@@ -46,6 +46,7 @@ type joinNode struct {
 	prefix    []byte
 	kbuf      []byte
 	out       *route
+	res       eval.Record // joined records are built here: consumers copy what they keep
 
 	// stream–stream state: keys in memory, with timers; stored: the
 	// store may hold keys not in memory; idx: the expiry index of the
@@ -57,14 +58,17 @@ type joinNode struct {
 	idx    *timeIndex
 }
 
+// ssEntry is a buffered record. It holds the record itself, not a pointer:
+// one allocation (its values) per buffered record instead of two.
 type ssEntry struct {
-	r       *eval.Record
+	r       eval.Record
 	ts      int64
 	matched bool
 	indexed bool // has an expiry index entry in the store
 }
 
 type ssKey struct {
+	k           string // the key bytes, as in keys (timers reuse the string)
 	left, right []ssEntry
 	dirty       bool
 	saved       bool // has an entry in the store
@@ -184,15 +188,19 @@ func (n *joinNode) emitPair(e *Engine, l, r *eval.Record, ts int64) (bool, error
 }
 
 func (n *joinNode) emitFields(e *Engine, f eval.Frame, ts int64) error {
-	out, err := n.fields.Eval(f)
-	if err != nil {
+	if err := n.fields.EvalInto(f, &n.res); err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
-	return e.emit(n.out, rec{r: out, ts: ts})
+	return e.emit(n.out, rec{r: &n.res, ts: ts})
 }
 
 func cloneRecord(r *eval.Record) *eval.Record {
 	return &eval.Record{Layout: r.Layout, Values: slices.Clone(r.Values)}
+}
+
+// copyRecord is cloneRecord by value.
+func copyRecord(r *eval.Record) eval.Record {
+	return eval.Record{Layout: r.Layout, Values: slices.Clone(r.Values)}
 }
 
 func (n *joinNode) push(e *Engine, port int, x rec) error {
@@ -317,9 +325,9 @@ func (n *joinNode) pushTable(e *Engine, port int, kb []byte, x rec) error {
 }
 
 func (n *joinNode) pushStream(e *Engine, port int, kb []byte, x rec) error {
-	k := string(kb)
-	ks := n.keys[k]
+	ks := n.keys[string(kb)]
 	if ks == nil {
+		k := string(kb)
 		if len(n.keys) >= n.limit {
 			if err := n.evict(e); err != nil {
 				return fmt.Errorf("native: %s: %w", n.op.ID, err)
@@ -334,17 +342,18 @@ func (n *joinNode) pushStream(e *Engine, port int, kb []byte, x rec) error {
 		if ks == nil {
 			ks = &ssKey{}
 		}
+		ks.k = k
 		n.keys[k] = ks
 	}
 	ks.dirty = true
-	me := ssEntry{r: cloneRecord(x.r), ts: x.ts}
+	me := ssEntry{r: copyRecord(x.r), ts: x.ts}
 	if port == 0 {
 		for i := range ks.right {
 			o := &ks.right[i]
 			if abs(x.ts-o.ts) > n.within {
 				continue
 			}
-			ok, err := n.emitPair(e, me.r, o.r, max(x.ts, o.ts))
+			ok, err := n.emitPair(e, &me.r, &o.r, max(x.ts, o.ts))
 			if err != nil {
 				return err
 			}
@@ -357,7 +366,7 @@ func (n *joinNode) pushStream(e *Engine, port int, kb []byte, x rec) error {
 			if abs(x.ts-o.ts) > n.within {
 				continue
 			}
-			ok, err := n.emitPair(e, o.r, me.r, max(x.ts, o.ts))
+			ok, err := n.emitPair(e, &o.r, &me.r, max(x.ts, o.ts))
 			if err != nil {
 				return err
 			}
@@ -365,7 +374,7 @@ func (n *joinNode) pushStream(e *Engine, port int, kb []byte, x rec) error {
 		}
 		ks.right = append(ks.right, me)
 	}
-	n.timers.push(satAdd(x.ts, n.within), k)
+	n.timers.push(satAdd(x.ts, n.within), ks.k)
 	return nil
 }
 
@@ -459,7 +468,7 @@ func (n *joinNode) expireKey(e *Engine, key string, ks *ssKey, wm int64) error {
 	if n.left {
 		for _, en := range gone {
 			if !en.matched {
-				if err := n.emitFields(e, eval.Frame{en.r, n.nullR}, en.ts); err != nil {
+				if err := n.emitFields(e, eval.Frame{&en.r, n.nullR}, en.ts); err != nil {
 					return err
 				}
 			}
@@ -536,7 +545,7 @@ func (n *joinNode) read(e *Engine, key string) (*ssKey, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	ks := &ssKey{saved: true}
+	ks := &ssKey{k: key, saved: true}
 	for side, l := range []*eval.Layout{n.lLayout, n.rLayout} {
 		cnt, w := binary.Uvarint(v)
 		if w <= 0 {
@@ -553,9 +562,11 @@ func (n *joinNode) read(e *Engine, key string) (*ssKey, error) {
 				return nil, err
 			}
 			v = rest
-			if en.r, err = eval.DecodeJSON(l, js); err != nil {
+			r, err := eval.DecodeJSON(l, js)
+			if err != nil {
 				return nil, fmt.Errorf("corrupt join state: %w", err)
 			}
+			en.r = *r
 			if side == 0 {
 				ks.left = append(ks.left, en)
 			} else {

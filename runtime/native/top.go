@@ -1,10 +1,12 @@
 package native
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/pipeline-compiler/pipeline/ir"
@@ -29,16 +31,33 @@ type topNode struct {
 	out    *route
 	prefix []byte
 	groups map[string]*topGroup
-	dirty  map[string]bool
-	fired  int64 // the input watermark groups have fired up to
-	seq    uint64
-	wins   []eval.Interval
-	kbuf   []byte
+	// changed are the groups changed since the last save (each once: its
+	// dirty flag), gone the ids of the groups fired since.
+	changed []*topGroup
+	gone    []string
+	fired   int64 // the input watermark groups have fired up to
+	seq     uint64
+	wins    []eval.Interval
+	kbuf    []byte
+	left    []eval.Ranked // scratch: the rows a continuous offer pushed out
+	vbuf    []eval.Value  // scratch: the order_by values of the record ranked
 }
 
 type topGroup struct {
+	id     string
 	fireAt int64
-	rows   []eval.Ranked
+	// rows are sorted best first, then by arrival (Seq), as Ranker.Keep
+	// leaves them; a continuous top keeps exactly its ranking.
+	rows  []eval.Ranked
+	dirty bool
+}
+
+// touch marks g changed since the last save.
+func (n *topNode) touch(g *topGroup) {
+	if !g.dirty {
+		g.dirty = true
+		n.changed = append(n.changed, g)
+	}
 }
 
 func newTop(e *Engine, op *ir.Operator, in *eval.Layout, c eval.Consts) (*topNode, error) {
@@ -47,7 +66,7 @@ func newTop(e *Engine, op *ir.Operator, in *eval.Layout, c eval.Consts) (*topNod
 		return nil, err
 	}
 	n := &topNode{op: op, rk: rk, out: e.route(op.ID), prefix: opPrefix(op.StateAddress()),
-		groups: map[string]*topGroup{}, dirty: map[string]bool{}, fired: math.MinInt64}
+		groups: map[string]*topGroup{}, fired: math.MinInt64}
 	if op.Top.Window != nil {
 		n.window = *op.Top.Window
 	}
@@ -63,15 +82,16 @@ func (n *topNode) push(e *Engine, _ int, x rec) error {
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
-	vals, err := n.rk.SortValues(f)
+	vals, err := n.rk.AppendSortValues(f, n.vbuf[:0])
+	n.vbuf = vals
 	if err != nil {
 		return e.deadLetter(n.op.ID, ReasonEval, err)
 	}
 	n.seq++
-	row := eval.Ranked{Vals: vals, Rec: eval.CloneRecord(x.r), TS: x.ts, Seq: n.seq}
 	if n.rk.Continuous() {
-		return n.offer(e, key, row)
+		return n.offer(e, key, eval.Ranked{Vals: vals, Rec: x.r, TS: x.ts, Seq: n.seq})
 	}
+	row := eval.Ranked{Vals: slices.Clone(vals), Rec: eval.CloneRecord(x.r), TS: x.ts, Seq: n.seq}
 	if n.rk.OwnWindow() {
 		n.wins = eval.AssignWindows(n.window, x.ts, n.wins[:0])
 		added := false
@@ -97,46 +117,79 @@ func (n *topNode) push(e *Engine, _ int, x rec) error {
 
 // add puts row in the group of (window, key).
 func (n *topNode) add(win, key []byte, fireAt int64, row eval.Ranked) {
-	id := string(appendBytes(win, key))
-	g := n.groups[id]
+	id := appendBytes(win, key)
+	g := n.groups[string(id)]
 	if g == nil {
-		g = &topGroup{fireAt: fireAt}
-		n.groups[id] = g
+		g = &topGroup{id: string(id), fireAt: fireAt}
+		n.groups[g.id] = g
 	}
 	g.fireAt = max(g.fireAt, fireAt)
 	g.rows = append(g.rows, row)
 	if len(g.rows) >= 2*n.rk.Limit()+8 {
 		g.rows = n.rk.Keep(g.rows)
 	}
-	n.dirty[id] = true
+	n.touch(g)
 }
 
 // offer ranks row in its group of a continuous top (one group per key,
 // over all time, never fired) and emits the change to the ranking: a
-// delete for each row it pushed out, then an insert for row if it
-// entered. Event times are the arriving record's.
+// delete for each row it pushed out, in arrival order, then an insert for
+// row if it entered. Event times are the arriving record's. row.Rec is
+// the input record and row.Vals scratch: both are copied only when the
+// row enters.
+//
+// This is eval.Ranker.Offer without its allocations: the group's rows are
+// sorted (by the ranker's order, then arrival), and row arrived last, so
+// it goes after every row it does not rank before; the ranking is then
+// the first Limit rows and the rows tied with the Limit-th, as Keep cuts.
 func (n *topNode) offer(e *Engine, key []byte, row eval.Ranked) error {
-	id := string(key)
-	g := n.groups[id]
+	g := n.groups[string(key)]
 	if g == nil {
-		g = &topGroup{fireAt: math.MaxInt64}
-		n.groups[id] = g
+		g = &topGroup{id: string(key), fireAt: math.MaxInt64}
+		n.groups[g.id] = g
 	}
-	kept, entered, left := n.rk.Offer(g.rows, row)
-	g.rows = kept
-	if !entered && len(left) == 0 {
-		return nil
+	rows, limit := g.rows, n.rk.Limit()
+	pos := len(rows)
+	for pos > 0 && n.rk.Compare(rows[pos-1].Vals, row.Vals) > 0 {
+		pos--
 	}
-	n.dirty[id] = true
+	if pos >= limit && n.rk.Compare(rows[limit-1].Vals, row.Vals) != 0 {
+		return nil // ranks below the limit-th row: no change
+	}
+	row.Rec, row.Vals = keepRow(row.Rec, row.Vals)
+	rows = slices.Insert(rows, pos, row)
+	cut := len(rows)
+	if cut > limit {
+		cut = limit
+		for cut < len(rows) && n.rk.Compare(rows[cut].Vals, rows[limit-1].Vals) == 0 {
+			cut++
+		}
+	}
+	// The rows pushed out, in arrival order (row itself is never among
+	// them: it is at most tied with the limit-th, and ties stay).
+	left := append(n.left[:0], rows[cut:]...)
+	clear(rows[cut:])
+	g.rows = rows[:cut]
+	slices.SortFunc(left, func(a, b eval.Ranked) int { return cmp.Compare(a.Seq, b.Seq) })
+	n.touch(g)
 	for _, l := range left {
 		if err := e.emit(n.out, rec{r: l.Rec, ts: row.TS, kind: eval.Delete}); err != nil {
 			return err
 		}
 	}
-	if entered {
-		return e.emit(n.out, rec{r: row.Rec, ts: row.TS, kind: eval.Insert})
-	}
-	return nil
+	clear(left)
+	n.left = left[:0]
+	return e.emit(n.out, rec{r: row.Rec, ts: row.TS, kind: eval.Insert})
+}
+
+// keepRow copies a record and its order_by values for a group to keep, in
+// one slice of values.
+func keepRow(r *eval.Record, vals []eval.Value) (*eval.Record, []eval.Value) {
+	nv := len(r.Values)
+	buf := make([]eval.Value, nv+len(vals))
+	copy(buf, r.Values)
+	copy(buf[nv:], vals)
+	return &eval.Record{Layout: r.Layout, Values: buf[:nv:nv]}, buf[nv:]
 }
 
 func (n *topNode) advance(e *Engine, wm int64) error {
@@ -171,7 +224,7 @@ func (n *topNode) fire(e *Engine, wm int64) error {
 	for _, id := range due {
 		g := n.groups[id]
 		delete(n.groups, id)
-		n.dirty[id] = true
+		n.gone = append(n.gone, id)
 		for _, row := range n.rk.Keep(g.rows) {
 			if err := e.emit(n.out, rec{r: row.Rec, ts: g.fireAt - 1}); err != nil {
 				return err
@@ -188,11 +241,17 @@ func (n *topNode) groupKey(id string) []byte {
 // save writes the groups changed since the last save: fire time, then per
 // row its event time, arrival number and record JSON.
 func (n *topNode) save(e *Engine) error {
-	for id := range n.dirty {
-		g := n.groups[id]
-		if g == nil {
+	for _, id := range n.gone {
+		if n.groups[id] == nil {
 			e.st.del(n.groupKey(id))
-			continue
+		}
+	}
+	clear(n.gone)
+	n.gone = n.gone[:0]
+	for _, g := range n.changed {
+		g.dirty = false
+		if n.groups[g.id] != g {
+			continue // fired since
 		}
 		g.rows = n.rk.Keep(g.rows)
 		b := appendTime(nil, g.fireAt)
@@ -201,16 +260,17 @@ func (n *topNode) save(e *Engine) error {
 			b = binary.BigEndian.AppendUint64(b, r.Seq)
 			b = appendBytes(b, r.Rec.AppendJSON(nil))
 		}
-		e.st.set(n.groupKey(id), b, nil)
+		e.st.set(n.groupKey(g.id), b, nil)
 	}
-	clear(n.dirty)
+	clear(n.changed)
+	n.changed = n.changed[:0]
 	e.saveInt(n.prefix, "fired", n.fired)
 	e.saveInt(n.prefix, "seq", int64(n.seq))
 	return nil
 }
 
 func (n *topNode) load(e *Engine) error {
-	n.groups, n.dirty = map[string]*topGroup{}, map[string]bool{}
+	n.groups, n.changed, n.gone = map[string]*topGroup{}, nil, nil
 	var err error
 	if n.fired, err = e.loadInt(n.prefix, "fired", math.MinInt64); err != nil {
 		return err
@@ -246,7 +306,8 @@ func (n *topNode) load(e *Engine) error {
 			}
 			g.rows = append(g.rows, eval.Ranked{Vals: vals, Rec: rc, TS: ts, Seq: seq})
 		}
-		n.groups[string(k[len(lo):])] = g
+		g.id = string(k[len(lo):])
+		n.groups[g.id] = g
 		return nil
 	})
 }

@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -100,5 +101,107 @@ func TestTopCheckpointRestore(t *testing.T) {
 				t.Errorf("restored run differs (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// changes records a changelog sink's outputs in order: "+" and the row for
+// a put, "-" and the row (the Kafka key of a by-row changelog) for a
+// tombstone.
+type changes struct{ got []string }
+
+func (c *changes) Emit(o Output) error {
+	sign, v := "+", o.Value
+	if v == nil {
+		sign, v = "-", o.Key
+	}
+	var m any
+	if err := json.Unmarshal(v, &m); err != nil {
+		return fmt.Errorf("output %s is not JSON: %s", o.Target, v)
+	}
+	b, _ := json.Marshal(m)
+	c.got = append(c.got, sign+string(b))
+	return nil
+}
+
+func (c *changes) DeadLetter(d DeadLetter) error { return fmt.Errorf("dead letter: %+v", d) }
+
+// TestContinuousTopChanges checks every change a continuous top emits, in
+// order, against a reference that ranks each group from scratch after
+// every record (order_by n, descending or ascending; ties by arrival and
+// kept at the limit): the rows that left the ranking are deleted, in
+// arrival order, then the new row is inserted if it entered.
+func TestContinuousTopChanges(t *testing.T) {
+	type row struct {
+		id, k string
+		n, ts float64
+		seq   int
+	}
+	var rows []row
+	var inputs []Input
+	for i := range 200 {
+		// Few distinct n, so that ties straddle the limit often.
+		r := row{id: fmt.Sprintf("r%d", i), k: string(rune('a' + i%3)), n: float64((i * 7) % 5), ts: base + float64(i*1000), seq: i}
+		rows = append(rows, r)
+		inputs = append(inputs, in("source.e", 0, js("id", r.id, "k", r.k, "n", r.n, "ts", r.ts)))
+		inputs[i].Offset = int64(i)
+	}
+	for _, limit := range []int{1, 2, 3} {
+		for _, desc := range []bool{true, false} {
+			t.Run(fmt.Sprintf("limit=%d,desc=%v", limit, desc), func(t *testing.T) {
+				// The reference.
+				ranking := func(group []row) map[int]bool {
+					s := append([]row(nil), group...)
+					sort.SliceStable(s, func(i, j int) bool {
+						if s[i].n != s[j].n {
+							return (s[i].n > s[j].n) == desc
+						}
+						return s[i].seq < s[j].seq
+					})
+					in := map[int]bool{}
+					for i, r := range s {
+						if i >= limit && r.n != s[limit-1].n {
+							break
+						}
+						in[r.seq] = true
+					}
+					return in
+				}
+				var want []string
+				seen := map[string][]row{}
+				for _, r := range rows {
+					before := ranking(seen[r.k])
+					seen[r.k] = append(seen[r.k], r)
+					after := ranking(seen[r.k])
+					for _, o := range seen[r.k] { // arrival order
+						if before[o.seq] && !after[o.seq] {
+							want = append(want, "-"+js("id", o.id, "k", o.k, "n", o.n, "ts", o.ts))
+						}
+					}
+					if after[r.seq] {
+						want = append(want, "+"+js("id", r.id, "k", r.k, "n", r.n, "ts", r.ts))
+					}
+				}
+
+				top := &ir.Operator{ID: "top.t", Kind: ir.KindTop, Name: "t", Inputs: []string{"source.e"}, Schema: event,
+					Top:       &ir.Top{Key: []ir.Expr{x("record.k")}, OrderBy: []ir.OrderKey{{Expr: x("record.n"), Desc: desc}}, Limit: limit, Continuous: true},
+					Changelog: true, ChangelogByRow: true}
+				out := sink("top", "top.t", event)
+				out.Changelog, out.ChangelogByRow = true, true
+				e, err := New(planOf(source("e", event, "record.ts"), top, out), "s")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer e.Close()
+				var got changes
+				for _, i := range inputs {
+					if err := e.Process(context.Background(), i, &got); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if d := cmp.Diff(want, got.got); d != "" {
+					t.Errorf("changes differ from the reference (-want +got):\n%s", d)
+				}
+			})
+		}
 	}
 }

@@ -136,10 +136,14 @@ type sinkNode struct {
 	// changelog key fields, cnames their names (none: the whole row).
 	changelog bool
 	byRow     bool // the whole row is the changelog key
-	ckey      []int
-	cnames    []string
-	parts     []sinkPart // partition_by, in order
-	pbuf      []byte
+	// rowValue: the value is the row's JSON (the JSON codec), which a
+	// by-row key is too, so the key is copied from the value instead of
+	// encoding the row twice.
+	rowValue bool
+	ckey     []int
+	cnames   []string
+	parts    []sinkPart // partition_by, in order
+	pbuf     []byte
 }
 
 // sinkPart is one partition_by field: its name and slot in the input.
@@ -159,7 +163,7 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 			x.Kind = eval.Delete // keyed by the row: the old row goes
 		}
 		o.Kind = uint8(x.Kind)
-		if n.key == nil {
+		if n.key == nil && !(n.byRow && n.rowValue) {
 			p.kbuf = AppendChangelogKey(p.kbuf[:0], x.R, n.byRow, n.ckey, n.cnames)
 			o.Key = nonNil(p.kbuf)
 		}
@@ -195,6 +199,10 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 	}
 	p.buf = buf
 	o.Value = p.buf
+	if n.changelog && n.key == nil && n.byRow && n.rowValue {
+		p.kbuf = append(p.kbuf[:0], buf...) // AppendChangelogKey's row JSON
+		o.Key = nonNil(p.kbuf)
+	}
 	if n.changelog {
 		switch {
 		case n.topic == "":

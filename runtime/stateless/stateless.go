@@ -413,6 +413,8 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 		n := &sinkNode{p: p, id: op.ID, topic: op.Sink.Topic, codec: codec, written: p.counters.emittedCounter(op.ID)}
 		if op.Changelog {
 			n.changelog, n.byRow = true, op.ChangelogByRow
+			_, checked := codec.(eval.CheckedAppender)
+			n.rowValue = codec.Format() == "json" && !checked // the value is Record.AppendJSON
 			for _, k := range op.ChangelogKey {
 				i, ok := in[0].Index(k)
 				if !ok {
