@@ -214,6 +214,19 @@ func TestJSONSchemaLiteAgrees(t *testing.T) {
 			},
 		},
 		{
+			name:   "uniqueItems (a derived set)",
+			schema: `{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"s":{"type":["array","null"],"uniqueItems":true,"items":{"type":["number","null"]}},"o":{"uniqueItems":true}}}`,
+			docs: []doc{
+				{`{"s":[1,2,3]}`, true},
+				{`{"s":[1,2,1.0]}`, false},
+				{`{"s":[null,null]}`, false},
+				{`{"s":[]}`, true},
+				{`{"o":[{"a":1},{"a":1.0}]}`, false},
+				{`{"o":[{"a":1},{"a":2}]}`, true},
+				{`{"o":"not an array"}`, true},
+			},
+		},
+		{
 			name:   "a derived sink schema",
 			schema: mustDerive(t, "Revenue"),
 			docs: []doc{
@@ -221,6 +234,8 @@ func TestJSONSchemaLiteAgrees(t *testing.T) {
 				{`{"customer":null,"total":null,"ok":null}`, true},
 				{`{}`, true},
 				{`{"customer":1}`, false},
+				{`{"tags":["a","b"]}`, true},
+				{`{"tags":["a","a"]}`, false},
 			},
 		},
 	}
@@ -255,7 +270,7 @@ func TestJSONSchemaLiteAgrees(t *testing.T) {
 	}
 }
 
-var ordersDerivedType = cty.Object(map[string]cty.Type{"customer": cty.String, "total": cty.Number, "ok": cty.Bool})
+var ordersDerivedType = cty.Object(map[string]cty.Type{"customer": cty.String, "total": cty.Number, "ok": cty.Bool, "tags": cty.Set(cty.String)})
 
 func mustDerive(t *testing.T, name string) string {
 	t.Helper()

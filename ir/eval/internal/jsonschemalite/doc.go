@@ -9,7 +9,7 @@
 // Supported (drafts 4, 6, 7, 2019-09 and 2020-12, chosen by "$schema" as
 // santhosh-tekuri does, 2020-12 when absent): boolean schemas, type, enum,
 // const (draft 6 on), required, properties, additionalProperties, items as
-// one schema, allOf, anyOf, oneOf, $ref (to "#" JSON pointers and to other
+// one schema, uniqueItems, allOf, anyOf, oneOf, $ref (to "#" JSON pointers and to other
 // registered documents; in drafts before 2019-09 a $ref's siblings are
 // ignored, as the drafts say), definitions and $defs as $ref targets,
 // format date-time, date, time and uuid (asserted before 2019-09, as

@@ -63,11 +63,12 @@ type Schema struct {
 	AdditionalProperties any
 	// Items is the draft 4 to 2019-09 "items" (a *Schema), Items2020 the
 	// 2020-12 one.
-	Items     any
-	Items2020 *Schema
-	AllOf     []*Schema
-	AnyOf     []*Schema
-	OneOf     []*Schema
+	Items       any
+	Items2020   *Schema
+	UniqueItems bool
+	AllOf       []*Schema
+	AnyOf       []*Schema
+	OneOf       []*Schema
 
 	format func(string) error
 }
@@ -93,7 +94,7 @@ var unsupportedKeywords = []string{
 	"not", "if", "then", "else",
 	"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
 	"minLength", "maxLength", "pattern",
-	"minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains",
+	"minItems", "maxItems", "contains", "minContains", "maxContains",
 	"prefixItems", "additionalItems", "unevaluatedItems", "unevaluatedProperties",
 	"minProperties", "maxProperties", "patternProperties", "propertyNames",
 	"dependencies", "dependentRequired", "dependentSchemas",
@@ -408,6 +409,9 @@ func (c *Compiler) compileObject(res *resource, s *Schema, m map[string]any) err
 			s.AdditionalProperties = sub
 		}
 	}
+	if u, ok := m["uniqueItems"].(bool); ok {
+		s.UniqueItems = u
+	}
 	if it, ok := m["items"]; ok {
 		if _, isArr := it.([]any); isArr {
 			return &UnsupportedError{Location: loc, Keyword: "items", Detail: "the array form"}
@@ -524,6 +528,17 @@ func (s *Schema) validate(v any, loc []string) *ValidationError {
 			return err
 		}
 	case []any:
+		if s.UniqueItems {
+			// The first pair by the later index, then the earlier one,
+			// as santhosh-tekuri reports it.
+			for i := 1; i < len(x); i++ {
+				for j := 0; j < i; j++ {
+					if equals(x[i], x[j]) {
+						return fail(loc, "items at %d and %d are equal", j, i)
+					}
+				}
+			}
+		}
 		items := s.Items2020
 		if it, ok := s.Items.(*Schema); ok {
 			items = it
