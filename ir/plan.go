@@ -2,8 +2,6 @@ package ir
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 )
@@ -366,10 +364,4 @@ func (pl *Pipeline) redact() {
 func redactConst(c Const) Const {
 	c.Value = stringVal(redacted)
 	return c
-}
-
-// Hash returns a short hex SHA-256 of b, used for spec and module hashes.
-func Hash(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])[:16]
 }

@@ -1,3 +1,7 @@
+//go:build !wasip1
+
+// Left out of GOOS=wasip1 builds with hash.go: see Hash.
+
 package ir
 
 import (
@@ -11,18 +15,6 @@ import (
 
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
-
-// Secret identifies one sensitive value of a sealed plan by where it is
-// and a salted hash of it, never the value: apply takes the value again
-// (-var, -var-file, the environment) and refuses one whose hash differs.
-type Secret struct {
-	// Kind is var, local, backend (Name is backend.attribute), broker
-	// (Name is sasl.password) or schema_registry (Name is NAME.password or
-	// NAME.token).
-	Kind string `json:"kind"`
-	Name string `json:"name"`
-	Hash string `json:"hash"` // hex HMAC-SHA256 keyed by the plan's salt
-}
 
 // sensitiveValues calls f for every sensitive value of the pipeline, in a
 // fixed order, with a pointer to set it through.

@@ -39,6 +39,11 @@ type Capabilities struct {
 	// The zero value refuses them all, with a diagnostic, rather than
 	// misreading records.
 	SchemaFormats []string
+	// SchemaSupported, when set, says why the backend cannot read or
+	// write records described by a schema of one of SchemaFormats (nil:
+	// it can). Hosts asks it for every schema an operator carries: a
+	// source's reader schema and pinned writer schemas, a sink's schema.
+	SchemaSupported func(*ir.SchemaDoc) error
 	// Changelogs: hosts operators that emit or read a changelog
 	// (ir.Operator.Changelog: continuous aggregates and tops, filters, maps
 	// and upsert sinks over them), carrying row kinds between operators and
@@ -101,10 +106,28 @@ func (c Capabilities) Hosts(op *ir.Operator) (ok bool, reason string) {
 		return false, op.ID + " reads format " + op.Source.Format + ", which the backend does not read"
 	case op.Sink != nil && schemaFormat(op.Sink.Format) && !slices.Contains(c.SchemaFormats, op.Sink.Format):
 		return false, op.ID + " writes format " + op.Sink.Format + ", which the backend does not write"
+	case c.SchemaSupported != nil && op.Source != nil && schemaFormat(op.Source.Format) && c.schemaRefusal(op.Source.SchemaDoc, op.Source.WriterSchemas) != "":
+		return false, op.ID + " reads a " + op.Source.Format + " schema that the backend cannot validate: " + c.schemaRefusal(op.Source.SchemaDoc, op.Source.WriterSchemas)
+	case c.SchemaSupported != nil && op.Sink != nil && schemaFormat(op.Sink.Format) && c.schemaRefusal(op.Sink.SchemaDoc, nil) != "":
+		return false, op.ID + " writes a " + op.Sink.Format + " schema that the backend cannot validate: " + c.schemaRefusal(op.Sink.SchemaDoc, nil)
 	case c.MaxRouteOutputs > 0 && op.Route != nil && len(op.Route.Outputs) > c.MaxRouteOutputs:
 		return false, op.ID + " has more route outputs than the backend supports"
 	}
 	return true, ""
+}
+
+// schemaRefusal is SchemaSupported's first refusal of doc or writers, or
+// "" when it accepts them all.
+func (c Capabilities) schemaRefusal(doc *ir.SchemaDoc, writers []*ir.SchemaDoc) string {
+	for _, d := range append([]*ir.SchemaDoc{doc}, writers...) {
+		if d == nil {
+			continue
+		}
+		if err := c.SchemaSupported(d); err != nil {
+			return err.Error()
+		}
+	}
+	return ""
 }
 
 // schemaFormat reports a format with a Schema Registry schema.

@@ -20,6 +20,17 @@
 // stage reads, and a sensitive one travels in the transform's environment
 // (sent at deploy time), which the module reads when it starts.
 //
+// # Size
+//
+// Redpanda refuses a module larger than data_transforms_binary_max_size,
+// 10 MiB by default, and TestModuleUpToDate fails one that is. Schema
+// formats therefore use small parsers in the module: Avro schemas through
+// ir/eval/internal/avrolite (not hamba/avro), JSON Schema through
+// ir/eval/internal/jsonschemalite (not santhosh-tekuri/jsonschema), whose
+// subset of keywords Capabilities checks per schema
+// (eval.ModuleSupportsSchema). bench/wasmsize shows where the module's
+// bytes go; BENCHMARKS.md has the table and what each removal saved.
+//
 // # Running locally
 //
 // Artifact.Host and LocalEngines run modules in runtime/wasmhost, the

@@ -67,6 +67,8 @@ var formatsSchemas = map[string]string{
   {"name":"customer","type":"Customer"},
   {"name":"amount","type":"long"},
   {"name":"note","type":["null","string"],"default":null}]}`,
+	"json_schema": `{"type":"object","required":["id","amount"],"properties":{
+  "id":{"type":"string"},"amount":{"type":"integer"},"note":{"type":["string","null"]}}}`,
 	"protobuf": "syntax = \"proto3\";\nmessage Order {\n  string id = 1;\n  int64 amount = 2;\n  optional string note = 3;\n}\n",
 }
 
@@ -94,6 +96,11 @@ func TestSchemaFormatsInModule(t *testing.T) {
 		{format: "avro", records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "x", amount = null, note = null }`, `{ id = "c", amount = 100, note = null }`},
 			dead: []string{"source.orders: decode"}},
 		{format: "avro+ref", records: []string{`{ id = "a", customer = { name = "Zoë" }, amount = 150, note = "gift" }`, `{ id = "b", customer = { name = "" }, amount = 50, note = null }`, `{ id = "c", customer = { name = "Al" }, amount = 100, note = null }`}},
+		{format: "json_schema", records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "b", amount = 50, note = null }`, `{ id = "c", amount = 100, note = null }`}},
+		// The drifted "150" reaches the module as written (a string) and
+		// does not conform to the integer amount.
+		{format: "json_schema", records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "x", amount = "150", note = null }`, `{ id = "c", amount = 100, note = null }`},
+			dead: []string{"source.orders: decode"}},
 		{format: "protobuf", attrs: `  message = "Order"`, records: []string{`{ id = "a", amount = 150, note = "gift" }`, `{ id = "b", amount = 50, note = null }`, `{ id = "c", amount = 100, note = null }`}},
 	} {
 		t.Run(fmt.Sprintf("%s/%d dead", tc.format, len(tc.dead)), func(t *testing.T) {

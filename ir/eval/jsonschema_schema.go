@@ -1,5 +1,3 @@
-//go:build !wasip1
-
 package eval
 
 import (
@@ -11,10 +9,8 @@ import (
 	"strings"
 
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	jsonschema "github.com/pipeline-compiler/pipeline/ir/eval/internal/jsonschemaapi"
 	"github.com/zclconf/go-cty/cty"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
 
 // This file is the "json_schema" format: a record is the Confluent frame
@@ -22,7 +18,10 @@ import (
 // document. Records are validated with santhosh-tekuri/jsonschema, then
 // decoded by the JSON decoder of codec.go into the layout of the type
 // jsonSchemaType gives, so a json_schema record means what the same JSON
-// means in format "json".
+// means in format "json". In the broker module (GOOS=wasip1) the validator
+// is internal/jsonschemalite (see internal/jsonschemaapi), which implements
+// the keywords this mapping reads; ModuleSupportsSchema tells the planner
+// whether a schema stays within them.
 //
 // Type mapping (the README's table):
 //
@@ -596,8 +595,9 @@ func (c *jsonSchemaCodec) AppendChecked(dst []byte, r *Record) ([]byte, error) {
 	start := len(dst)
 	dst = c.Append(dst, r)
 	if err := validateJSON(c.compiled.schema, dst[start+5:]); err != nil {
-		var de *DecodeError
-		if errors.As(err, &de) {
+		// validateJSON returns a *DecodeError itself (a type assertion, not
+		// errors.As, which would link internal/reflectlite into the module).
+		if de, ok := err.(*DecodeError); ok {
 			return dst[:start], fmt.Errorf("record does not conform to the sink's JSON Schema: %s", de.describe())
 		}
 		return dst[:start], err
@@ -646,8 +646,6 @@ func appendJSONForSchema(dst []byte, r *Record, n *jsonNode) []byte {
 	return append(dst, '}')
 }
 
-var jsonSchemaPrinter = message.NewPrinter(language.English)
-
 // validateJSON validates a JSON document; a failure is a DecodeError naming
 // the first offending field and the rule.
 func validateJSON(s *jsonschema.Schema, payload []byte) error {
@@ -659,13 +657,9 @@ func validateJSON(s *jsonschema.Schema, payload []byte) error {
 	if err == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
+	loc, msg, ok := jsonschema.FirstError(err)
+	if !ok {
 		return &DecodeError{Reason: "json_schema: " + err.Error()}
 	}
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
-	}
-	field := strings.Join(ve.InstanceLocation, ".")
-	return &DecodeError{Field: field, Reason: "json_schema: does not conform to the schema: " + ve.ErrorKind.LocalizedString(jsonSchemaPrinter)}
+	return &DecodeError{Field: strings.Join(loc, "."), Reason: "json_schema: does not conform to the schema: " + msg}
 }
