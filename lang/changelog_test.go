@@ -129,6 +129,12 @@ func TestChangelogErrors(t *testing.T) {
   backend = "broker"
   fields  = { n = count() }
 }`, []string{"error b.hcl:1:1: Changelog operator pinned to broker"}, "runs on native and Beam only"},
+		// Beam hosts changelogs (backends/beam changelog.go): no error.
+		{"pinned to beam", `aggregate "a" {
+  input   = source.orders
+  backend = "beam"
+  fields  = { n = count() }
+}`, nil, ""},
 		{"op field in a changelog file", `aggregate "a" {
   input  = source.orders
   key    = { op = record.country }
