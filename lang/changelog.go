@@ -70,8 +70,8 @@ func (l *loader) changelog(d *opDecl) {
 	if op.Sink != nil && op.Changelog && op.Sink.File != "" && in.out.IsObjectType() && in.out.HasAttribute("op") {
 		l.errorf(inRef.rng, "Field op in a changelog file", "A file sink of a changelog writes each change as the row with an \"op\" field added (\"upsert\" or \"delete\"); %s already has a field named op. Rename it in a map before the sink.", in.op.ID)
 	}
-	if op.Changelog && (op.Backend == ir.BackendBeam || op.Backend == ir.BackendBroker) {
-		l.errorf(d.block.DefRange, "Changelog operator pinned to "+op.Backend, "%s emits or reads a changelog, which runs on native only (the broker keeps no state and its channels carry no row kind; the Beam translation has no retractions). Remove backend = %q.", op.ID, op.Backend)
+	if op.Changelog && op.Backend == ir.BackendBroker {
+		l.errorf(d.block.DefRange, "Changelog operator pinned to "+op.Backend, "%s emits or reads a changelog, which runs on native and Beam only (the broker keeps no state and its channels carry no row kind). Remove backend = %q.", op.ID, op.Backend)
 	}
 }
 

@@ -29,6 +29,11 @@
 //     more). Sessions are merged by eval.MergeSessions there, not by Beam's
 //     Sessions window function: Prism merges sessions that only touch and
 //     only within one GroupByKey firing (sessions.go says more).
+//   - continuous (un-windowed) aggregates and tops, whose output is a
+//     changelog: the same keyed DoFn, one key per group (changelog.go);
+//     elements carry the row kind, an update travels as one element, and
+//     each change carries its key's change number, by which writers and
+//     downstream aggregates order a key's changes.
 //
 // The IO interface connects a stage to topics (kafkaio), files or a test's
 // records; Record is the one element type crossing that boundary.

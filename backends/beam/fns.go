@@ -71,6 +71,19 @@ type element struct {
 	OriginStream    string
 	OriginPartition int32
 	OriginOffset    int64
+	// Kind is the row kind (eval.RowKind) of a changelog stream's element
+	// (changelog.go); 0 (insert) on append-only streams. Before, set with
+	// Kind update_after, is the row the update replaces: an update travels
+	// as one element, so that its two halves reach every operator
+	// together, as they are adjacent on native.
+	Kind   uint8
+	Before []byte
+	// Ver and Sub order a changelog: Ver is the emitting continuous
+	// operator key's change number (its changes in emission order), Sub
+	// the position among the outputs a stateless segment made of one
+	// element. See elementOrder.
+	Ver int64
+	Sub int32
 }
 
 func (el element) deadLetter(op, reason string, err error) DeadLetter {

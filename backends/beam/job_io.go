@@ -164,6 +164,8 @@ func (k *KafkaIO) lateness() int64 {
 
 func (k *KafkaIO) Write(s beam.Scope, out Output, col beam.PCollection) {
 	switch {
+	case out.File != "" && out.Sink != nil && out.Sink.Changelog:
+		writeChangelogFile(s, out.File, col) // changelog_io.go
 	case out.File != "":
 		textio.Write(s, out.File, beam.ParDo(s, recordValue, col))
 	case out.Topic != "":
@@ -209,7 +211,7 @@ func deadLetterLine(r kafkaio.Record) (string, error) {
 type fromKafkaFn struct{}
 
 func (fromKafkaFn) ProcessElement(r kafkaio.Record) Record {
-	return Record{Key: r.Key, Value: r.Value, TimestampMs: r.TimestampMs, Partition: r.Partition, Offset: r.Offset, WatermarkMs: math.MinInt64, Future: r.Future}
+	return Record{Key: r.Key, Value: r.Value, TimestampMs: r.TimestampMs, Partition: r.Partition, Offset: r.Offset, WatermarkMs: math.MinInt64, Future: r.Future, Kind: rowKindOf(r)}
 }
 
 // toKafkaFn turns an output Record into a Kafka record stamped with its
@@ -224,6 +226,7 @@ func (f *toKafkaFn) ProcessElement(r Record) kafkaio.Record {
 	k := kafkaio.Record{Key: r.Key, Value: r.Value, TimestampMs: max(r.TimestampMs, 0)}
 	if f.Channel {
 		k.Headers = []kafkaio.Header{{Key: record.HeaderEventTime, Value: record.EncodeEventTime(r.TimestampMs)}}
+		k.Headers = append(k.Headers, rowKindHeader(r.Kind)...)
 	}
 	return k
 }

@@ -80,6 +80,15 @@ type keyState struct {
 	Sessions []session
 	// top: the open groups (one per window), in no order
 	Groups []topGroup
+	// continuous aggregate (changelog.go): the group's record count net
+	// of retractions (0: no row) and its accumulator; continuous top: the
+	// ranking, best first, and the records ranked so far; both: the
+	// changes emitted (element.Ver), kept while the key lives.
+	CaggN   int64
+	CaggAcc []byte
+	Ranking []rankedRow
+	Arrived int64
+	Ver     int64
 }
 
 // topGroup is one window of a top's key: its records so far, pruned to
@@ -147,7 +156,7 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(pending, func(a, b element) int { return cmpInt(a.Seq, b.Seq) })
+	slices.SortStableFunc(pending, elementOrder)
 	ready := 0
 	for ready < len(pending) && pending[ready].TsMs <= now {
 		ready++
@@ -212,7 +221,8 @@ func cmpInt(a, b int64) int {
 }
 
 func (ks *keyState) empty() bool {
-	return !ks.Seen && !ks.HasRow && !ks.HasJoinKey && len(ks.Left) == 0 && len(ks.Right) == 0 && len(ks.Sessions) == 0 && len(ks.Groups) == 0
+	return !ks.Seen && !ks.HasRow && !ks.HasJoinKey && len(ks.Left) == 0 && len(ks.Right) == 0 && len(ks.Sessions) == 0 && len(ks.Groups) == 0 &&
+		ks.Ver == 0 && ks.Arrived == 0
 }
 
 // keyed is one timer firing's work on one key.
@@ -230,6 +240,9 @@ func (k *keyed) out(el element) { k.emit(eventTime(el.TsMs), el) }
 // process handles one element, in arrival order.
 func (k *keyed) process(el element) error {
 	op := k.c.op
+	if isContinuous(op) {
+		return k.change(el)
+	}
 	if op.Aggregate != nil {
 		return k.session(el)
 	}

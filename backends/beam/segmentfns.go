@@ -29,7 +29,7 @@ type entryFn struct {
 
 func (f *entryFn) ProcessElement(r Record, emit func(element), dead func(DeadLetter)) {
 	el := element{
-		Value: r.Value, Key: r.Key, TsMs: r.TimestampMs, Seq: r.Seq, WmMs: r.WatermarkMs,
+		Value: r.Value, Key: r.Key, TsMs: r.TimestampMs, Seq: r.Seq, WmMs: r.WatermarkMs, Kind: r.Kind,
 		OriginStream: f.Stream, OriginPartition: r.Partition, OriginOffset: r.Offset,
 	}
 	// The record is the input as read: its dead letter keeps it (the
@@ -83,8 +83,29 @@ func (f *segmentFn) ProcessElement(el element, emit func(element), dead func(Dea
 			return nil
 		}
 	}
-	in := record.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs}
-	return f.proc.Process(in, segmentEmitter{in: el, emit: emit, dead: dead})
+	in := record.Input{Stream: f.Root, Key: el.Key, Value: el.Value, TimestampMs: el.TsMs, Kind: el.Kind}
+	if el.Before == nil && el.Kind == 0 {
+		return f.proc.Process(in, segmentEmitter{in: el, emit: emit, dead: dead})
+	}
+	// A changelog's element (changelog.go): an update's two halves go
+	// through the Processor back to back, as on native, and its outputs
+	// are paired again and numbered.
+	var outs []element
+	em := segmentEmitter{in: el, emit: func(o element) { outs = append(outs, o) }, dead: dead}
+	if el.Before != nil {
+		ub := in
+		ub.Value, ub.Kind = el.Before, uint8(eval.UpdateBefore)
+		if err := f.proc.Process(ub, em); err != nil {
+			return err
+		}
+	}
+	if err := f.proc.Process(in, em); err != nil {
+		return err
+	}
+	for _, o := range pairUpdates(outs) {
+		emit(o)
+	}
+	return nil
 }
 
 // segmentEmitter attaches the input element's metadata to the Processor's
@@ -98,6 +119,7 @@ type segmentEmitter struct {
 func (e segmentEmitter) Emit(o record.Output) error {
 	el := e.in
 	el.Target, el.Topic, el.TsMs, el.Side = o.Target, o.Topic, o.TimestampMs, 0
+	el.Kind, el.Before = o.Kind, nil
 	el.Value = append([]byte(nil), o.Value...)
 	el.Key = nil
 	if o.Key != nil {
@@ -135,12 +157,14 @@ type recordFn struct {
 
 func (f *recordFn) ProcessElement(el element, emit func(Record)) {
 	if el.Target == f.Target && el.Topic == f.Topic && !el.Retract {
-		emit(el.record())
+		for _, r := range splitUpdate(el) {
+			emit(r)
+		}
 	}
 }
 
 func (el element) record() Record {
-	return Record{Key: el.Key, Value: el.Value, TimestampMs: el.TsMs, Seq: el.Seq, WatermarkMs: el.WmMs}
+	return Record{Key: el.Key, Value: el.Value, TimestampMs: el.TsMs, Seq: el.Seq, WatermarkMs: el.WmMs, Kind: el.Kind, Ver: el.Ver, Sub: el.Sub}
 }
 
 // outputFn writes a keyed operator's output stream that leaves the stage
@@ -177,18 +201,19 @@ func (f *outputFn) Setup() error {
 }
 
 func (f *outputFn) ProcessElement(el element, emit func(Record), dead func(DeadLetter)) error {
-	out := el.record()
-	out.Key = nil
-	if len(f.key) > 0 {
-		r, err := decode(f.st.layouts[f.Stream], el)
-		if err != nil {
-			return fmt.Errorf("beam: output %s: %w", f.Stream, err)
+	for _, out := range splitUpdate(el) {
+		out.Key = nil
+		if len(f.key) > 0 {
+			r, err := eval.DecodeJSON(f.st.layouts[f.Stream], out.Value)
+			if err != nil {
+				return fmt.Errorf("beam: output %s: %w", f.Stream, err)
+			}
+			if out.Key, err = stateless.AppendChannelKey(nil, f.key, eval.Frame{r}); err != nil {
+				dead(el.deadLetter(f.Stream, ReasonEval, fmt.Errorf("repartition key: %w", err)))
+				continue
+			}
 		}
-		if out.Key, err = stateless.AppendChannelKey(nil, f.key, eval.Frame{r}); err != nil {
-			dead(el.deadLetter(f.Stream, ReasonEval, fmt.Errorf("repartition key: %w", err)))
-			return nil
-		}
+		emit(out)
 	}
-	emit(out)
 	return nil
 }

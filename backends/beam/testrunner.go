@@ -83,7 +83,7 @@ type testIO struct {
 // collection is what one test run produced.
 type collection struct {
 	mu   sync.Mutex
-	got  map[string][][]byte
+	got  map[string][]Record
 	dead []DeadLetter
 }
 
@@ -93,7 +93,7 @@ var (
 )
 
 func newTestIO(feeds []Feed) *testIO {
-	io := &testIO{run: fmt.Sprint(runs.Add(1)), feeds: map[string][]Record{}, c: &collection{got: map[string][][]byte{}}}
+	io := &testIO{run: fmt.Sprint(runs.Add(1)), feeds: map[string][]Record{}, c: &collection{got: map[string][]Record{}}}
 	for _, f := range feeds {
 		io.feeds[f.Stream] = append(io.feeds[f.Stream], f.Records...)
 	}
@@ -123,7 +123,17 @@ func (io *testIO) outputs() testrun.Outputs {
 	c := io.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := testrun.Outputs{Got: c.got}
+	out := testrun.Outputs{Got: map[string][][]byte{}, Keys: map[string][][]byte{}, Kinds: map[string][]uint8{}}
+	for target, recs := range c.got {
+		// A changelog's changes in the order its keys emitted them
+		// (changelog.go), which the expectation applies in order.
+		slices.SortStableFunc(recs, recordOrder)
+		for _, r := range recs {
+			out.Got[target] = append(out.Got[target], r.Value)
+			out.Keys[target] = append(out.Keys[target], r.Key)
+			out.Kinds[target] = append(out.Kinds[target], r.Kind)
+		}
+	}
 	slices.SortStableFunc(c.dead, func(a, b DeadLetter) int { return cmpInt(a.Input.Seq, b.Input.Seq) })
 	for _, d := range c.dead {
 		out.DeadLetters = append(out.DeadLetters, native.DeadLetter{
@@ -161,7 +171,7 @@ type collectFn struct {
 func (f *collectFn) ProcessElement(r Record) {
 	c := lookup(f.Run)
 	c.mu.Lock()
-	c.got[f.Target] = append(c.got[f.Target], r.Value)
+	c.got[f.Target] = append(c.got[f.Target], r)
 	c.mu.Unlock()
 }
 

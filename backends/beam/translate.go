@@ -47,6 +47,15 @@ type Record struct {
 	// source's max_record_bytes: Value holds only its start, and the stage
 	// dead-letters it as "too_large", as native does.
 	TooLarge string `json:",omitempty"`
+	// Kind is the row kind (eval.RowKind) of a changelog's record: read
+	// from and written to a channel's pipeline.row_kind header, and kept
+	// beside a sink's records (a delete is a topic sink's tombstone).
+	Kind uint8 `json:",omitempty"`
+	// Ver and Sub are the element order of an output (element.Ver and
+	// element.Sub): a changelog's writers and test outputs apply a key's
+	// changes in this order.
+	Ver int64 `json:",omitempty"`
+	Sub int32 `json:",omitempty"`
 }
 
 // Input is one stream a stage reads.
@@ -307,6 +316,10 @@ func (b *builder) keyed(c *compiledOp) error {
 		in, err := b.input(op, 0)
 		if err != nil {
 			return err
+		}
+		if op.Aggregate.Continuous() {
+			b.continuousAggregate(s, c, in) // changelog.go
+			break
 		}
 		b.aggregate(s, c, in)
 	default:

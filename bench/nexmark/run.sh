@@ -7,7 +7,8 @@
 # events_per_core_second is Nexmark's per-core throughput measure; events
 # counts every generated event (persons, auctions and bids), as Nexmark does.
 # With -backend both, native and beam run each query and their out.jsonl
-# must hold the same records (compared sorted).
+# must hold the same records (compared sorted; for a changelog, the final
+# tables: the changes applied by key, as internal/check -print does).
 #
 # With -check, each native out.jsonl is then compared with the reference
 # implementation's answer over the same events (bench/nexmark/ref).
@@ -53,6 +54,9 @@ if [ "$backend" != native ]; then
 		(cd "$root" && go build -o "$bin/pipeline-beam" ./cmd/pipeline-beam)
 	fi
 	export PIPELINE_BEAM="$bin/pipeline-beam"
+fi
+if [ "$backend" = both ]; then
+	(cd "$root" && go build -o "$bin/check" ./bench/nexmark/internal/check)
 fi
 
 data="$here/data"
@@ -119,7 +123,7 @@ for q in ${queries//,/ }; do
 		bdir=$(beam_copy "$q")
 		run_one "$q" beam "$bdir" || { status=1; continue; }
 		if [ "$backend" = both ]; then
-			if ! cmp -s <(outputs "$here/$q" | sort) <(outputs "$bdir" | sort); then
+			if ! cmp -s <("$bin/check" -print "$here/$q") <("$bin/check" -print "$bdir"); then
 				echo "$q: native and beam wrote different records" >&2
 				status=1
 			fi

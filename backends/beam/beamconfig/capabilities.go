@@ -15,6 +15,9 @@ func Capabilities() optimizer.Capabilities {
 		Files:         true,
 		ExactlyOnce:   false, // kafkaio: idempotent producer, no transactions; a retried bundle writes again
 		ShufflesByKey: true,
+		// Continuous aggregates and tops run in the keyed DoFn with the
+		// native engine's changelog semantics (backends/beam changelog.go).
+		Changelogs: true,
 		// Sources and sinks decode and encode through eval.NewCodecFor with
 		// the schemas the plan pins (writer schemas included), so the
 		// workers need no registry at run time.

@@ -3,6 +3,14 @@
 // multisets of canonical JSON objects. run.sh calls it with -check.
 //
 //	go run ./bench/nexmark/internal/check -events 1000000 -seed 1 -dir bench/nexmark q0 q11
+//
+// With -print, it prints instead the answer each named query directory's
+// run wrote, sorted, as it would compare it: a changelog's final table
+// (its changes applied by key), the records of any other query. run.sh
+// -backend both compares native's and beam's this way, since two runs of
+// a changelog may take different paths to the same table.
+//
+//	go run ./bench/nexmark/internal/check -print bench/nexmark/q4 bench/nexmark/.beam-q4
 package main
 
 import (
@@ -27,7 +35,21 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed the data was generated with")
 	dir := flag.String("dir", ".", "directory holding the qN directories")
 	outName := flag.String("out", "out.jsonl", "output file name inside qN (or a path with {q})")
+	print := flag.Bool("print", false, "print each named directory's answer (a changelog's final table), sorted")
 	flag.Parse()
+	if *print {
+		for _, dir := range flag.Args() {
+			got, err := answer(filepath.Join(dir, *outName), changelogKey(dir))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", dir, err)
+				os.Exit(1)
+			}
+			for _, r := range got {
+				fmt.Println(r)
+			}
+		}
+		return
+	}
 	ev := generator.Generate(generator.Config{Events: *events, Seed: *seed})
 	failed := false
 	for _, q := range flag.Args() {
@@ -152,6 +174,22 @@ func check(ev generator.Events, q, path string, changelog func() ([]string, bool
 	missing, extra := diff(want, got), diff(got, want)
 	return fmt.Errorf("%d records, the reference has %d; %d missing (first: %v), %d extra (first: %v)",
 		len(got), len(want), len(missing), first(missing), len(extra), first(extra))
+}
+
+// answer is what a run wrote at path as check compares it, sorted: a
+// changelog's final table, else its records.
+func answer(path string, changelog func() ([]string, bool)) ([]string, error) {
+	got, err := readOutput(path)
+	if err != nil {
+		return nil, err
+	}
+	if key, ok := changelog(); ok {
+		if got, err = finalTable(got, key); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	slices.Sort(got)
+	return got, nil
 }
 
 // perBidderTotals sums q12's bid_count per bidder over its windows.
