@@ -29,6 +29,13 @@
 //     more). Sessions are merged by eval.MergeSessions there, not by Beam's
 //     Sessions window function: Prism merges sessions that only touch and
 //     only within one GroupByKey firing (sessions.go says more).
+//   - processing-time windows (window_time = "processing"): the assigning
+//     DoFn stamps each record with the wall clock on arrival, or, under
+//     WithEventTimeClock (tests), keeps its event time, as native's clocks
+//     do (proctime.go).
+//   - a partitioned file sink (partition_by): records grouped by their
+//     Hive-style directory, each directory's file written whole at
+//     files.PartitionPath, native's layout (partitioned.go).
 //
 // The IO interface connects a stage to topics (kafkaio), files or a test's
 // records; Record is the one element type crossing that boundary.
