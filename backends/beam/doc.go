@@ -34,6 +34,13 @@
 //     elements carry the row kind, an update travels as one element, and
 //     each change carries its key's change number, by which writers and
 //     downstream aggregates order a key's changes.
+//   - processing-time windows (window_time = "processing"): the assigning
+//     DoFn stamps each record with the wall clock on arrival, or, under
+//     WithEventTimeClock (tests), keeps its event time, as native's clocks
+//     do (proctime.go).
+//   - a partitioned file sink (partition_by): records grouped by their
+//     Hive-style directory, each directory's file written whole at
+//     files.PartitionPath, native's layout (partitioned.go).
 //
 // The IO interface connects a stage to topics (kafkaio), files or a test's
 // records; Record is the one element type crossing that boundary.

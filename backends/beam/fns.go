@@ -59,6 +59,9 @@ type element struct {
 	Target string
 	Topic  string
 	Key    []byte
+	// PartitionDir: a partitioned file sink's directories for the
+	// record (Record.PartitionDir).
+	PartitionDir string
 	// JoinKey, TableKey and Retract carry a table row from its index to a
 	// stream–table join (tableindex.go): the row's join key and table key,
 	// and whether it removes the table key's row from under JoinKey rather
@@ -226,7 +229,10 @@ func appendKey(b []byte, v eval.Value) []byte {
 // stamped with its event time.
 type assignFn struct {
 	fnBase
-	scratch *eval.Acc
+	// WallClock: the aggregate's windows are in processing time, read
+	// from the wall clock (proctime.go).
+	WallClock bool
+	scratch   *eval.Acc
 }
 
 func (f *assignFn) Setup() error {
@@ -239,6 +245,10 @@ func (f *assignFn) Setup() error {
 
 func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, element), dead func(DeadLetter)) error {
 	c := f.c
+	in := el // dead letters carry the input's own time
+	if f.WallClock {
+		el = arrive(el)
+	}
 	r, err := decode(c.in[0], el)
 	if err != nil {
 		return fmt.Errorf("beam: %s: %w", c.op.ID, err)
@@ -246,16 +256,16 @@ func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, 
 	fr := eval.Frame{r}
 	key, err := c.agg.Key(fr)
 	if err != nil {
-		dead(el.deadLetter(c.op.ID, ReasonEval, err))
+		dead(in.deadLetter(c.op.ID, ReasonEval, err))
 		return nil
 	}
 	for _, v := range key.Values {
 		if err := eval.Finite(v); err != nil {
-			dead(el.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
+			dead(in.deadLetter(c.op.ID, ReasonEval, fmt.Errorf("key: %w", err)))
 			return nil
 		}
 		if v.Kind == eval.KindNull {
-			dead(el.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
+			dead(in.deadLetter(c.op.ID, ReasonNullKey, errNullKey))
 			return nil
 		}
 	}
@@ -263,7 +273,7 @@ func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, 
 	// dead-letter topic here, since a CombineFn cannot emit one.
 	f.c.agg.Reset(f.scratch)
 	if err := c.agg.Add(f.scratch, fr, el.TsMs); err != nil {
-		dead(el.deadLetter(c.op.ID, ReasonEval, err))
+		dead(in.deadLetter(c.op.ID, ReasonEval, err))
 		return nil
 	}
 	fired := satSub(el.WmMs, c.op.Aggregate.AllowedLatenessMs)
@@ -276,7 +286,7 @@ func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, 
 	}
 	if len(open) == 0 {
 		if len(eval.AssignWindows(w, el.TsMs, nil)) > 0 {
-			dead(el.deadLetter(c.op.ID, ReasonLate, fmt.Errorf("event time %s is behind the watermark %s: all its windows have fired",
+			dead(in.deadLetter(c.op.ID, ReasonLate, fmt.Errorf("event time %s is behind the watermark %s: all its windows have fired",
 				eval.FormatTimestamp(el.TsMs), eval.FormatTimestamp(fired))))
 		}
 		return nil

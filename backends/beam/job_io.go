@@ -166,6 +166,8 @@ func (k *KafkaIO) Write(s beam.Scope, out Output, col beam.PCollection) {
 	switch {
 	case out.File != "" && out.Sink != nil && out.Sink.Changelog:
 		writeChangelogFile(s, out.File, col) // changelog_io.go
+	case out.File != "" && out.Sink != nil && out.Sink.Sink != nil && len(out.Sink.Sink.PartitionBy) > 0:
+		writePartitioned(s, out.File, col)
 	case out.File != "":
 		textio.Write(s, out.File, beam.ParDo(s, recordValue, col))
 	case out.Topic != "":

@@ -118,7 +118,7 @@ type segmentEmitter struct {
 
 func (e segmentEmitter) Emit(o record.Output) error {
 	el := e.in
-	el.Target, el.Topic, el.TsMs, el.Side = o.Target, o.Topic, o.TimestampMs, 0
+	el.Target, el.Topic, el.TsMs, el.Side, el.PartitionDir = o.Target, o.Topic, o.TimestampMs, 0, o.Partition
 	el.Kind, el.Before = o.Kind, nil
 	el.Value = append([]byte(nil), o.Value...)
 	el.Key = nil
@@ -164,7 +164,7 @@ func (f *recordFn) ProcessElement(el element, emit func(Record)) {
 }
 
 func (el element) record() Record {
-	return Record{Key: el.Key, Value: el.Value, TimestampMs: el.TsMs, Seq: el.Seq, WatermarkMs: el.WmMs, Kind: el.Kind, Ver: el.Ver, Sub: el.Sub}
+	return Record{Key: el.Key, Value: el.Value, TimestampMs: el.TsMs, Seq: el.Seq, WatermarkMs: el.WmMs, Kind: el.Kind, Ver: el.Ver, Sub: el.Sub, PartitionDir: el.PartitionDir}
 }
 
 // outputFn writes a keyed operator's output stream that leaves the stage

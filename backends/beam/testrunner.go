@@ -51,7 +51,7 @@ func (TestRunner) Run(ctx context.Context, p *ir.Pipeline, t *ir.Test, taps []st
 	}
 	io := newTestIO(feeds)
 	defer io.close()
-	pipe, err := Build(plan, testStage, io, WithTaps(taps...))
+	pipe, err := Build(plan, testStage, io, WithTaps(taps...), WithEventTimeClock())
 	if err != nil {
 		return testrun.Outputs{}, err
 	}

@@ -56,6 +56,11 @@ type Record struct {
 	// changes in this order.
 	Ver int64 `json:",omitempty"`
 	Sub int32 `json:",omitempty"`
+	// PartitionDir is, on a record for a partitioned file sink
+	// (ir.Sink.PartitionBy), its Hive-style directories below the sink's
+	// ("dt=2026-01-01/hm=10%3A15", record.Output.Partition); the IO writes
+	// it to files.PartitionPath.
+	PartitionDir string `json:",omitempty"`
 }
 
 // Input is one stream a stage reads.
@@ -135,7 +140,10 @@ type IO interface {
 // Option configures Build.
 type Option func(*buildConfig)
 
-type buildConfig struct{ taps []string }
+type buildConfig struct {
+	taps       []string
+	eventClock bool // see WithEventTimeClock
+}
 
 // WithTaps also writes every record of the given streams as an Output with
 // Target set to the stream ID, for tests that expect records on an operator
@@ -182,7 +190,7 @@ func Build(p *ir.Plan, stageID string, io IO, opts ...Option) (*beam.Pipeline, e
 		return nil, err
 	}
 	pipe, s := beam.NewPipelineWithRoot()
-	b := &builder{s: s, st: st, io: io, taps: cfg.taps, payload: payload, stageID: stageID, streams: map[string]beam.PCollection{}}
+	b := &builder{s: s, st: st, io: io, cfg: cfg, taps: cfg.taps, payload: payload, stageID: stageID, streams: map[string]beam.PCollection{}}
 	for _, in := range st.Inputs() {
 		if in.Source == nil {
 			b.segment(in.Stream)
@@ -209,6 +217,7 @@ type builder struct {
 	s       beam.Scope
 	st      *stage
 	io      IO
+	cfg     buildConfig
 	taps    []string
 	payload []byte
 	stageID string
@@ -340,7 +349,7 @@ func (b *builder) stateful(s beam.Scope, c *compiledOp, keyed beam.PCollection, 
 // hopping windows on Beam, or runs sessions in the keyed DoFn (sessions.go).
 func (b *builder) aggregate(s beam.Scope, c *compiledOp, in beam.PCollection) {
 	op := c.op
-	assigned, dead := beam.ParDo2(s.Scope("assign"), &assignFn{fnBase: b.base(op.ID)}, in)
+	assigned, dead := beam.ParDo2(s.Scope("assign"), &assignFn{fnBase: b.base(op.ID), WallClock: b.cfg.wallClocked(op)}, in)
 	b.dead = append(b.dead, dead)
 	if op.Aggregate.Window.Kind == ir.WindowSession {
 		b.stateful(s, c, assigned)

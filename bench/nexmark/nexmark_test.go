@@ -19,10 +19,6 @@ import (
 // broker can host them whole.
 var stateless = []string{"q0", "q1", "q2", "q10", "q14", "q21", "q22"}
 
-// nativeOnly are the written queries Beam cannot host: q10's partitioned
-// file sink, q12's processing-time windows.
-var nativeOnly = []string{"q10", "q12"}
-
 func load(t *testing.T, q string) *ir.Pipeline {
 	t.Helper()
 	res, diags := lang.Load(q, lang.Options{})
@@ -123,6 +119,6 @@ func TestBeam(t *testing.T) {
 	if os.Getenv("PIPELINE_BEAM") == "" {
 		t.Skip("set PIPELINE_BEAM to a pipeline-beam binary (go build -o /tmp/pipeline-beam ./cmd/pipeline-beam) to run the queries on Beam")
 	}
-	queries := slices.DeleteFunc(testgen.Queries(), func(q string) bool { return slices.Contains(nativeOnly, q) })
+	queries := testgen.Queries()
 	run(t, queries, beamclient.Backend{}.TestRunner())
 }

@@ -57,7 +57,7 @@
 // into one engine, drains it and finishes; it may not also read topics. Its
 // topic outputs are at-least-once: re-running a bounded run produces again.
 // A partitioned file sink (partition_by) writes each record to the sink's
-// file name inside its Hive-style partition directories (partitionPath).
+// file name inside its Hive-style partition directories (files.PartitionPath).
 //
 // # Checkpoints
 //

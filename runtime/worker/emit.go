@@ -2,11 +2,11 @@ package worker
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/pipeline-compiler/pipeline/runtime/files"
 	"github.com/pipeline-compiler/pipeline/runtime/record"
 )
 
@@ -75,7 +75,7 @@ func (b *batch) Emit(o record.Output) error {
 		if d.file != "" {
 			start := len(b.fileData)
 			b.fileData = append(append(b.fileData, o.Value...), '\n')
-			b.files = append(b.files, fileWrite{path: partitionPath(d.file, o.Partition), start: start, end: len(b.fileData)})
+			b.files = append(b.files, fileWrite{path: files.PartitionPath(d.file, o.Partition), start: start, end: len(b.fileData)})
 			continue
 		}
 		if !cloned {
@@ -130,17 +130,6 @@ func (r *stageRunner) originHeaders(stream string, partition int32, offset int64
 		{Key: record.HeaderSourcePartition, Value: []byte(strconv.FormatInt(int64(r.sourcePartition(stream, partition)), 10))},
 		{Key: record.HeaderSourceOffset, Value: []byte(strconv.FormatInt(offset, 10))},
 	}
-}
-
-// partitionPath is where a partitioned file sink writes a record: file's
-// name inside the record's partition directories under file's directory
-// (out/part.jsonl, "dt=x/hm=y": out/dt=x/hm=y/part.jsonl); file itself when
-// the sink is not partitioned.
-func partitionPath(file, partition string) string {
-	if partition == "" {
-		return file
-	}
-	return filepath.Join(filepath.Dir(file), filepath.FromSlash(partition), filepath.Base(file))
 }
 
 func clone(b []byte) []byte {

@@ -11,10 +11,16 @@ import (
 // topic is needed), at a high fixed cost: submitting a job takes seconds.
 func Capabilities() optimizer.Capabilities {
 	return optimizer.Capabilities{
-		Stateful:      true,
-		Files:         true,
-		ExactlyOnce:   false, // kafkaio: idempotent producer, no transactions; a retried bundle writes again
-		ShufflesByKey: true,
+		Stateful: true,
+		Files:    true,
+		// Partitioned file sinks: the same Hive-style layout as native's
+		// (beam's writePartitioned, files.PartitionPath).
+		PartitionedFiles: true,
+		// Processing-time windows: aggregates stamp records with the wall
+		// clock on arrival (beam's proctime.go).
+		ProcessingTime: true,
+		ExactlyOnce:    false, // kafkaio: idempotent producer, no transactions; a retried bundle writes again
+		ShufflesByKey:  true,
 		// Continuous aggregates and tops run in the keyed DoFn with the
 		// native engine's changelog semantics (backends/beam changelog.go).
 		Changelogs: true,

@@ -37,7 +37,7 @@ func (m *Meta) showResults(ctx context.Context, p *ir.Plan, s *session) error {
 		}
 		if op.Sink.File != "" && len(op.Sink.PartitionBy) > 0 {
 			// Partitioned: the files are the sink's name under name=value
-			// directories (runtime/worker.partitionPath).
+			// directories (runtime/files.PartitionPath).
 			pattern := filepath.Dir(op.Sink.File)
 			for _, f := range op.Sink.PartitionBy {
 				pattern = filepath.Join(pattern, f+"=*")
