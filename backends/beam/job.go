@@ -112,6 +112,9 @@ func Submit(ctx context.Context, p *beam.Pipeline, name string, cfg *beamconfig.
 	}
 	job.client = jobpb.NewJobServiceClient(job.conn)
 	opts := &runnerlib.JobOptions{Name: name, Worker: bin, Parallelism: cfg.Parallelism, Loopback: loopback}
+	if cfg.Runner == beamconfig.RunnerPrism || cfg.Runner == "" {
+		opts.Experiments = append(opts.Experiments, prismNoSplits)
+	}
 	prepID, artifacts, token, err := runnerlib.Prepare(ctx, job.client, model, opts)
 	if err != nil {
 		return nil, fmt.Errorf("beam: prepare job at %s: %w", job.Endpoint, err)
@@ -124,6 +127,16 @@ func Submit(ctx context.Context, p *beam.Pipeline, name string, cfg *beamconfig.
 	}
 	return job, nil
 }
+
+// prismNoSplits turns off Prism's dynamic splitting of slow bundles. A
+// split hands the unprocessed rest of a bundle back to be scheduled later,
+// after the part already processed has set the keyed DoFn's timers; a
+// key's records can then reach keyedFn after a timer has fired over
+// records of later arrival (Record.Seq), and the operator sees them out of
+// the native engine's order. On a loaded machine that split a Nexmark q11
+// session in two. Without splits, a bounded input's records are all in
+// their key's bag before any timer fires (keyedFn).
+const prismNoSplits = "prism_disable_sdf_split"
 
 // Wait blocks until the job finishes, failing if it failed, and releases
 // what Submit started. Cancelling ctx stops waiting, not the job (Cancel

@@ -53,6 +53,12 @@ type keyedFn struct {
 	Timer   timers.EventTime
 }
 
+// slowKeyedElement, when set, runs before keyedFn takes an element: a test
+// (TestSlowBundlesKeepArrivalOrder) slows the keyed stage down so that a
+// runner that splits slow bundles would split it. Loopback workers are
+// goroutines of the test's process, so they see it.
+var slowKeyedElement func()
+
 func newKeyedFn(b fnBase) *keyedFn {
 	return &keyedFn{
 		fnBase:  b,
@@ -116,6 +122,9 @@ func (f *keyedFn) Setup() error { return f.setup() }
 
 func (f *keyedFn) ProcessElement(ctx context.Context, _ beam.EventTime, sp stateProvider, tp timerProvider, _ string, el element,
 	_ func(beam.EventTime, element), _ func(DeadLetter)) error {
+	if slowKeyedElement != nil {
+		slowKeyedElement()
+	}
 	if err := f.Pending.Add(sp, el); err != nil {
 		return err
 	}
