@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -31,8 +32,24 @@ func ModuleSupportsSchema(s *ir.SchemaDoc) error {
 // documents as compileJSONSchema does.
 func compileLiteJSONSchema(s *ir.SchemaDoc) (*jsonschemalite.Schema, error) {
 	c := jsonschemalite.NewCompiler()
+	main, err := addJSONSchemaDocs(s, jsonschemalite.UnmarshalJSON, c.AddResource)
+	if err != nil {
+		return nil, err
+	}
+	sch, err := c.Compile(main)
+	if err != nil {
+		return nil, fmt.Errorf("json_schema: %w", err)
+	}
+	return sch, nil
+}
+
+// addJSONSchemaDocs adds s's referenced documents, in name order, and then
+// s itself to a JSON Schema compiler (santhosh-tekuri's or jsonschemalite's,
+// through their UnmarshalJSON and AddResource), and returns the URL to
+// compile. A reference named without a scheme lives under jsonSchemaBase.
+func addJSONSchemaDocs(s *ir.SchemaDoc, unmarshal func(io.Reader) (any, error), addResource func(url string, doc any) error) (string, error) {
 	add := func(name, text string) error {
-		doc, err := jsonschemalite.UnmarshalJSON(strings.NewReader(text))
+		doc, err := unmarshal(strings.NewReader(text))
 		if err != nil {
 			return fmt.Errorf("json_schema %s: %w", name, err)
 		}
@@ -40,7 +57,7 @@ func compileLiteJSONSchema(s *ir.SchemaDoc) (*jsonschemalite.Schema, error) {
 		if !strings.Contains(name, "://") {
 			url = jsonSchemaBase + name
 		}
-		return c.AddResource(url, doc)
+		return addResource(url, doc)
 	}
 	refs := make([]string, 0, len(s.References))
 	for name := range s.References {
@@ -49,16 +66,12 @@ func compileLiteJSONSchema(s *ir.SchemaDoc) (*jsonschemalite.Schema, error) {
 	sort.Strings(refs)
 	for _, name := range refs {
 		if err := add(name, s.References[name]); err != nil {
-			return nil, err
+			return "", err
 		}
 	}
 	const main = "main.schema.json"
 	if err := add(main, s.Text); err != nil {
-		return nil, err
+		return "", err
 	}
-	sch, err := c.Compile(jsonSchemaBase + main)
-	if err != nil {
-		return nil, fmt.Errorf("json_schema: %w", err)
-	}
-	return sch, nil
+	return jsonSchemaBase + main, nil
 }

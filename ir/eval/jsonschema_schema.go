@@ -81,32 +81,11 @@ type compiledJSONSchema struct {
 
 func compileJSONSchema(s *ir.SchemaDoc) (*compiledJSONSchema, error) {
 	c := jsonschema.NewCompiler()
-	add := func(name, text string) error {
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
-		if err != nil {
-			return fmt.Errorf("json_schema %s: %w", name, err)
-		}
-		url := name
-		if !strings.Contains(name, "://") {
-			url = jsonSchemaBase + name
-		}
-		return c.AddResource(url, doc)
-	}
-	refs := make([]string, 0, len(s.References))
-	for name := range s.References {
-		refs = append(refs, name)
-	}
-	sort.Strings(refs)
-	for _, name := range refs {
-		if err := add(name, s.References[name]); err != nil {
-			return nil, err
-		}
-	}
-	const main = "main.schema.json"
-	if err := add(main, s.Text); err != nil {
+	main, err := addJSONSchemaDocs(s, jsonschema.UnmarshalJSON, c.AddResource)
+	if err != nil {
 		return nil, err
 	}
-	sch, err := c.Compile(jsonSchemaBase + main)
+	sch, err := c.Compile(main)
 	if err != nil {
 		return nil, fmt.Errorf("json_schema: %w", err)
 	}
