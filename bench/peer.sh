@@ -6,6 +6,12 @@
 #   bench/peer.sh [N_RECORDS] [ROUNDS]
 #
 # Needs ../shared/bench beside the repository (data generator, Benthos job).
+#
+# Then the same filter + project job over N_RECORDS orders with Avro input
+# (issue 12), against the same job with JSON input, in one process on the
+# stateless core every backend runs (bench/avroorders, alternating batches):
+# a file source cannot carry framed Avro (a record may hold a newline byte),
+# so this leg has no file I/O on either side.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -60,3 +66,10 @@ echo "records in: $n, kept: $kept_p, rounds: $rounds, cores: $(nproc)"
 echo "median seconds: pipeline $mp, benthos $mb, encoding/json loop $ml"
 echo "pipeline vs benthos: $(echo "scale=2; $mb / $mp" | bc)x faster (goal >= 5x)"
 echo "pipeline vs loop: $(echo "scale=2; $ml / $mp" | bc)x the loop's speed (goal >= 0.5x)"
+
+# Avro versus JSON input, the same job, N_RECORDS records per round.
+for ((i = 0; i < rounds; i++)); do
+  (cd "$repo" && go test ./bench/avroorders -run '^$' -bench AvroVersusJSON -benchtime "${n}x" -count 1) |
+    awk -v r=$((i + 1)) '/AvroVersusJSON/ { for (f = 1; f <= NF; f++) { if ($(f) ~ /json-records\/s/) j = $(f-1); if ($(f) ~ /avro-records\/s/) a = $(f-1); if ($(f) == "avro-speedup") x = $(f-1) } }
+      END { if (x == "") { print "avro round " r ": no benchmark output" > "/dev/stderr"; exit 1 } printf "avro round %d: json %.0f records/s  avro %.0f records/s  avro/json %.2fx (goal >= 1x)\n", r, j, a, x }'
+done
