@@ -114,7 +114,15 @@ func startFrom(in Input) (latest bool, afterMs *int64) {
 
 func (k *KafkaIO) Read(s beam.Scope, in Input) beam.PCollection {
 	if in.File != "" {
-		return beam.ParDo(s, &fileReadFn{Path: in.File, TimestampMs: k.FileTimeMs, Limit: int(in.Source.Source.RecordLimit())}, beam.Impulse(s))
+		fn := &fileReadFn{Path: in.File, TimestampMs: k.FileTimeMs, Limit: int(in.Source.Source.RecordLimit())}
+		if in.Table {
+			// Native reads a table file whole before any stream: its rows
+			// come first in arrival order and in event time, as a test's
+			// given table records do (Sequence, TestRunner), so that the
+			// keyed join holds every row before it takes a stream record.
+			fn.TimestampMs, fn.SeqBase = 0, -tableSeqSpan
+		}
+		return beam.ParDo(s, fn, beam.Impulse(s))
 	}
 	cfg := kafkaio.ReadConfig{Conn: k.Conn, Topic: in.Topic, WaitFor: k.WaitFor[in.Topic], WatermarkLagMs: k.lateness()}
 	if k.StopWhenIdle > 0 {
@@ -266,7 +274,13 @@ type fileReadFn struct {
 	Path        string
 	TimestampMs int64
 	Limit       int
+	// SeqBase is added to each line's Seq (its line number, from 1).
+	SeqBase int64
 }
+
+// tableSeqSpan numbers a table file's rows below every stream record's
+// Seq (which count from 1): row i of a table file has Seq i+1-tableSeqSpan.
+const tableSeqSpan = 1 << 48
 
 func (f *fileReadFn) ProcessElement(_ []byte, emit func(Record)) error {
 	src, err := files.Open(f.Path)
@@ -283,7 +297,7 @@ func (f *fileReadFn) ProcessElement(_ []byte, emit func(Record)) error {
 		if err != nil {
 			return fmt.Errorf("beam: read %s: %w", f.Path, err)
 		}
-		r := Record{Value: line.Value, TimestampMs: f.TimestampMs, Offset: line.Offset, Seq: line.Offset + 1, WatermarkMs: math.MinInt64}
+		r := Record{Value: line.Value, TimestampMs: f.TimestampMs, Offset: line.Offset, Seq: f.SeqBase + line.Offset + 1, WatermarkMs: math.MinInt64}
 		if line.Truncated() {
 			r.TooLarge = fmt.Sprintf("%s line %d is %d bytes long, more than the source's max_record_bytes (%d); reading goes on after it", f.Path, line.Offset+1, line.Size, f.Limit)
 		}
