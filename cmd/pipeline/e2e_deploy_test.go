@@ -99,17 +99,27 @@ func TestDeployWithWorkers(t *testing.T) {
 		t.Fatalf("apply of a plan the workers cannot run: exit %d\n%s", code, out)
 	}
 
-	// 3. kill -9 one worker mid-stream: the other takes over.
+	// 3. kill -9 mid-stream the worker that holds the session stage's
+	// partition: the other takes over. The kill waits for version 2's
+	// rebalances to settle: on the test's broker (kfake), a member killed
+	// before its JoinGroup answer arrives never expires and keeps its
+	// partitions, which Kafka and Redpanda do not do.
+	var victim string
+	await("version 2's groups to settle", 30*time.Second, func() bool {
+		victim = h.holder("clicks.native.aggregate.sessions", "clicks.source.clicks")
+		return victim != "" && h.assigned("clicks.native.source.clicks", "clicks")
+	})
+	survivor := map[string]string{"w1": "w2", "w2": "w1"}[victim]
 	var batch []string
 	for i := range 200 {
 		batch = append(batch, click(fmt.Sprintf("u%d", i%10), fmt.Sprintf("00:%02d:%02d", 10+i/60, i%60)))
 	}
 	produce(batch[:100]...)
 	time.Sleep(300 * time.Millisecond)
-	if err := workers["w1"].Process.Signal(syscall.SIGKILL); err != nil {
+	if err := workers[victim].Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	workers["w1"].Wait()
+	workers[victim].Wait()
 	produce(batch[100:]...)
 	produce(click("zz", "01:00:00")) // closes every session before it
 	want := []string{
@@ -136,8 +146,8 @@ func TestDeployWithWorkers(t *testing.T) {
 	if out, err := dcmd.CombinedOutput(); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
 	}
-	await("w2 to drop the pipeline", 10*time.Second, func() bool {
-		r := reports()["w2"]
+	await(survivor+" to drop the pipeline", 10*time.Second, func() bool {
+		r := reports()[survivor]
 		return r != nil && r.Live(time.Now()) && r.Pipeline("clicks") == nil && r.Pipeline("guarded") != nil
 	})
 	produce(click("zz", "02:00:00")) // would close zz's session if processed
@@ -145,13 +155,13 @@ func TestDeployWithWorkers(t *testing.T) {
 	if got := consume("click-sessions"); len(got) != len(want) {
 		t.Errorf("after destroy, click-sessions has %d records, want %d", len(got), len(want))
 	}
-	if err := workers["w2"].Process.Signal(syscall.Signal(0)); err != nil {
-		t.Errorf("worker w2 stopped after destroy: %v", err)
+	if err := workers[survivor].Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("worker %s stopped after destroy: %v", survivor, err)
 	}
 
 	// 5. No worker: apply fails after -wait-timeout with the message.
-	workers["w2"].Process.Signal(syscall.SIGTERM)
-	workers["w2"].Wait()
+	workers[survivor].Process.Signal(syscall.SIGTERM)
+	workers[survivor].Wait()
 	copySpec(t, "testdata/deploy/v1", spec)
 	out, code = apply(spec, "-wait-timeout", "2s")
 	if code != 1 || !strings.Contains(out, "no worker is serving pipeline clicks: start one with `pipeline worker -brokers "+addr+"`") {

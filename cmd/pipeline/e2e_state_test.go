@@ -251,6 +251,8 @@ func startWorkers(t *testing.T, ids ...string) *workers {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var brokerLog bytes.Buffer
+	broker.Stderr = &brokerLog
 	if err := broker.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -264,6 +266,9 @@ func startWorkers(t *testing.T, ids ...string) *workers {
 		var log bytes.Buffer
 		w := exec.Command(h.bin, "worker", "-brokers", h.addr, "-instance-id", id, "-state-dir", h.stateDir,
 			"-report-interval", "300ms", "-session-timeout", "2s")
+		// Debug adds the Kafka client's group transitions, which a failed
+		// takeover needs to be read.
+		w.Env = append(os.Environ(), "PIPELINE_LOG=debug")
 		w.Stdout, w.Stderr = &log, &log
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
@@ -276,6 +281,7 @@ func startWorkers(t *testing.T, ids ...string) *workers {
 			for id, l := range h.logs {
 				t.Logf("worker %s log:\n%s", id, l)
 			}
+			t.Logf("broker log:\n%s", &brokerLog)
 		}
 	})
 	if h.watch, err = control.NewWatcher(kgo.SeedBrokers(h.addr)); err != nil {
@@ -377,28 +383,37 @@ func (h *workers) stageIn(pipeline, identity string) int64 {
 
 // assigned reports whether group is stable with topic assigned to a
 // member: its starting offsets are being resolved.
-func (h *workers) assigned(group, topic string) bool {
+func (h *workers) assigned(group, topic string) bool { return h.holder(group, topic) != "" }
+
+// holder returns the worker (the instance ID's last dot-separated part)
+// that holds partitions of topic in group once the group is stable, or ""
+// while it is not.
+func (h *workers) holder(group, topic string) string {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(h.addr))
 	if err != nil {
-		return false
+		return ""
 	}
 	defer cl.Close()
 	gs, err := kadm.NewClient(cl).DescribeGroups(context.Background(), group)
 	if err != nil {
-		return false
+		return ""
 	}
 	g, ok := gs[group]
 	if !ok || g.State != "Stable" {
-		return false
+		return ""
 	}
 	for _, m := range g.Members {
 		if a, ok := m.Assigned.AsConsumer(); ok {
 			for _, tp := range a.Topics {
 				if tp.Topic == topic && len(tp.Partitions) > 0 {
-					return true
+					id := m.MemberID
+					if m.InstanceID != nil {
+						id = *m.InstanceID
+					}
+					return id[strings.LastIndex(id, ".")+1:]
 				}
 			}
 		}
 	}
-	return false
+	return ""
 }

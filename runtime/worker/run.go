@@ -63,7 +63,7 @@ func (r *stageRunner) hasBroker() bool {
 }
 
 func (r *stageRunner) clientOpts() []kgo.Opt {
-	var opts []kgo.Opt
+	opts := []kgo.Opt{kgo.WithLogger(kgoLogger{r.log})}
 	if len(r.cfg.brokers) > 0 {
 		opts = append(opts, kgo.SeedBrokers(r.cfg.brokers...))
 	}
