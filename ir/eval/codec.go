@@ -274,7 +274,13 @@ func (d *Decoder) object(l *Layout, needed []bool, vals []Value) error {
 				return err
 			}
 		} else {
-			v, err := d.value(l.Types[slot], l.Nested[slot])
+			var v Value
+			var err error
+			if slot < len(l.strSlot) && l.strSlot[slot] && d.pos < len(d.data) && d.data[d.pos] == '"' {
+				v, err = d.strValue() // what value does for a string
+			} else {
+				v, err = d.value(l.Types[slot], l.Nested[slot])
+			}
 			if err != nil {
 				return inField(err, l.Names[slot])
 			}

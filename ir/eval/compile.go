@@ -96,12 +96,18 @@ type Program struct {
 // diagnostics. The expression is then compiled into closures; the syntax the
 // compiler has no native form for is evaluated by hcl itself, per record,
 // from a cty copy of the frame (correct, slower).
-func Compile(e ir.Expr, roots []Root, c Consts) (*Program, hcl.Diagnostics) {
+func Compile(e ir.Expr, roots []Root, c Consts, opts ...CompileOption) (*Program, hcl.Diagnostics) {
 	expr, diags := parse(e)
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	cp := newCompiler(roots, c)
+	for _, o := range opts {
+		o(cp)
+	}
+	if cp.scope != nil && !cp.scope.sameConsts(c) {
+		cp.scope = nil // its memo would mix values of other constants
+	}
 	typ, diags := cp.check(expr)
 	if diags.HasErrors() {
 		return nil, diags
@@ -109,6 +115,14 @@ func Compile(e ir.Expr, roots []Root, c Consts) (*Program, hcl.Diagnostics) {
 	n := cp.compile(expr)
 	return &Program{typ: typ, rng: expr.Range(), eval: n.eval, cond: n.fast.cond, fallbacks: cp.fallbacks}, diags
 }
+
+// CompileOption configures Compile and CompileObject.
+type CompileOption func(*compiler)
+
+// InScope compiles the program in scope s, sharing the values of common
+// subexpressions with the other programs of s (see Scope). Unlike other
+// programs, such a program is for one goroutine at a time, as s is.
+func InScope(s *Scope) CompileOption { return func(c *compiler) { c.scope = s } }
 
 // parse re-parses an IR expression at its original position, so diagnostics
 // point into the user's file.
@@ -182,7 +196,7 @@ type ObjectProgram struct {
 
 // CompileObject compiles fields into a program producing records of the
 // object type with those attribute names.
-func CompileObject(fields []ir.Field, roots []Root, c Consts) (*ObjectProgram, hcl.Diagnostics) {
+func CompileObject(fields []ir.Field, roots []Root, c Consts, opts ...CompileOption) (*ObjectProgram, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	progs := make(map[string]*Program, len(fields))
 	attrs := make(map[string]cty.Type, len(fields))
@@ -196,7 +210,7 @@ func CompileObject(fields []ir.Field, roots []Root, c Consts) (*ObjectProgram, h
 			})
 			continue
 		}
-		p, d := Compile(f.Expr, roots, c)
+		p, d := Compile(f.Expr, roots, c, opts...)
 		diags = append(diags, d...)
 		if p == nil {
 			continue
@@ -365,11 +379,16 @@ type compiler struct {
 	static    map[hclsyntax.Expression]staticInfo
 	reads     map[hclsyntax.Expression]bool
 	templates map[hclsyntax.Expression]bool
+	// scope, when set, memoizes common subexpressions (cse.go); keys are
+	// the canonical forms computed so far.
+	scope *Scope
+	keys  map[hclsyntax.Expression]string
 }
 
 func newCompiler(roots []Root, c Consts) *compiler {
 	cp := &compiler{roots: roots, consts: c, funcs: stdFuncs(), suggest: map[hcl.Range]string{},
-		static: map[hclsyntax.Expression]staticInfo{}, reads: map[hclsyntax.Expression]bool{}, templates: map[hclsyntax.Expression]bool{}}
+		static: map[hclsyntax.Expression]staticInfo{}, reads: map[hclsyntax.Expression]bool{}, templates: map[hclsyntax.Expression]bool{},
+		keys: map[hclsyntax.Expression]string{}}
 	cp.varObj = objectOrEmpty(c.Vars)
 	cp.locObj = objectOrEmpty(c.Locals)
 	vars := map[string]cty.Value{"var": cp.varObj, "local": cp.locObj}
@@ -504,7 +523,7 @@ func (c *compiler) compile(e hclsyntax.Expression) node {
 	if n.errTyp == cty.NilType {
 		n.errTyp = errTypeOf(e, typ)
 	}
-	return n
+	return c.memoize(e, n)
 }
 
 // passesKnownError reports whether e hands a child's failed-but-known

@@ -115,7 +115,8 @@ func (c *compiler) readsRoot(e hclsyntax.Expression) bool {
 	return r
 }
 
-// containsTemplate reports whether e is or contains a template.
+// containsTemplate reports whether e is or contains a template other
+// than a string literal.
 func (c *compiler) containsTemplate(e hclsyntax.Expression) bool {
 	if r, ok := c.templates[e]; ok {
 		return r
@@ -127,7 +128,8 @@ func (c *compiler) containsTemplate(e hclsyntax.Expression) bool {
 		}
 	} else {
 		hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
-			if _, ok := n.(*hclsyntax.TemplateExpr); ok {
+			// A string literal is a template that cannot fail.
+			if t, ok := n.(*hclsyntax.TemplateExpr); ok && !t.IsStringLiteral() {
 				found = true
 			}
 			return nil

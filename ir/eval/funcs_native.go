@@ -393,6 +393,10 @@ func nativeContains(args []node) (evalFn, bool) {
 		return nil, false
 	}
 	l, x := &args[0], &args[1]
+	// strs: a string searched in a list or tuple of strings (static types):
+	// equalValues of two strings compares their text, so the loop does
+	// that without looking the types up per element.
+	strs := x.typ == cty.String && stringElems(l.typ)
 	return func(f Frame) (Value, error) {
 		lv, ltyp, err := l.evalT(f)
 		if err != nil {
@@ -404,6 +408,14 @@ func nativeContains(args []node) (evalFn, bool) {
 		}
 		if lv.Kind == KindNull {
 			return Null, errNullArg
+		}
+		if strs && lv.Kind == KindList && xv.Kind == KindString {
+			for _, e := range lv.List {
+				if e.Kind == KindString && e.Str == xv.Str {
+					return Bool(true), nil
+				}
+			}
+			return Bool(false), nil
 		}
 		if xv.Kind == KindNull && effType(xv, xtyp) == cty.DynamicPseudoType {
 			// cty returns an unknown result for a dynamically typed
@@ -427,6 +439,23 @@ func nativeContains(args []node) (evalFn, bool) {
 	}, true
 }
 
+// stringElems reports whether t is a list of strings or a tuple of
+// strings only.
+func stringElems(t cty.Type) bool {
+	switch {
+	case t.IsListType():
+		return t.ElementType() == cty.String
+	case t.IsTupleType():
+		for _, et := range t.TupleElementTypes() {
+			if et != cty.String {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // nativeCoalesce handles arguments of known primitive static types: the
 // result type is their unification, fixed at compile time.
 func nativeCoalesce(args []node) (evalFn, bool) {
@@ -444,6 +473,13 @@ func nativeCoalesce(args []node) (evalFn, bool) {
 	if !isPrimitive(rt) {
 		return nil, false
 	}
+	// same[i]: argument i is statically of the result type, so a non-null
+	// value of it is the result as it is (no conversion to look up).
+	same := make([]bool, len(args))
+	for i, a := range args {
+		same[i] = a.typ.Equals(rt)
+	}
+	rk := primKind(rt)
 	return func(f Frame) (Value, error) {
 		// Every argument is evaluated before the call, so a failing
 		// argument fails the call even after a non-null one.
@@ -459,10 +495,26 @@ func nativeCoalesce(args []node) (evalFn, bool) {
 			}
 		}
 		if found >= 0 {
+			if same[found] && first.Kind == rk {
+				return first, nil
+			}
 			return convertPrim(first, args[found].typ, rt)
 		}
 		return Null, errors.New("no non-null arguments")
 	}, true
+}
+
+// primKind is the Kind of the values of primitive type t.
+func primKind(t cty.Type) Kind {
+	switch t {
+	case cty.String:
+		return KindString
+	case cty.Number:
+		return KindNumber
+	case cty.Bool:
+		return KindBool
+	}
+	return KindNull
 }
 
 // roundFunc is floor or ceil: an integer is its own, a float64 is rounded

@@ -122,6 +122,9 @@ type Layout struct {
 	// jsonKeys[i] is what the JSON encoder writes before slot i's value:
 	// the quoted name and a colon, after a comma but for slot 0.
 	jsonKeys []string
+	// strSlot[i]: slot i is statically a string (the decoders' common
+	// case, checked without comparing cty types).
+	strSlot []bool
 }
 
 // initJSONKeys sets l.jsonKeys from l.Names.
@@ -152,9 +155,11 @@ func NewLayout(t cty.Type) *Layout {
 	sort.Strings(l.Names)
 	l.Types = make([]cty.Type, len(l.Names))
 	l.Nested = make([]*Layout, len(l.Names))
+	l.strSlot = make([]bool, len(l.Names))
 	for i, name := range l.Names {
 		at := attrs[name]
 		l.Types[i] = at
+		l.strSlot[i] = at == cty.String
 		l.index[name] = i
 		if at.IsObjectType() {
 			l.Nested[i] = NewLayout(at)

@@ -78,7 +78,9 @@ type mapNode struct {
 }
 
 func (n *mapNode) Push(_ int, x Rec) error {
-	if err := n.fields.EvalInto(eval.Frame{x.R}, &n.rec); err != nil {
+	err := n.fields.EvalInto(eval.Frame{x.R}, &n.rec)
+	n.p.scope.Track(&n.rec) // new values, partial ones included
+	if err != nil {
 		return n.p.DeadLetter(n.id, record.ReasonEval, err)
 	}
 	return n.p.Emit(n.out, Rec{R: &n.rec, TS: x.TS, Kind: x.Kind})

@@ -79,6 +79,44 @@ type Processor struct {
 
 	buf  []byte // value scratch
 	kbuf []byte // key scratch
+
+	// scope shares common subexpressions between the stage's expressions:
+	// each record a stateless operator produces (a decoded input, a map's
+	// output) is tracked in it when its values are set.
+	scope *eval.Scope
+}
+
+// noteExprs notes in p.scope every expression the stage's stateless
+// operators and exports evaluate, before any is compiled.
+func (p *Processor) noteExprs(inStage map[string]bool) {
+	for _, op := range p.plan.Pipeline.Operators {
+		if !inStage[op.ID] {
+			continue
+		}
+		switch {
+		case op.Filter != nil:
+			p.scope.Note(op.Filter.Where)
+		case op.Map != nil:
+			for _, f := range op.Map.Fields {
+				p.scope.Note(f.Expr)
+			}
+		case op.Route != nil:
+			for _, o := range op.Route.Outputs {
+				if o.When != nil {
+					p.scope.Note(*o.When)
+				}
+			}
+		case op.Sink != nil && op.Sink.Key != nil:
+			p.scope.Note(*op.Sink.Key)
+		case op.Source != nil && op.Source.EventTime != nil:
+			p.scope.Note(*op.Source.EventTime)
+		}
+	}
+	for _, ch := range p.plan.Channels {
+		for _, k := range ch.Key {
+			p.scope.Note(k)
+		}
+	}
 }
 
 // Stream is how the stage reads one input stream: a source, or a channel
@@ -228,6 +266,8 @@ func (p *Processor) buildStage() error {
 	pl := p.plan.Pipeline
 	consts := eval.ConstsOf(pl)
 	inStage := InStage(p.stage)
+	p.scope = eval.NewScope(consts)
+	p.noteExprs(inStage)
 	if p.build == nil {
 		if err := Check(pl, p.stage); err != nil {
 			return fmt.Errorf("stateless: %w", err)
@@ -298,7 +338,7 @@ func (p *Processor) buildExports(inStage map[string]bool, c eval.Consts) error {
 		}
 		x := export{topic: ch.Topic, consumer: ch.To}
 		for _, k := range ch.Key {
-			prog, diags := eval.Compile(k, []eval.Root{{Name: "record", Layout: l}}, c)
+			prog, diags := eval.Compile(k, []eval.Root{{Name: "record", Layout: l}}, c, eval.InScope(p.scope))
 			if diags.HasErrors() {
 				return fmt.Errorf("stateless: key of channel %s → %s: %s", ch.From, ch.To, diags.Error())
 			}
@@ -373,14 +413,14 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 	record := []eval.Root{{Name: "record", Layout: in[0]}}
 	switch op.Kind {
 	case ir.KindFilter:
-		prog, diags := eval.Compile(op.Filter.Where, record, c)
+		prog, diags := eval.Compile(op.Filter.Where, record, c, eval.InScope(p.scope))
 		if err := diagErr(op, "where", diags); err != nil {
 			return nil, err
 		}
 		setOut(in[0])
 		return &filterNode{p: p, id: op.ID, where: prog, out: p.Route(op.ID), changelog: op.Changelog}, nil
 	case ir.KindMap:
-		o, diags := eval.CompileObject(op.Map.Fields, record, c)
+		o, diags := eval.CompileObject(op.Map.Fields, record, c, eval.InScope(p.scope))
 		if err := diagErr(op, "fields", diags); err != nil {
 			return nil, err
 		}
@@ -391,7 +431,7 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 		for _, o := range op.Route.Outputs {
 			ro := routeOut{out: p.Route(op.ID + "." + o.Name), def: o.Default}
 			if !o.When.IsZero() {
-				prog, diags := eval.Compile(*o.When, record, c)
+				prog, diags := eval.Compile(*o.When, record, c, eval.InScope(p.scope))
 				if err := diagErr(op, "output "+o.Name, diags); err != nil {
 					return nil, err
 				}
@@ -431,7 +471,7 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 			n.parts = append(n.parts, sinkPart{name: name, slot: i})
 		}
 		if !op.Sink.Key.IsZero() {
-			prog, diags := eval.Compile(*op.Sink.Key, record, c)
+			prog, diags := eval.Compile(*op.Sink.Key, record, c, eval.InScope(p.scope))
 			if err := diagErr(op, "key", diags); err != nil {
 				return nil, err
 			}
@@ -453,7 +493,7 @@ func (p *Processor) buildSource(op *ir.Operator, c eval.Consts, setOut func(*eva
 	}
 	s := &Stream{name: op.ID, opID: op.ID, out: p.Route(op.ID), layout: l, codec: codec, table: op.Source.Table, maxFuture: op.Source.MaxFuture(), pushed: p.counters.pushedCounter(op.ID), maxBytes: int(op.Source.RecordLimit())}
 	if !op.Source.EventTime.IsZero() {
-		prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c)
+		prog, diags := eval.Compile(*op.Source.EventTime, []eval.Root{{Name: "record", Layout: l}}, c, eval.InScope(p.scope))
 		if err := diagErr(op, "event_time", diags); err != nil {
 			return err
 		}
@@ -544,6 +584,7 @@ func (p *Processor) Push(s *Stream, in record.Input) (ts int64, ok bool, err err
 		return 0, false, p.DeadLetter(s.opID, record.ReasonTooLarge,
 			fmt.Errorf("record of %d bytes is larger than the source's max_record_bytes (%d)", len(in.Value), s.maxBytes))
 	}
+	p.scope.Track(&s.rec)
 	if err := s.codec.Decode(s.layout, s.needed, in.Value, &s.rec); err != nil {
 		return 0, false, p.DeadLetter(s.opID, record.ReasonDecode, err)
 	}

@@ -307,3 +307,48 @@ func TestMaxRecordBytes(t *testing.T) {
 		})
 	}
 }
+
+// Expressions sharing subexpressions over the decoded record (filter, map)
+// and over the map's reused output record (route, sink key): each record's
+// values are its own, never a memoized value of the record before.
+func TestProcessSharedSubexpressions(t *testing.T) {
+	lvl := `lower(trimspace(coalesce(record.level, "info")))`
+	mapped := ir.Schema{Type: cty.Object(map[string]cty.Type{"id": cty.String, "level": cty.String, "tag": cty.String})}
+	ops := []*ir.Operator{
+		{ID: "source.logs", Kind: ir.KindSource, Name: "logs", Schema: event, Source: &ir.Source{Topic: "logs", Format: "json"}},
+		{ID: "filter.f", Kind: ir.KindFilter, Name: "f", Inputs: []string{"source.logs"}, Schema: event, Filter: &ir.Filter{Where: x(lvl + ` != "debug"`)}},
+		{ID: "map.m", Kind: ir.KindMap, Name: "m", Inputs: []string{"filter.f"}, Schema: mapped, Map: &ir.Map{Fields: []ir.Field{
+			{Name: "id", Expr: x("record.id")}, {Name: "level", Expr: x(lvl)}, {Name: "tag", Expr: x(`upper(trimspace(coalesce(record.level, "info")))`)}}}},
+		{ID: "route.r", Kind: ir.KindRoute, Name: "r", Inputs: []string{"map.m"}, Schema: mapped, Route: &ir.Route{Outputs: []ir.RouteOutput{
+			{Name: "hi", When: xp(`upper(record.id) == "A"`)}, {Name: "rest", Default: true}}}},
+		{ID: "sink.hi", Kind: ir.KindSink, Name: "hi", Inputs: []string{"route.r.hi"}, Schema: mapped, Sink: &ir.Sink{Topic: "hi", Format: "json", Key: xp(`upper(record.id)`)}},
+		{ID: "sink.rest", Kind: ir.KindSink, Name: "rest", Inputs: []string{"route.r.rest"}, Schema: mapped, Sink: &ir.Sink{Topic: "rest", Format: "json", Key: xp(`upper(record.id)`)}},
+	}
+	st := &ir.Stage{ID: "b", Backend: ir.BackendBroker, Operators: []string{"source.logs", "filter.f", "map.m", "route.r", "sink.hi", "sink.rest"}}
+	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: &ir.Pipeline{Name: "t", Operators: ops}, Stages: []*ir.Stage{st}}
+	p, err := New(plan, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collect{}
+	for i, v := range []string{
+		`{"id":"a","level":" Warn "}`,
+		`{"id":"b","level":"DEBUG"}`,
+		`{"id":"b"}`,
+		`{"id":"A","level":"error"}`,
+		`{"id":"c","level":"x"}`,
+	} {
+		if err := p.Process(record.Input{Stream: "source.logs", Value: []byte(v), TimestampMs: int64(i)}, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		`sink.hi hi A {"id":"a","level":"warn","tag":"WARN"} @0`,
+		`sink.rest rest B {"id":"b","level":"info","tag":"INFO"} @2`,
+		`sink.hi hi A {"id":"A","level":"error","tag":"ERROR"} @3`,
+		`sink.rest rest C {"id":"c","level":"x","tag":"X"} @4`,
+	}
+	if diff := cmp.Diff(want, c.got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
