@@ -196,7 +196,7 @@ func (l *Locator) build(root string) (string, error) {
 }
 
 // sourceKey hashes what a build of pipeline-beam depends on in the
-// checkout (Go files, go.mod, go.sum, embedded assets under the module;
+// checkout (Go files, go.mod, go.sum, go.work, embedded assets under the module;
 // hidden directories and testdata left out) with the Go version and
 // target, so that an edit or an upgrade builds anew.
 func sourceKey(root string) (string, error) {
@@ -213,7 +213,7 @@ func sourceKey(root string) (string, error) {
 			}
 			return nil
 		}
-		if strings.HasSuffix(name, "_test.go") || !(strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" || strings.HasSuffix(name, ".wasm")) {
+		if strings.HasSuffix(name, "_test.go") || !(strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" || name == "go.work" || strings.HasSuffix(name, ".wasm")) {
 			return nil
 		}
 		b, err := os.ReadFile(path)
