@@ -26,7 +26,9 @@ type fnum struct {
 	isInt bool
 }
 
-// fastPath holds the typed fast paths a node has (any may be nil).
+// fastPath holds the typed fast paths a node has (any may be nil). A
+// string from str is NFC, as every evaluated string Value is: a record's
+// raw strings qualify only when ASCII.
 type fastPath struct {
 	cond condFn
 	num  numFn

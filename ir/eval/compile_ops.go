@@ -276,6 +276,9 @@ func (c *compiler) unary(e *hclsyntax.UnaryOpExpr) (node, bool) {
 			if err != nil {
 				return Null, err
 			}
+			if v.Kind == KindBool { // what convertPrim gives it
+				return Bool(!v.Bool), nil
+			}
 			b, err := convertPrim(v, xt, cty.Bool)
 			if err != nil {
 				return Null, err

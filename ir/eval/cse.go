@@ -203,7 +203,8 @@ func (c *compiler) memoize(e hclsyntax.Expression, n node) node {
 	if fs := inner.fast.str; fs != nil {
 		n.fast.str = func(f Frame) (string, bool) {
 			if m := entry(f); m != nil {
-				return m.v.Str, m.err == nil && m.v.Kind == KindString && (m.v.safe || isASCII(m.v.Str))
+				// An evaluated string is NFC already (see fastPath).
+				return m.v.Str, m.err == nil && m.v.Kind == KindString
 			}
 			return fs(f)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -62,6 +63,16 @@ func init() {
 	}
 }
 
+// nativeFast adds typed fast paths (see compile_fast.go) to the natives
+// that have them, built from the same arguments.
+var nativeFast = map[string]func(args []node) fastPath{
+	"lower":     strFunc1Fast(strings.ToLower),
+	"upper":     strFunc1Fast(strings.ToUpper),
+	"trimspace": strFunc1Fast(strings.TrimSpace),
+	"coalesce":  coalesceFast,
+	"contains":  containsFast,
+}
+
 // call compiles a function call: try and can natively (they catch errors of
 // their arguments), lookup natively on a constant map (it needs exact result
 // types, see funcs_lookup.go), a native implementation when there is one,
@@ -104,7 +115,11 @@ func (c *compiler) call(e *hclsyntax.FunctionCallExpr) (node, bool) {
 	}
 	if b, ok := natives[e.Name]; ok {
 		if ev, ok := b(args); ok {
-			return node{eval: ev}, true
+			n := node{eval: ev}
+			if fb := nativeFast[e.Name]; fb != nil {
+				n.fast = fb(args)
+			}
+			return n, true
 		}
 	}
 	return withTyped(node{}, ctyCall(e.Name, fn, args)), true
@@ -208,13 +223,21 @@ func evalStrs(args []node, f Frame, out []string) error {
 	return nil
 }
 
+// strFunc1 is a function of one string returning a string, NFC-normalized
+// as cty's are (nfc returns ASCII as it is).
 func strFunc1(fn func(string) string) nativeBuilder {
 	return func(args []node) (evalFn, bool) {
 		if len(args) != 1 {
 			return nil, false
 		}
 		a := args[0]
+		fs := a.fast.str
 		return func(f Frame) (Value, error) {
+			if fs != nil {
+				if s, ok := fs(f); ok {
+					return String(nfc(fn(s))), nil
+				}
+			}
 			v, err := a.eval(f)
 			if err != nil {
 				return Null, err
@@ -225,6 +248,23 @@ func strFunc1(fn func(string) string) nativeBuilder {
 			}
 			return String(nfc(fn(s))), nil
 		}, true
+	}
+}
+
+// strFunc1Fast is strFunc1's fast path: fn of the argument's fast path.
+func strFunc1Fast(fn func(string) string) func([]node) fastPath {
+	return func(args []node) fastPath {
+		fs := args[0].fast.str
+		if fs == nil {
+			return fastPath{}
+		}
+		return fastPath{str: func(f Frame) (string, bool) {
+			s, ok := fs(f)
+			if !ok {
+				return "", false
+			}
+			return nfc(fn(s)), true
+		}}
 	}
 }
 
@@ -398,8 +438,14 @@ func nativeContains(args []node) (evalFn, bool) {
 	// that without looking the types up per element.
 	strs := x.typ == cty.String && stringElems(l.typ)
 	return func(f Frame) (Value, error) {
-		lv, ltyp, err := l.evalT(f)
-		if err != nil {
+		var (
+			lv   Value
+			ltyp cty.Type
+			err  error
+		)
+		if l.konst {
+			lv, ltyp = l.val, l.typ
+		} else if lv, ltyp, err = l.evalT(f); err != nil {
 			return Null, err
 		}
 		xv, xtyp, err := x.evalT(f)
@@ -437,6 +483,32 @@ func nativeContains(args []node) (evalFn, bool) {
 		}
 		return Bool(false), nil
 	}, true
+}
+
+// containsFast is contains(constant list of strings, x) when x is a
+// plain string.
+func containsFast(args []node) fastPath {
+	if len(args) != 2 {
+		return fastPath{}
+	}
+	l, x := &args[0], &args[1]
+	if !l.konst || l.val.Kind != KindList || x.typ != cty.String || x.fast.str == nil || !stringElems(l.typ) {
+		return fastPath{}
+	}
+	elems := make([]string, 0, len(l.val.List))
+	for _, e := range l.val.List {
+		if e.Kind == KindString { // a null element equals no string
+			elems = append(elems, e.Str)
+		}
+	}
+	xs := x.fast.str
+	return fastPath{cond: func(f Frame) (bool, bool) {
+		s, ok := xs(f)
+		if !ok {
+			return false, false
+		}
+		return slices.Contains(elems, s), true
+	}}
 }
 
 // stringElems reports whether t is a list of strings or a tuple of
@@ -485,7 +557,14 @@ func nativeCoalesce(args []node) (evalFn, bool) {
 		// argument fails the call even after a non-null one.
 		found := -1
 		var first Value
-		for i, a := range args {
+		for i := range args {
+			a := &args[i]
+			if a.konst { // cannot fail: no need to evaluate it past found
+				if found < 0 && a.val.Kind != KindNull {
+					found, first = i, a.val
+				}
+				continue
+			}
 			v, err := a.eval(f)
 			if err != nil {
 				return Null, err
@@ -502,6 +581,26 @@ func nativeCoalesce(args []node) (evalFn, bool) {
 		}
 		return Null, errors.New("no non-null arguments")
 	}, true
+}
+
+// coalesceFast is coalesce(x, constants...) of strings when x is a
+// plain string: x. Anything else (x null, an argument that could fail)
+// defers to the full evaluator.
+func coalesceFast(args []node) fastPath {
+	if len(args) == 0 || args[0].fast.str == nil {
+		return fastPath{}
+	}
+	for _, a := range args {
+		if a.typ != cty.String {
+			return fastPath{}
+		}
+	}
+	for _, a := range args[1:] {
+		if !a.konst {
+			return fastPath{}
+		}
+	}
+	return fastPath{str: args[0].fast.str}
 }
 
 // primKind is the Kind of the values of primitive type t.
