@@ -27,6 +27,7 @@ func init() {
 	beam.RegisterType(typeOf[accum]())
 	beam.RegisterType(typeOf[keyState]())
 	beam.RegisterType(typeOf[wake]())
+	beam.RegisterType(typeOf[queueIndex]())
 
 	register.DoFn3x1[element, func(string, element), func(DeadLetter), error](&keyFn{})
 	register.DoFn3x1[element, func(beam.EventTime, string, element), func(DeadLetter), error](&assignFn{})
