@@ -29,24 +29,30 @@ func init() {
 //
 // Elements are not processed as they arrive, since Beam delivers a key's
 // elements, and the two sides of a join, in no particular order: they wait
-// in a bag until the event-time watermark reaches them, and are then
+// (queue.go) until the event-time watermark reaches them, and are then
 // processed in stage arrival order (Record.Seq), as the native engine
-// processes them. On a bounded input every element is in the bag before the
+// processes them. On a bounded input every element is pending before the
 // watermark moves, so the result is exactly native's; on an unbounded one an
 // element waits for the watermark, which is the price of a deterministic
 // order.
 //
-// There is one timer family ("wake"; Prism hangs when a DoFn declares two
-// or more families) with two timers per key. The wake timer's firing time
-// is the next thing the key waits for (the first pending element, the
+// There is one timer family with one timer per key ("wake"): Prism hangs
+// when a DoFn declares two or more families. Its firing time is the next
+// thing the key waits for (the first pending element, the
 // expiry of a buffered join record, the end of a dedupe horizon) and its
 // output timestamp holds the output watermark at the earliest event time
-// the key may still emit. The far timer (tag farTag), set while elements
-// are pending, fires at the latest of them: when the watermark has passed
-// it, one firing processes them all rather than one firing per distinct
-// event time. And a firing at time t tells the DoFn instance that the
-// stage's input watermark (the same for every key) has reached t: a later
-// firing of any key processes what is pending up to the latest such time.
+// the key may still emit. A firing processes what is pending up to the
+// latest time the watermark is known to have reached: a firing at time t
+// tells the DoFn instance that the stage's input watermark, the same for
+// every key, has reached t (wm), and a later firing of any key goes up to
+// there, which saves Prism bundles when keys wait for different times.
+// (A second timer per key, a tag at the latest pending time, would let a
+// hot key's firings run inline in one bundle, but Prism 2.77 then panics
+// now and then on a negative watermark hold count.) Taking
+// several event times in one firing and expiring once after them gives
+// what one firing each would: expiry only drops what no element at or
+// after the horizon can still match, and lateness is decided by the
+// watermark each element carries (element.WmMs).
 type keyedFn struct {
 	fnBase
 	// Index makes it the table index of a stream–table join
@@ -70,9 +76,6 @@ type keyedFn struct {
 	// it again (a runner gives a key's state to one bundle at a time).
 	wakes map[string]wake
 }
-
-// farTag is the far timer's tag (the wake timer has none).
-const farTag = "far"
 
 // slowKeyedElement, when set, runs before keyedFn takes an element: a test
 // (TestSlowBundlesKeepArrivalOrder) slows the keyed stage down so that a
@@ -134,14 +137,11 @@ type entry struct {
 	Matched bool
 }
 
-// wake is the key's timers: when they fire and what they hold.
+// wake is the key's timer: when it fires and what it holds.
 type wake struct {
 	Set  bool
 	At   int64
 	Hold int64
-	// Far: the far timer is set, at FarAt (after At).
-	Far   bool
-	FarAt int64
 }
 
 func (f *keyedFn) Setup() error {
@@ -184,59 +184,39 @@ func (f *keyedFn) ProcessElement(ctx context.Context, _ beam.EventTime, sp state
 	if w.Set && w.At <= el.TsMs && w.Hold <= el.TsMs {
 		return nil
 	}
-	prev := w
 	if !w.Set {
 		w = wake{Set: true, At: el.TsMs, Hold: el.TsMs}
 	}
 	w.At, w.Hold = min(w.At, el.TsMs), min(w.Hold, el.TsMs)
-	return f.setWake(sp, tp, key, prev, w)
+	return f.setWake(sp, tp, key, w)
 }
 
-// setWake sets key's timers to w, the wake before them being prev.
-func (f *keyedFn) setWake(sp stateProvider, tp timerProvider, key string, prev, w wake) error {
+// setWake sets key's timer to w.
+func (f *keyedFn) setWake(sp stateProvider, tp timerProvider, key string, w wake) error {
 	if f.wakes == nil {
 		f.wakes = map[string]wake{}
 	}
 	if !w.Set {
 		f.wakes[key] = wake{}
 		f.Timer.Clear(tp)
-		if prev.Far {
-			f.Timer.ClearTag(tp, farTag)
-		}
 		return f.Wake.Clear(sp)
 	}
 	w.Hold = min(w.Hold, w.At)
 	f.Timer.Set(tp, msTime(w.At), timers.WithOutputTimestamp(msTime(w.Hold)))
-	if w.Far && w.FarAt <= w.At {
-		w.Far, w.FarAt = false, 0
-	}
-	switch {
-	case w.Far:
-		f.Timer.Set(tp, msTime(w.FarAt), timers.WithTag(farTag), timers.WithOutputTimestamp(msTime(w.Hold)))
-	case prev.Far:
-		f.Timer.ClearTag(tp, farTag)
-	}
 	f.wakes[key] = w
 	return f.Wake.Write(sp, w)
 }
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms) }
 
-func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvider, tp timerProvider, key string, tc timers.Context,
+func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvider, tp timerProvider, key string, _ timers.Context,
 	emit func(beam.EventTime, element), dead func(DeadLetter)) error {
 	w, err := f.readWake(sp, key)
 	if err != nil || !w.Set {
 		return err
 	}
-	fired := w.At
-	if tc.Tag == farTag {
-		if !w.Far {
-			return nil // cleared (the SDK runs cleared timers of a bundle too)
-		}
-		fired = w.FarAt
-	}
 	// The watermark has reached now.
-	f.wm = max(f.wm, fired)
+	f.wm = max(f.wm, w.At)
 	now := f.wm
 	q, err := f.openQueue(sp)
 	if err != nil {
@@ -268,7 +248,7 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 			return err
 		}
 	}
-	restMin, restMax, err := q.save()
+	restMin, _, err := q.save()
 	if err != nil {
 		return err
 	}
@@ -280,7 +260,7 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 	}
 	next := k.next()
 	if left {
-		next = wake{Set: true, At: first.TsMs, Hold: min(first.TsMs, restMin), Far: true, FarAt: restMax}
+		next = wake{Set: true, At: first.TsMs, Hold: min(first.TsMs, restMin)}
 		if h := k.hold(); h < next.Hold {
 			next.Hold = h
 		}
@@ -293,7 +273,7 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 	if err != nil {
 		return err
 	}
-	return f.setWake(sp, tp, key, w, next)
+	return f.setWake(sp, tp, key, next)
 }
 
 func cmpInt(a, b int64) int {
