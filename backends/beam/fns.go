@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
@@ -24,9 +25,10 @@ func init() {
 	beam.RegisterType(typeOf[Record]())
 	beam.RegisterType(typeOf[DeadLetter]())
 	beam.RegisterType(typeOf[element]())
-	beam.RegisterType(typeOf[accum]())
+	beam.RegisterCoder(typeOf[accum](), encodeAccum, decodeAccum)
 	beam.RegisterType(typeOf[keyState]())
 	beam.RegisterType(typeOf[wake]())
+	beam.RegisterType(typeOf[queueIndex]())
 
 	register.DoFn3x1[element, func(string, element), func(DeadLetter), error](&keyFn{})
 	register.DoFn3x1[element, func(beam.EventTime, string, element), func(DeadLetter), error](&assignFn{})
@@ -303,8 +305,24 @@ func (f *assignFn) ProcessElement(el element, emit func(beam.EventTime, string, 
 }
 
 // accum is an aggregate's accumulator between Beam's combiner phases: an
-// eval.Acc in its deterministic binary form.
-type accum struct{ State []byte }
+// eval.Acc, encoded in its deterministic binary form (State) only when it
+// leaves a phase (encodeAccum). Within one it stays decoded (acc):
+// re-encoding it at every record made an aggregate quadratic in the size
+// of its accumulator (the count_distinct sets of Nexmark q15's one key a
+// day).
+type accum struct {
+	State []byte
+	acc   *eval.Acc
+}
+
+func encodeAccum(a accum) ([]byte, error) {
+	if a.acc != nil {
+		return a.acc.MarshalBinary()
+	}
+	return a.State, nil
+}
+
+func decodeAccum(b []byte) (accum, error) { return accum{State: slices.Clone(b)}, nil }
 
 // combineFn folds an aggregate's records with eval's Aggregator.
 type combineFn struct{ fnBase }
@@ -312,6 +330,9 @@ type combineFn struct{ fnBase }
 func (f *combineFn) Setup() error { return f.setup() }
 
 func (f *combineFn) load(a accum) *eval.Acc {
+	if a.acc != nil {
+		return a.acc
+	}
 	if len(a.State) == 0 {
 		return f.c.agg.NewAcc()
 	}
@@ -320,11 +341,6 @@ func (f *combineFn) load(a accum) *eval.Acc {
 		panic(fmt.Sprintf("beam: %s: %v", f.Op, err)) // written by this stage: a bug
 	}
 	return acc
-}
-
-func store(acc *eval.Acc) accum {
-	b, _ := acc.MarshalBinary()
-	return accum{State: b}
 }
 
 func (f *combineFn) CreateAccumulator() accum { return accum{} }
@@ -340,13 +356,13 @@ func (f *combineFn) AddInput(a accum, el element) accum {
 		// is a record whose dynamic type differs from the window's others.
 		slog.Warn("beam: aggregate record skipped", "operator", f.Op, "err", err)
 	}
-	return store(acc)
+	return accum{acc: acc}
 }
 
 func (f *combineFn) MergeAccumulators(a, b accum) accum {
 	acc := f.load(a)
 	f.c.agg.Merge(acc, f.load(b))
-	return store(acc)
+	return accum{acc: acc}
 }
 
 func (f *combineFn) ExtractOutput(a accum) accum { return a }
@@ -371,9 +387,13 @@ func (f *resultFn) ProcessElement(w beam.Window, key string, a accum, emit func(
 	if err != nil {
 		return fmt.Errorf("beam: %s: key: %w", c.op.ID, err)
 	}
-	acc, err := eval.UnmarshalAcc(c.agg, a.State)
-	if len(a.State) == 0 {
-		acc, err = c.agg.NewAcc(), nil
+	acc, err := a.acc, error(nil)
+	switch {
+	case acc != nil:
+	case len(a.State) == 0:
+		acc = c.agg.NewAcc()
+	default:
+		acc, err = eval.UnmarshalAcc(c.agg, a.State)
 	}
 	if err != nil {
 		return fmt.Errorf("beam: %s: %w", c.op.ID, err)

@@ -29,28 +29,52 @@ func init() {
 //
 // Elements are not processed as they arrive, since Beam delivers a key's
 // elements, and the two sides of a join, in no particular order: they wait
-// in a bag until the event-time watermark reaches them, and are then
+// (queue.go) until the event-time watermark reaches them, and are then
 // processed in stage arrival order (Record.Seq), as the native engine
-// processes them. On a bounded input every element is in the bag before the
+// processes them. On a bounded input every element is pending before the
 // watermark moves, so the result is exactly native's; on an unbounded one an
 // element waits for the watermark, which is the price of a deterministic
 // order.
 //
 // There is one timer family with one timer per key ("wake"): Prism hangs
 // when a DoFn declares two or more families. Its firing time is the next
-// thing the key waits for (the first pending element, the expiry of a
-// buffered join record, the end of a dedupe horizon) and its output
-// timestamp holds the output watermark at the earliest event time the key
-// may still emit.
+// thing the key waits for (the first pending element, the
+// expiry of a buffered join record, the end of a dedupe horizon) and its
+// output timestamp holds the output watermark at the earliest event time
+// the key may still emit. A firing processes what is pending up to the
+// latest time the watermark is known to have reached: a firing at time t
+// tells the DoFn instance that the stage's input watermark, the same for
+// every key, has reached t (wm), and a later firing of any key goes up to
+// there, which saves Prism bundles when keys wait for different times.
+// (A second timer per key, a tag at the latest pending time, would let a
+// hot key's firings run inline in one bundle, but Prism 2.77 then panics
+// now and then on a negative watermark hold count.) Taking
+// several event times in one firing and expiring once after them gives
+// what one firing each would: expiry only drops what no element at or
+// after the horizon can still match, and lateness is decided by the
+// watermark each element carries (element.WmMs).
 type keyedFn struct {
 	fnBase
 	// Index makes it the table index of a stream–table join
 	// (tableindex.go), keyed by table key, rather than the join itself.
-	Index   bool
-	Pending state.Bag[element]
-	Store   state.Value[keyState]
-	Wake    state.Value[wake]
-	Timer   timers.EventTime
+	Index bool
+	// Pending holds the elements that arrived since the last timer
+	// firing, Queue and QueueIndex the rest of the key's pending elements
+	// in order (queue.go).
+	Pending    state.Bag[element]
+	Queue      state.Map[int64, []element]
+	QueueIndex state.Value[queueIndex]
+	Store      state.Value[keyState]
+	Wake       state.Value[wake]
+	Timer      timers.EventTime
+
+	// wm is the latest firing time this instance has seen: the stage's
+	// input watermark has reached it. Per instance, so per job.
+	wm int64
+	// wakes is the Wake state of the keys this bundle has read or
+	// written, so that a key's next elements in the bundle need not read
+	// it again (a runner gives a key's state to one bundle at a time).
+	wakes map[string]wake
 }
 
 // slowKeyedElement, when set, runs before keyedFn takes an element: a test
@@ -61,11 +85,13 @@ var slowKeyedElement func()
 
 func newKeyedFn(b fnBase) *keyedFn {
 	return &keyedFn{
-		fnBase:  b,
-		Pending: state.MakeBagState[element]("pending"),
-		Store:   state.MakeValueState[keyState]("state"),
-		Wake:    state.MakeValueState[wake]("wake"),
-		Timer:   timers.InEventTime("wake"),
+		fnBase:     b,
+		Pending:    state.MakeBagState[element]("pending"),
+		Queue:      state.MakeMapState[int64, []element]("queue"),
+		QueueIndex: state.MakeValueState[queueIndex]("queueindex"),
+		Store:      state.MakeValueState[keyState]("state"),
+		Wake:       state.MakeValueState[wake]("wake"),
+		Timer:      timers.InEventTime("wake"),
 	}
 }
 
@@ -118,9 +144,32 @@ type wake struct {
 	Hold int64
 }
 
-func (f *keyedFn) Setup() error { return f.setup() }
+func (f *keyedFn) Setup() error {
+	f.wm = math.MinInt64
+	return f.setup()
+}
 
-func (f *keyedFn) ProcessElement(ctx context.Context, _ beam.EventTime, sp stateProvider, tp timerProvider, _ string, el element,
+func (f *keyedFn) StartBundle(context.Context, func(beam.EventTime, element), func(DeadLetter)) {
+	clear(f.wakes)
+}
+
+// readWake reads key's Wake state ({} when there is none).
+func (f *keyedFn) readWake(sp stateProvider, key string) (wake, error) {
+	if w, ok := f.wakes[key]; ok {
+		return w, nil
+	}
+	w, _, err := f.Wake.Read(sp)
+	if err != nil {
+		return wake{}, err
+	}
+	if f.wakes == nil {
+		f.wakes = map[string]wake{}
+	}
+	f.wakes[key] = w
+	return w, nil
+}
+
+func (f *keyedFn) ProcessElement(ctx context.Context, _ beam.EventTime, sp stateProvider, tp timerProvider, key string, el element,
 	_ func(beam.EventTime, element), _ func(DeadLetter)) error {
 	if slowKeyedElement != nil {
 		slowKeyedElement()
@@ -128,7 +177,7 @@ func (f *keyedFn) ProcessElement(ctx context.Context, _ beam.EventTime, sp state
 	if err := f.Pending.Add(sp, el); err != nil {
 		return err
 	}
-	w, _, err := f.Wake.Read(sp)
+	w, err := f.readWake(sp, key)
 	if err != nil {
 		return err
 	}
@@ -139,16 +188,22 @@ func (f *keyedFn) ProcessElement(ctx context.Context, _ beam.EventTime, sp state
 		w = wake{Set: true, At: el.TsMs, Hold: el.TsMs}
 	}
 	w.At, w.Hold = min(w.At, el.TsMs), min(w.Hold, el.TsMs)
-	return f.setWake(sp, tp, w)
+	return f.setWake(sp, tp, key, w)
 }
 
-func (f *keyedFn) setWake(sp stateProvider, tp timerProvider, w wake) error {
+// setWake sets key's timer to w.
+func (f *keyedFn) setWake(sp stateProvider, tp timerProvider, key string, w wake) error {
+	if f.wakes == nil {
+		f.wakes = map[string]wake{}
+	}
 	if !w.Set {
+		f.wakes[key] = wake{}
 		f.Timer.Clear(tp)
 		return f.Wake.Clear(sp)
 	}
 	w.Hold = min(w.Hold, w.At)
 	f.Timer.Set(tp, msTime(w.At), timers.WithOutputTimestamp(msTime(w.Hold)))
+	f.wakes[key] = w
 	return f.Wake.Write(sp, w)
 }
 
@@ -156,54 +211,56 @@ func msTime(ms int64) time.Time { return time.UnixMilli(ms) }
 
 func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvider, tp timerProvider, key string, _ timers.Context,
 	emit func(beam.EventTime, element), dead func(DeadLetter)) error {
-	w, ok, err := f.Wake.Read(sp)
-	if err != nil || !ok {
+	w, err := f.readWake(sp, key)
+	if err != nil || !w.Set {
 		return err
 	}
-	now := w.At // the watermark has reached now
-	pending, _, err := f.Pending.Read(sp)
+	// The watermark has reached now.
+	f.wm = max(f.wm, w.At)
+	now := f.wm
+	q, err := f.openQueue(sp)
 	if err != nil {
 		return err
-	}
-	slices.SortStableFunc(pending, elementOrder)
-	ready := 0
-	for ready < len(pending) && pending[ready].TsMs <= now {
-		ready++
 	}
 	ks, _, err := f.Store.Read(sp)
 	if err != nil {
 		return err
 	}
 	k := keyed{key: key, c: f.c, ks: &ks, emit: emit, dead: dead, index: f.Index}
-	for _, el := range pending[:ready] {
+	// The pending elements in arrival order, up to the first the
+	// watermark has not reached.
+	var first element // the first left pending
+	left := false
+	for {
+		el, ok, err := q.peek()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if el.TsMs > now {
+			first, left = el, true
+			break
+		}
+		q.take()
 		if err := k.process(el); err != nil {
 			return err
 		}
 	}
-	rest := pending[ready:]
-	if err := f.Pending.Clear(sp); err != nil {
+	restMin, _, err := q.save()
+	if err != nil {
 		return err
-	}
-	for _, el := range rest {
-		if err := f.Pending.Add(sp, el); err != nil {
-			return err
-		}
 	}
 	// Nothing that can still arrive is earlier than the watermark, nor
 	// than what is pending.
-	horizon := now
-	for _, el := range rest {
-		horizon = min(horizon, el.TsMs)
-	}
+	horizon := min(now, restMin)
 	if err := k.expire(horizon); err != nil {
 		return err
 	}
 	next := k.next()
-	if len(rest) > 0 {
-		next = wake{Set: true, At: rest[0].TsMs, Hold: rest[0].TsMs}
-		for _, el := range rest {
-			next.Hold = min(next.Hold, el.TsMs)
-		}
+	if left {
+		next = wake{Set: true, At: first.TsMs, Hold: min(first.TsMs, restMin)}
 		if h := k.hold(); h < next.Hold {
 			next.Hold = h
 		}
@@ -216,7 +273,7 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 	if err != nil {
 		return err
 	}
-	return f.setWake(sp, tp, next)
+	return f.setWake(sp, tp, key, next)
 }
 
 func cmpInt(a, b int64) int {

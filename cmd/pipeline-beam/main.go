@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 
@@ -51,9 +52,38 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	setupLogging()
-	if err := serve(ctx, args[0], os.Stdin, os.Stdout); err != nil {
+	stopProfile := startProfile()
+	err := serve(ctx, args[0], os.Stdin, os.Stdout)
+	stopProfile()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "pipeline-beam: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// startProfile writes a CPU profile of the whole process (Prism, the
+// LOOPBACK workers and their DoFns run in it) to the file
+// PIPELINE_BEAM_CPUPROFILE names, when set, for benchmarks (go tool pprof).
+// A concurrent pipeline-beam (a cancel, say) would overwrite it: set it for
+// one run at a time.
+func startProfile() (stop func()) {
+	path := os.Getenv("PIPELINE_BEAM_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pipeline-beam: cpu profile: %v\n", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintf(os.Stderr, "pipeline-beam: cpu profile: %v\n", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
 
