@@ -102,9 +102,7 @@ func serveRun(ctx context.Context, req *beamclient.Request, control *json.Decode
 			defer close(j.done)
 			defer kafkaio.Release(barrier(j.stage))
 			done := beamclient.Event{Event: beamclient.EventDone, Stage: j.stage}
-			if err := bj.Wait(ctx); err != nil && ctx.Err() == nil {
-				done.Error = err.Error()
-			}
+			done.Error = doneError(bj.Wait(ctx), ctx.Err())
 			_ = ev.send(done)
 		}()
 	}
@@ -150,4 +148,20 @@ func upstream(p *ir.Plan, st *ir.Stage, barrier func(string) string) map[string]
 		}
 	}
 	return wait
+}
+
+// doneError is the reason an awaited job's done event carries: none when
+// the job finished, the job's error when it failed, and a stop when this
+// process was told to stop first (a signal, or the core closing the control
+// stream) — a job cut short must not read as finished, or the core would
+// report a run with partial output as complete.
+func doneError(waitErr, stopped error) string {
+	switch {
+	case waitErr == nil:
+		return ""
+	case stopped != nil:
+		return "pipeline-beam was stopped before the job finished"
+	default:
+		return waitErr.Error()
+	}
 }
