@@ -227,26 +227,9 @@ func (f *keyedFn) OnTimer(ctx context.Context, _ beam.EventTime, sp stateProvide
 		return err
 	}
 	k := keyed{key: key, c: f.c, ks: &ks, emit: emit, dead: dead, index: f.Index}
-	// The pending elements in arrival order, up to the first the
-	// watermark has not reached.
-	var first element // the first left pending
-	left := false
-	for {
-		el, ok, err := q.peek()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		if el.TsMs > now {
-			first, left = el, true
-			break
-		}
-		q.take()
-		if err := k.process(el); err != nil {
-			return err
-		}
+	first, left, err := q.takeReady(now, k.process)
+	if err != nil {
+		return err
 	}
 	restMin, _, err := q.save()
 	if err != nil {

@@ -135,6 +135,25 @@ func (q *pendingQueue) take() {
 	q.inPos++
 }
 
+// takeReady hands process the pending elements in arrival order up to the
+// first the watermark now has not reached, and returns that one (left is
+// false when none is left).
+func (q *pendingQueue) takeReady(now int64, process func(element) error) (first element, left bool, err error) {
+	for {
+		el, ok, err := q.peek()
+		if err != nil || !ok {
+			return element{}, false, err
+		}
+		if el.TsMs > now {
+			return el, true, nil
+		}
+		q.take()
+		if err := process(el); err != nil {
+			return element{}, false, err
+		}
+	}
+}
+
 // save writes back what was not taken and returns the earliest and latest
 // event times among it (math.MaxInt64 and math.MinInt64 when nothing is
 // left).

@@ -76,22 +76,9 @@ func checkQueue(t *testing.T, seed uint64) {
 			t.Fatal(err)
 		}
 		var done []element
-		var first element
-		left := false
-		for {
-			el, ok, err := q.peek()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ok {
-				break
-			}
-			if el.TsMs > now {
-				first, left = el, true
-				break
-			}
-			q.take()
-			done = append(done, el)
+		first, left, err := q.takeReady(now, func(el element) error { done = append(done, el); return nil })
+		if err != nil {
+			t.Fatal(err)
 		}
 		restMin, restMax, err := q.save()
 		if err != nil {
