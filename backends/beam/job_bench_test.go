@@ -101,17 +101,13 @@ func BenchmarkStage(b *testing.B) {
 	}
 }
 
-// oneStage places every operator of p in one stage.
+// oneStage places every operator of p in one stage of the benchmark's
+// backend ("prism" or "native").
 func oneStage(p *ir.Pipeline, backend string) *ir.Plan {
-	b := ir.BackendNative
 	if backend == "prism" {
-		b = ir.BackendBeam
+		return beam.OneStage(p, ir.BackendBeam)
 	}
-	st := &ir.Stage{ID: b + ".1", Backend: b}
-	for _, op := range p.Operators {
-		st.Operators = append(st.Operators, op.ID)
-	}
-	return &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: p, Stages: []*ir.Stage{st}}
+	return beam.OneStage(p, ir.BackendNative)
 }
 
 func runOnce(b *testing.B, plan *ir.Plan, backend string) error {

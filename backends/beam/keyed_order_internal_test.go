@@ -1,7 +1,6 @@
 package beam
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pipeline-compiler/pipeline/backends/beam/kafkaio"
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/pipeline-compiler/pipeline/lang"
 )
 
 // TestKeyedOrderAcrossFirings runs a dedupe over one key with thousands of
@@ -84,27 +81,7 @@ sink "out" {
   file  = %q
 }
 `, in, out)
-	res, diags := lang.LoadFiles(map[string][]byte{"main.hcl": []byte(spec)}, lang.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	st := &ir.Stage{ID: ir.BackendBeam + ".1", Backend: ir.BackendBeam}
-	for _, op := range res.Pipeline.Operators {
-		st.Operators = append(st.Operators, op.ID)
-	}
-	plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: res.Pipeline, Stages: []*ir.Stage{st}}
-	io, err := NewKafkaIO(plan, st.ID, kafkaio.Conn{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.DeadLetterFile = filepath.Join(dir, "dlq.jsonl")
-	pipe, err := Build(plan, st.ID, io)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Run(context.Background(), pipe, "keyedorder"); err != nil {
-		t.Fatal(err)
-	}
+	RunFiles(t, LoadOneStage(t, spec, ir.BackendBeam), filepath.Join(dir, "dlq.jsonl"))
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/pipeline-compiler/pipeline/backends/beam/kafkaio"
 	"github.com/pipeline-compiler/pipeline/ir"
-	"github.com/pipeline-compiler/pipeline/lang"
 	"github.com/pipeline-compiler/pipeline/runtime/worker"
 )
 
@@ -63,33 +61,13 @@ func TestPartitionedFileSink(t *testing.T) {
 	for _, backend := range []string{ir.BackendBeam, ir.BackendNative} {
 		t.Run(backend, func(t *testing.T) {
 			out := filepath.Join(dir, backend)
-			res, diags := lang.LoadFiles(map[string][]byte{"spec.hcl": fmt.Appendf(nil, partSpec, input, filepath.Join(out, "part.jsonl"))}, lang.Options{})
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			st := &ir.Stage{ID: backend + ".1", Backend: backend}
-			for _, op := range res.Pipeline.Operators {
-				st.Operators = append(st.Operators, op.ID)
-			}
-			plan := &ir.Plan{FormatVersion: ir.FormatVersion, Pipeline: res.Pipeline, Stages: []*ir.Stage{st}}
-			ctx := context.Background()
+			plan := LoadOneStage(t, fmt.Sprintf(partSpec, input, filepath.Join(out, "part.jsonl")), backend)
 			if backend == ir.BackendNative {
-				if err := worker.Run(ctx, plan, worker.StateDir(t.TempDir())); err != nil {
+				if err := worker.Run(context.Background(), plan, worker.StateDir(t.TempDir())); err != nil {
 					t.Fatal(err)
 				}
 			} else {
-				io, err := NewKafkaIO(plan, st.ID, kafkaio.Conn{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				io.DeadLetterFile = filepath.Join(t.TempDir(), "dlq.jsonl")
-				pipe, err := Build(plan, st.ID, io)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := Run(ctx, pipe, "parts"); err != nil {
-					t.Fatal(err)
-				}
+				RunFiles(t, plan, filepath.Join(t.TempDir(), "dlq.jsonl"))
 			}
 			got := readTree(t, out)
 			wantN := map[string][]string{}

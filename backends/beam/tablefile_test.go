@@ -1,7 +1,6 @@
 package beam_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,8 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pipeline-compiler/pipeline/backends/beam"
-	"github.com/pipeline-compiler/pipeline/backends/beam/kafkaio"
-	"github.com/pipeline-compiler/pipeline/lang"
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
 // TestTableFileBeforeStreams joins a stream file to a table file, as Nexmark
@@ -66,23 +64,7 @@ sink "out" {
   file  = %q
 }
 `, auctions, persons, out)
-	res, diags := lang.LoadFiles(map[string][]byte{"main.hcl": []byte(spec)}, lang.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	plan := oneStage(res.Pipeline, "prism")
-	io, err := beam.NewKafkaIO(plan, plan.Stages[0].ID, kafkaio.Conn{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.DeadLetterFile = filepath.Join(dir, "dlq.jsonl")
-	pipe, err := beam.Build(plan, plan.Stages[0].ID, io)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := beam.Run(context.Background(), pipe, "tablefile"); err != nil {
-		t.Fatal(err)
-	}
+	beam.RunFiles(t, beam.LoadOneStage(t, spec, ir.BackendBeam), filepath.Join(dir, "dlq.jsonl"))
 	got, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)

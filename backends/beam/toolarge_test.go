@@ -1,7 +1,6 @@
 package beam_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pipeline-compiler/pipeline/backends/beam"
-	"github.com/pipeline-compiler/pipeline/backends/beam/kafkaio"
-	"github.com/pipeline-compiler/pipeline/lang"
+	"github.com/pipeline-compiler/pipeline/ir"
 )
 
 // TestFileLineTooLarge: a file line longer than the source's
@@ -40,23 +38,7 @@ sink "out" {
   file  = %q
 }
 `, input, out)
-	res, diags := lang.LoadFiles(map[string][]byte{"main.hcl": []byte(spec)}, lang.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	plan := oneStage(res.Pipeline, "prism")
-	io, err := beam.NewKafkaIO(plan, plan.Stages[0].ID, kafkaio.Conn{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.DeadLetterFile = dlq
-	pipe, err := beam.Build(plan, plan.Stages[0].ID, io)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := beam.Run(context.Background(), pipe, "toolarge"); err != nil {
-		t.Fatal(err)
-	}
+	beam.RunFiles(t, beam.LoadOneStage(t, spec, ir.BackendBeam), dlq)
 	got, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
