@@ -1,7 +1,6 @@
 package native
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -186,34 +185,14 @@ func BenchmarkChangelogJoin(b *testing.B) {
 // benchChangelog pushes the auctions, then the bids (as the file runner
 // reads one file after the other), through a new engine per iteration.
 func benchChangelog(b *testing.B, plan *ir.Plan, auctions, bids [][]byte) {
-	ctx := context.Background()
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	var d discard
-	for range b.N {
-		e, err := New(plan, "s")
-		if err != nil {
-			b.Fatal(err)
-		}
-		d = discard{}
-		for i, v := range auctions {
-			if err := e.Process(ctx, Input{Stream: "source.auction", Offset: int64(i), Value: v}, &d); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for i, v := range bids {
-			if err := e.Process(ctx, Input{Stream: "source.bid", Offset: int64(i), Value: v}, &d); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := e.Drain(ctx, &d); err != nil {
-			b.Fatal(err)
-		}
-		e.Close()
+	inputs := make([]Input, 0, len(auctions)+len(bids))
+	for i, v := range auctions {
+		inputs = append(inputs, Input{Stream: "source.auction", Offset: int64(i), Value: v})
 	}
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
+	for i, v := range bids {
+		inputs = append(inputs, Input{Stream: "source.bid", Offset: int64(i), Value: v})
+	}
+	d, cpu := benchEngine(b, plan, inputs)
 	if d.dead != 0 || d.n == 0 {
 		b.Fatalf("got %d outputs and %d dead letters", d.n, d.dead)
 	}

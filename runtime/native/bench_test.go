@@ -55,6 +55,21 @@ func benchAggregate(b *testing.B, windows int) {
 		v = append(v, '}')
 		inputs[i] = Input{Stream: "source.e", Offset: int64(i), Value: v}
 	}
+	d, cpu := benchEngine(b, plan, inputs)
+	if d.dead != 0 || d.n != windows*keys {
+		b.Fatalf("got %d outputs and %d dead letters, want %d and 0", d.n, d.dead, windows*keys)
+	}
+	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(records*b.N), "ns/record")
+	// On a shared machine wall time measures the neighbours too; process
+	// CPU time (all threads, GC included) is what the work costs.
+	b.ReportMetric(float64(records)*float64(b.N)/cpu.Seconds(), "records/cpu-s")
+}
+
+// benchEngine runs inputs through a new engine of plan's stage "s" per
+// iteration, drained at the end, and returns the last iteration's outputs
+// and the process CPU time the iterations took.
+func benchEngine(b *testing.B, plan *ir.Plan, inputs []Input) (discard, time.Duration) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
@@ -77,15 +92,7 @@ func benchAggregate(b *testing.B, windows int) {
 		e.Close()
 	}
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	if d.dead != 0 || d.n != windows*keys {
-		b.Fatalf("got %d outputs and %d dead letters, want %d and 0", d.n, d.dead, windows*keys)
-	}
-	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(records*b.N), "ns/record")
-	// On a shared machine wall time measures the neighbours too; process
-	// CPU time (all threads, GC included) is what the work costs.
-	b.ReportMetric(float64(records)*float64(b.N)/cpu.Seconds(), "records/cpu-s")
+	return d, cpuTime() - cpu0
 }
 
 // cpuTime is the process's user and system CPU time so far.
