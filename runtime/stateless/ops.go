@@ -138,14 +138,14 @@ type sinkNode struct {
 	// changelog key fields, cnames their names (none: the whole row).
 	changelog bool
 	byRow     bool // the whole row is the changelog key
-	// rowValue: the value is the row's JSON (the JSON codec), which a
-	// by-row key is too, so the key is copied from the value instead of
-	// encoding the row twice.
-	rowValue bool
-	ckey     []int
-	cnames   []string
-	parts    []sinkPart // partition_by, in order
-	pbuf     []byte
+	// keyIsValue: the changelog key is the whole row's JSON (byRow) and so
+	// is the value (the JSON codec), so without a key expression the key
+	// is copied from the value instead of encoding the row twice.
+	keyIsValue bool
+	ckey       []int
+	cnames     []string
+	parts      []sinkPart // partition_by, in order
+	pbuf       []byte
 }
 
 // sinkPart is one partition_by field: its name and slot in the input.
@@ -165,7 +165,7 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 			x.Kind = eval.Delete // keyed by the row: the old row goes
 		}
 		o.Kind = uint8(x.Kind)
-		if n.key == nil && !(n.byRow && n.rowValue) {
+		if n.key == nil && !n.keyIsValue {
 			p.kbuf = AppendChangelogKey(p.kbuf[:0], x.R, n.byRow, n.ckey, n.cnames)
 			o.Key = nonNil(p.kbuf)
 		}
@@ -201,7 +201,7 @@ func (n *sinkNode) Push(_ int, x Rec) error {
 	}
 	p.buf = buf
 	o.Value = p.buf
-	if n.changelog && n.key == nil && n.byRow && n.rowValue {
+	if n.changelog && n.key == nil && n.keyIsValue {
 		p.kbuf = append(p.kbuf[:0], buf...) // AppendChangelogKey's row JSON
 		o.Key = nonNil(p.kbuf)
 	}

@@ -454,7 +454,7 @@ func (p *Processor) buildOperator(op *ir.Operator, c eval.Consts) (Consumer, err
 		if op.Changelog {
 			n.changelog, n.byRow = true, op.ChangelogByRow
 			_, checked := codec.(eval.CheckedAppender)
-			n.rowValue = codec.Format() == "json" && !checked // the value is Record.AppendJSON
+			n.keyIsValue = n.byRow && codec.Format() == "json" && !checked // the value is Record.AppendJSON
 			for _, k := range op.ChangelogKey {
 				i, ok := in[0].Index(k)
 				if !ok {
