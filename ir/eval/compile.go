@@ -235,15 +235,8 @@ func (o *ObjectProgram) Layout() *Layout { return o.layout }
 // Eval builds one output record.
 func (o *ObjectProgram) Eval(f Frame) (*Record, error) {
 	r := newRecordOf(o.layout, len(o.fields))
-	for i, p := range o.fields {
-		v, err := p.Eval(f)
-		if err == nil {
-			err = Finite(v)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("field %q: %w", o.layout.Names[i], err)
-		}
-		r.Values[i] = v
+	if err := o.EvalInto(f, r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
